@@ -1,0 +1,44 @@
+# The two commands (see README):
+#   make book   install everything, execute every notebook with papermill, build the Jupyter Book
+#   make test   install everything, run the test suite, build the book in the quick profile
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PROFILE ?= full
+
+.PHONY: test book lab install system-deps pytest book-quick clean
+
+$(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "srlib needs Python 3.11, found " + sys.version.split()[0]'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade "pip==26.3"
+	$(PY) -m pip install -q -r requirements.txt -c constraints.txt
+	$(PY) -m pip install -q --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+system-deps:
+	bash scripts/install-system-deps.sh
+
+install: system-deps $(VENV)/.installed
+
+pytest: install
+	$(PY) -m pytest -q
+
+book-quick: install
+	$(PY) -m srlib.book --profile quick
+
+# The README's test command: the test suite, then the quick book and the checks on its HTML.
+test: install
+	$(PY) -m srlib.book --profile quick
+	$(PY) -m pytest -q
+
+# The README's report command.
+book: install
+	$(PY) -m srlib.book --profile $(PROFILE)
+
+lab: install
+	$(VENV)/bin/jupyter lab notebooks/
+
+clean:
+	rm -rf _build

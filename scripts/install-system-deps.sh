@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# System packages srlib's embedded data needs, from Debian's registry:
+#   klettres-data   recorded speech (letters and syllables, ~20 languages) for the default speech corpus
+#   libfluidsynth3  the synthesizer that renders the default music corpus from scores
+# Installs only what is missing; fails with a clear message where it cannot install.
+set -euo pipefail
+need=()
+for pkg in klettres-data libfluidsynth3; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+[ ${#need[@]} -eq 0 ] && exit 0
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "srlib: needs the Debian/Ubuntu packages: ${need[*]} (no apt-get here; install them by hand)" >&2
+  exit 1
+fi
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "srlib: needs root to install ${need[*]}: run 'sudo apt-get install ${need[*]}'" >&2
+    exit 1
+  fi
+fi
+echo "installing system packages: ${need[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

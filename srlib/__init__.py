@@ -1,0 +1,22 @@
+"""srlib: audio super-resolution (bandwidth extension) for learning and for use.
+
+The package behind the srlib course notebooks and the ``srlib`` command:
+
+- :mod:`srlib.audio` reading, writing (atomic), resampling and validating audio
+- :mod:`srlib.degrade` anti-aliasing filters and low-resolution versions
+- :mod:`srlib.interpolate` classical up-sampling baselines (spline, sinc, ...)
+- :mod:`srlib.spectral` STFT, spectrograms, Griffin-Lim
+- :mod:`srlib.metrics` SNR, LSD (full / high / low band), SI-SDR
+- :mod:`srlib.plots`, :mod:`srlib.players` figures and audio players for notebooks
+- :mod:`srlib.api` ``srlib.upsample`` and ``srlib.upsample_file``
+
+Every error srlib raises for bad input is an :class:`AudioError`.
+"""
+
+from .api import upsample, upsample_file
+from .audio import load, resample, save, validate_audio
+from .errors import AudioError
+
+__version__ = "0.1.0"
+
+__all__ = ["AudioError", "load", "save", "resample", "validate_audio", "upsample", "upsample_file", "__version__"]

@@ -1,0 +1,289 @@
+"""Audio input/output and validation.
+
+Shapes follow librosa: a signal is a float32 array of shape ``(n_samples,)``
+(mono) or ``(n_channels, n_samples)`` (multichannel). Sample rates are integers
+in Hz (``sr_hz``).
+
+Reading goes through `soundfile` (libsndfile: wav, flac, ogg/vorbis, mp3 where
+the bundled libsndfile supports it) and resampling through `soxr` (very high
+quality preset). Writing is atomic: the signal is written to a temporary file
+in the destination folder, then renamed over the destination, so an
+interrupted write never leaves a half-written file behind, and an existing file
+is only replaced when the caller says ``overwrite=True``.
+
+The notebook ``01_sampling_and_aliasing`` shows these functions in use.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+from .errors import AudioError
+
+__all__ = ["load", "save", "resample", "validate_audio", "validate_ratio", "info"]
+
+
+def validate_audio(
+    x,
+    *,
+    name: str = "x",
+    min_samples: int = 1,
+    allow_silence: bool = True,
+) -> np.ndarray:
+    """Check that ``x`` is a usable audio signal and return it as float32.
+
+    Parameters
+    ----------
+    x : array_like, shape (n_samples,) or (n_channels, n_samples)
+        The signal, in linear amplitude (full scale is 1.0).
+    name : str
+        What to call the signal in error messages (a file name, say).
+    min_samples : int
+        Fewest samples per channel accepted.
+    allow_silence : bool
+        If False, an all-zero signal is rejected.
+
+    Returns
+    -------
+    numpy.ndarray, float32, same shape as ``x``
+
+    Raises
+    ------
+    AudioError
+        Not 1-D or 2-D, empty, shorter than ``min_samples``, NaN/inf samples,
+        or silent when ``allow_silence`` is False.
+
+    Examples
+    --------
+    >>> validate_audio([0.0, 0.5, -0.5]).dtype
+    dtype('float32')
+    >>> validate_audio([0.0, float("nan")])
+    Traceback (most recent call last):
+    ...
+    srlib.errors.AudioError: x: 1 NaN/inf sample(s) found (first at index 1); audio must be finite
+    """
+    try:
+        arr = np.asarray(x, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise AudioError(f"{name}: cannot be read as a float array ({exc})") from None
+    if arr.ndim not in (1, 2):
+        raise AudioError(
+            f"{name}: expected shape (n_samples,) or (n_channels, n_samples), got {arr.shape}"
+        )
+    n_samples = arr.shape[-1]
+    if arr.size == 0 or n_samples == 0:
+        raise AudioError(f"{name}: empty signal (shape {arr.shape}); expected audio samples")
+    if n_samples < min_samples:
+        raise AudioError(
+            f"{name}: {n_samples} samples is too short; at least {min_samples} are needed"
+        )
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        first = int(np.flatnonzero(bad.reshape(-1))[0]) % n_samples
+        raise AudioError(
+            f"{name}: {int(bad.sum())} NaN/inf sample(s) found (first at index {first}); "
+            "audio must be finite"
+        )
+    if not allow_silence and not np.any(arr):
+        raise AudioError(f"{name}: the signal is silent (all zeros); expected sound")
+    return arr
+
+
+def validate_ratio(ratio, *, name: str = "ratio", max_ratio: int = 16) -> int:
+    """Check an up-sampling ratio: an integer from 2 to ``max_ratio``.
+
+    Examples
+    --------
+    >>> validate_ratio(4.0)
+    4
+    >>> validate_ratio(2.5)
+    Traceback (most recent call last):
+    ...
+    srlib.errors.AudioError: ratio: got 2.5; expected an integer from 2 to 16
+    """
+    try:
+        r = float(ratio)
+    except (TypeError, ValueError):
+        raise AudioError(f"{name}: got {ratio!r}; expected an integer from 2 to {max_ratio}") from None
+    if not r.is_integer() or not 2 <= r <= max_ratio:
+        raise AudioError(f"{name}: got {ratio!r}; expected an integer from 2 to {max_ratio}")
+    return int(r)
+
+
+def _validate_rate(sr_hz, name: str = "sr_hz") -> int:
+    try:
+        rate = float(sr_hz)
+    except (TypeError, ValueError):
+        raise AudioError(f"{name}: got {sr_hz!r}; expected a positive integer in Hz") from None
+    if not rate.is_integer() or not 1000 <= rate <= 768_000:
+        raise AudioError(f"{name}: got {sr_hz!r}; expected an integer from 1000 to 768000 Hz")
+    return int(rate)
+
+
+def resample(x, sr_in_hz: int, sr_out_hz: int) -> np.ndarray:
+    """Resample with soxr (very high quality, linear phase).
+
+    Parameters
+    ----------
+    x : float array, shape (n_samples,) or (n_channels, n_samples)
+    sr_in_hz, sr_out_hz : int
+        Input and output rates in Hz.
+
+    Returns
+    -------
+    float32 array, shape (round(n_samples * sr_out_hz / sr_in_hz),) or with channels first.
+
+    Examples
+    --------
+    >>> resample(np.zeros(16000), 16000, 8000).shape
+    (8000,)
+    """
+    x = validate_audio(x)
+    sr_in_hz, sr_out_hz = _validate_rate(sr_in_hz, "sr_in_hz"), _validate_rate(sr_out_hz, "sr_out_hz")
+    if sr_in_hz == sr_out_hz:
+        return x.copy()
+    # soxr wants (frames, channels)
+    y = soxr.resample(x.T, sr_in_hz, sr_out_hz, quality="VHQ")
+    return np.ascontiguousarray(y.T, dtype=np.float32)
+
+
+def _check_readable_path(path: Path) -> None:
+    if not path.exists():
+        raise AudioError(f"{path}: no such file")
+    if path.is_dir():
+        raise AudioError(f"{path}: is a directory; expected an audio file")
+    if path.stat().st_size == 0:
+        raise AudioError(f"{path}: the file is empty (0 bytes); expected audio")
+
+
+def info(path) -> sf._SoundFileInfo:
+    """Header information of an audio file (rate, channels, frames, subtype).
+
+    Raises :class:`AudioError` where the file is missing, empty or unreadable.
+    """
+    path = Path(path)
+    _check_readable_path(path)
+    try:
+        return sf.info(str(path))
+    except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
+        raise AudioError(f"{path}: not a readable audio file ({exc})") from None
+
+
+def load(path, sr_hz: int | None = None, mono: bool = True) -> tuple[np.ndarray, int]:
+    """Read an audio file into float32, optionally mixed to mono and resampled.
+
+    Parameters
+    ----------
+    path : str or Path
+        wav, flac, ogg, mp3 (whatever the installed libsndfile reads).
+    sr_hz : int, optional
+        Resample to this rate (Hz) with soxr. ``None`` keeps the file's rate.
+    mono : bool
+        Average the channels into one. If False, the result has shape
+        (n_channels, n_samples) for multichannel files and (n_samples,) for mono ones.
+
+    Returns
+    -------
+    x : float32 array, shape (n_samples,) or (n_channels, n_samples)
+        Samples in [-1, 1] for integer files (floats files are returned as stored).
+    sr_hz : int
+        The rate of ``x`` in Hz.
+
+    Raises
+    ------
+    AudioError
+        Missing file, a directory, an empty or header-only file, corrupt data,
+        or NaN/inf samples.
+    """
+    path = Path(path)
+    _check_readable_path(path)
+    try:
+        data, file_sr = sf.read(str(path), dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
+        raise AudioError(f"{path}: not a readable audio file ({exc})") from None
+    if data.shape[0] == 0:
+        raise AudioError(f"{path}: the file has a header but no audio frames")
+    x = data.T  # (n_channels, n_samples)
+    if mono or x.shape[0] == 1:
+        x = x.mean(axis=0)
+    x = validate_audio(np.ascontiguousarray(x), name=str(path))
+    if sr_hz is not None and int(sr_hz) != file_sr:
+        x = resample(x, file_sr, sr_hz)
+        file_sr = int(sr_hz)
+    return x, int(file_sr)
+
+
+_FORMATS = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG", ".mp3": "MP3", ".aiff": "AIFF", ".aif": "AIFF"}
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def save(path, x, sr_hz: int, *, overwrite: bool = False, subtype: str | None = None) -> Path:
+    """Write audio atomically; refuse to replace an existing file unless asked.
+
+    Parameters
+    ----------
+    path : str or Path
+        Destination; its suffix picks the format (.wav, .flac, .ogg, .mp3, .aiff).
+    x : float array, shape (n_samples,) or (n_channels, n_samples)
+    sr_hz : int
+        Sample rate in Hz.
+    overwrite : bool
+        Replace ``path`` if it exists. Default False: an existing file is an error.
+    subtype : str, optional
+        soundfile subtype such as ``"PCM_16"`` or ``"FLOAT"``; default is the
+        format's default (16-bit PCM for wav/flac).
+
+    Returns
+    -------
+    Path of the written file.
+
+    Raises
+    ------
+    AudioError
+        The file exists and ``overwrite`` is False, the folder does not exist
+        or is not writable, the suffix is unknown, or ``x`` is not valid audio.
+    """
+    path = Path(path)
+    x = validate_audio(x, name=f"signal for {path}")
+    sr_hz = _validate_rate(sr_hz)
+    fmt = _FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise AudioError(f"{path}: unknown output format {path.suffix!r}; use one of {sorted(_FORMATS)}")
+    if path.is_dir():
+        raise AudioError(f"{path}: is a directory; expected a file name")
+    if path.exists() and not overwrite:
+        raise AudioError(f"{path}: already exists; pass overwrite=True (CLI: --overwrite) to replace it")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise AudioError(f"{path}: output folder {folder} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise AudioError(f"{path}: cannot write in {folder} ({exc.strerror})") from None
+    os.close(fd)
+    try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
+        if subtype not in ("FLOAT", "DOUBLE"):
+            x = np.clip(x, -1.0, 1.0)  # integer formats would wrap around, not clip
+        sf.write(tmp, x.T, sr_hz, format=fmt, subtype=subtype)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(exc, (sf.LibsndfileError, RuntimeError, TypeError, ValueError)):
+            raise AudioError(f"{path}: could not write audio ({exc})") from None
+        raise
+    return path

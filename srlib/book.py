@@ -1,0 +1,125 @@
+"""Build the report: execute the notebooks with papermill, then build the Jupyter Book.
+
+``python -m srlib.book --profile quick|full`` (what ``make book`` and ``make test`` call):
+
+1. reads ``_toc.yml`` and finds the notebooks (``notebooks/NN_name``) in book order;
+2. executes each with papermill, kernel ``python3``, working directory
+   ``notebooks/``, parameters from ``book/params/<profile>.yaml``, into
+   ``_build/src/notebooks/`` (the tracked notebooks stay without outputs);
+3. fails on a cell error and on an executed notebook with no outputs at all;
+4. copies ``_config.yml``, ``_toc.yml`` and ``book/`` beside them and runs
+   ``jupyter-book build`` with execution off and warnings as errors
+   (``-W -n --keep-going``); the HTML ends in ``_build/html``.
+
+Per-notebook wall times are printed and saved in ``_build/timings.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def toc_files(toc_path: Path) -> list[str]:
+    """Every ``file:`` entry of a Jupyter Book ``_toc.yml``, in order (root first)."""
+    toc = yaml.safe_load(toc_path.read_text())
+    out = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                out.append(node["file"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk({k: v for k, v in toc.items() if k != "root"})
+    return out
+
+
+def notebooks_in_toc(root: Path = ROOT) -> list[Path]:
+    """Notebook paths listed in ``_toc.yml`` that exist as ``.ipynb`` files."""
+    return [root / f"{f}.ipynb" for f in toc_files(root / "_toc.yml") if (root / f"{f}.ipynb").exists()]
+
+
+def check_executed(nb_path: Path) -> None:
+    """Raise if an executed notebook has an error output or no outputs at all."""
+    nb = json.loads(nb_path.read_text())
+    cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    if cells and not any(c.get("outputs") for c in cells):
+        raise RuntimeError(f"{nb_path}: executed notebook has no outputs")
+    for c in cells:
+        for o in c.get("outputs", []):
+            if o.get("output_type") == "error":
+                raise RuntimeError(f"{nb_path}: a cell raised {o.get('ename')}: {o.get('evalue')}")
+
+
+def execute(profile: str, build: Path, root: Path = ROOT) -> dict:
+    """Execute every notebook of the book for ``profile``; returns wall times in seconds."""
+    import papermill as pm
+
+    params = yaml.safe_load((root / "book" / "params" / f"{profile}.yaml").read_text()) or {}
+    times = {}
+    for nb in notebooks_in_toc(root):
+        dest = build / "src" / nb.relative_to(root)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        t0 = time.perf_counter()
+        print(f"[book] executing {nb.relative_to(root)} ({profile})", flush=True)
+        pm.execute_notebook(str(nb), str(dest), parameters=params, kernel_name="python3",
+                            cwd=str(nb.parent), progress_bar=False, log_output=False)
+        times[nb.stem] = round(time.perf_counter() - t0, 1)
+        check_executed(dest)
+        print(f"[book] {nb.stem}: {times[nb.stem]} s", flush=True)
+    return times
+
+
+def build_book(build: Path, root: Path = ROOT) -> Path:
+    """Stage the prose and executed notebooks and run ``jupyter-book build``; returns the HTML folder."""
+    src = build / "src"
+    src.mkdir(parents=True, exist_ok=True)
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy(root / name, src / name)
+    if (src / "book").exists():
+        shutil.rmtree(src / "book")
+    shutil.copytree(root / "book", src / "book")
+    jb = Path(sys.executable).parent / "jupyter-book"
+    cmd = [str(jb), "build", str(src), "--builder", "html", "-W", "-n", "--keep-going"]
+    print("[book] " + " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=True)
+    html = build / "html"
+    if html.exists():
+        shutil.rmtree(html)
+    shutil.copytree(src / "_build" / "html", html)
+    return html
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m srlib.book", description=__doc__.splitlines()[0])
+    p.add_argument("--profile", choices=["quick", "full"], default="full")
+    p.add_argument("--build", default=str(ROOT / "_build"), help="build folder (default _build/)")
+    args = p.parse_args(argv)
+    build = Path(args.build)
+    if (build / "src").exists():
+        shutil.rmtree(build / "src")
+    t0 = time.perf_counter()
+    times = execute(args.profile, build)
+    html = build_book(build)
+    times["_total"] = round(time.perf_counter() - t0, 1)
+    (build / "timings.json").write_text(json.dumps({"profile": args.profile, "seconds": times}, indent=2))
+    print(f"[book] built {html / 'index.html'} in {times['_total']} s ({args.profile} profile)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Audio players for notebooks: one shared gain per comparison, one playback rate.
+
+Browsers normalise each ``<audio>`` clip unless told not to, which makes a
+muffled clip sound as loud as the original and hides exactly the differences a
+listener should hear. Every player here uses ``normalize=False`` and one gain
+for all the clips of a comparison, chosen so the loudest peak is at -1 dBFS.
+Clips at a lower rate are resampled with soxr to the comparison's common rate,
+so the browser plays every clip of a comparison the same way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .audio import resample, validate_audio
+
+__all__ = ["shared_gain", "player", "comparison"]
+
+
+def shared_gain(signals, peak: float = 10 ** (-1 / 20)) -> float:
+    """Gain that puts the loudest peak of all ``signals`` at ``peak`` (linear).
+
+    Examples
+    --------
+    >>> shared_gain([np.array([0.5]), np.array([-0.25])], peak=1.0)
+    2.0
+    """
+    top = max(float(np.max(np.abs(validate_audio(s)))) for s in signals)
+    return peak / top if top > 0 else 1.0
+
+
+def player(x, sr_hz: int, gain: float = 1.0):
+    """An ``IPython.display.Audio`` player with a fixed gain (no normalisation).
+
+    Parameters
+    ----------
+    x : float array, shape (n_samples,) or (n_channels, n_samples)
+    sr_hz : int
+        Playback rate in Hz.
+    gain : float
+        Linear gain applied before clipping to [-1, 1].
+    """
+    from IPython.display import Audio
+
+    y = np.clip(validate_audio(x) * gain, -1.0, 1.0)
+    return Audio(y, rate=sr_hz, normalize=False)
+
+
+def comparison(signals: dict, sr_hz: int | dict, *, play_sr_hz: int | None = None):
+    """Players for several versions of one clip, with one gain and one rate.
+
+    Parameters
+    ----------
+    signals : dict of name -> float array, shape (n_samples,)
+    sr_hz : int or dict of name -> int
+        The rate of each signal.
+    play_sr_hz : int, optional
+        Common playback rate; default the highest of the rates.
+
+    Returns
+    -------
+    IPython.display.HTML: a row of labelled ``<audio>`` players (plain HTML, so
+    it plays in the static book as well as in JupyterLab).
+    """
+    import html
+
+    from IPython.display import HTML
+
+    rates = {k: (sr_hz[k] if isinstance(sr_hz, dict) else sr_hz) for k in signals}
+    play_sr = play_sr_hz or max(rates.values())
+    clips = {k: resample(v, rates[k], play_sr) if rates[k] != play_sr else validate_audio(v) for k, v in signals.items()}
+    gain = shared_gain(list(clips.values()))
+    cells = "".join(
+        f'<div style="display:inline-block;margin-right:1em"><b>{html.escape(str(name))}</b><br>{player(v, play_sr, gain)._repr_html_()}</div>'
+        for name, v in clips.items()
+    )
+    return HTML(f'<div class="srlib-comparison">{cells}</div>')

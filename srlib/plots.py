@@ -1,0 +1,121 @@
+"""Figures every notebook reuses: waveforms, spectrogram comparisons, filter responses.
+
+Each function returns a :class:`matplotlib.figure.Figure` (and draws nothing
+else), so notebooks show it and tests can inspect it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .spectral import log_power_spectrogram
+
+__all__ = ["plot_spectrograms", "plot_waveforms", "plot_filter_responses", "plot_history"]
+
+
+def _figure(n_rows: int, n_cols: int, width: float, height: float, **kw):
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(n_rows, n_cols, figsize=(width, height), squeeze=False, **kw)
+
+
+def plot_spectrograms(signals: dict, sr_hz: int, *, n_fft: int = 1024, hop: int = 256,
+                      cutoff_hz: float | None = None, max_hz: float | None = None, top_db: float = 80.0):
+    """Side-by-side log-power spectrograms on one colour scale.
+
+    Parameters
+    ----------
+    signals : dict of name -> float array, shape (n_samples,)
+        All at the same rate ``sr_hz``.
+    sr_hz : int
+        Rate in Hz.
+    cutoff_hz : float, optional
+        Draw a dashed line here (the low-rate Nyquist).
+    max_hz : float, optional
+        Upper frequency shown.
+    top_db : float
+        Dynamic range shown, below the loudest bin of all signals.
+
+    Returns
+    -------
+    matplotlib Figure with one panel per signal.
+    """
+    specs = {k: log_power_spectrogram(v, n_fft, hop, top_db=200.0) for k, v in signals.items()}
+    vmax = max(float(s.max()) for s in specs.values())
+    fig, axes = _figure(1, len(specs), 3.2 * len(specs) + 0.8, 3.0, sharey=True)
+    im = None
+    for ax, (name, spec) in zip(axes[0], specs.items()):
+        t_end = spec.shape[1] * hop / sr_hz
+        im = ax.imshow(spec, origin="lower", aspect="auto", cmap="magma", vmin=vmax - top_db, vmax=vmax,
+                       extent=(0, t_end, 0, sr_hz / 2 / 1000))
+        if cutoff_hz:
+            ax.axhline(cutoff_hz / 1000, color="w", ls="--", lw=0.8)
+        if max_hz:
+            ax.set_ylim(0, max_hz / 1000)
+        ax.set_title(name)
+        ax.set_xlabel("time (s)")
+    axes[0][0].set_ylabel("frequency (kHz)")
+    fig.colorbar(im, ax=axes[0].tolist(), label="dB", pad=0.01)
+    return fig
+
+
+def plot_waveforms(signals: dict, sr_hz: int | dict, *, start_s: float = 0.0, duration_s: float | None = None):
+    """Overlaid waveforms; ``sr_hz`` may be a dict to mix rates (stem plots for low rates).
+
+    Returns
+    -------
+    matplotlib Figure.
+    """
+    fig, axes = _figure(1, 1, 9, 3)
+    ax = axes[0][0]
+    for name, x in signals.items():
+        rate = sr_hz[name] if isinstance(sr_hz, dict) else sr_hz
+        x = np.asarray(x)
+        i0 = int(start_s * rate)
+        i1 = len(x) if duration_s is None else i0 + int(duration_s * rate)
+        t = np.arange(i0, min(i1, len(x))) / rate
+        ax.plot(t * 1000, x[i0:i1], lw=1, marker="o" if len(t) < 80 else None, ms=3, label=name)
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel("amplitude")
+    ax.legend(loc="upper right")
+    return fig
+
+
+def plot_filter_responses(cutoff_hz: float, sr_hz: float, filters=("cheby1", "butter", "ellip", "bessel", "fir", "paper")):
+    """Magnitude responses (as applied, zero phase) of several anti-aliasing filters.
+
+    Returns
+    -------
+    matplotlib Figure.
+    """
+    from .degrade import frequency_response
+
+    fig, axes = _figure(1, 1, 9, 3.5)
+    ax = axes[0][0]
+    for name in filters:
+        freqs, gain = frequency_response(cutoff_hz, sr_hz, name)
+        ax.plot(freqs / 1000, gain, label=name)
+    ax.axvline(cutoff_hz / 1000, color="k", ls="--", lw=0.8)
+    ax.set_ylim(-120, 5)
+    ax.set_xlabel("frequency (kHz)")
+    ax.set_ylabel("gain (dB)")
+    ax.legend(ncol=3)
+    return fig
+
+
+def plot_history(history: dict, keys=("loss", "val_loss")):
+    """Training curves from a Keras ``History.history`` dict or a CSV log read as a dict.
+
+    Returns
+    -------
+    matplotlib Figure.
+    """
+    fig, axes = _figure(1, 1, 6, 3)
+    ax = axes[0][0]
+    for key in keys:
+        if key in history:
+            ax.plot(np.arange(1, len(history[key]) + 1), history[key], marker="o", label=key)
+    ax.set_xlabel("epoch")
+    ax.set_yscale("log")
+    ax.legend()
+    return fig

@@ -1,0 +1,154 @@
+"""Time-frequency views of audio: STFT, log-power and mel spectrograms, Griffin-Lim.
+
+The STFT of ``x`` with window ``w`` of ``n_fft`` samples and hop ``hop`` samples is
+
+.. math:: X(t, f) = \\sum_n x[n + t \\cdot hop] \\, w[n] \\, e^{-2 \\pi i f n / n_{fft}},
+
+a complex array of shape ``(1 + n_fft // 2, n_frames)``. Its magnitude is what
+we see in a spectrogram; its phase is what Griffin-Lim (Griffin & Lim 1984) has
+to guess back when only the magnitude is known. Notebook
+``02_spectrograms_and_griffin_lim`` explains each function here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .audio import validate_audio
+
+__all__ = [
+    "stft",
+    "log_power_spectrogram",
+    "mel_spectrogram_db",
+    "spectral_convergence",
+    "griffin_lim",
+    "griffin_lim_curve",
+]
+
+
+def stft(x, n_fft: int = 2048, hop: int = 512) -> np.ndarray:
+    """Complex STFT with a Hann window (librosa, centred frames).
+
+    Parameters
+    ----------
+    x : float array, shape (n_samples,)
+    n_fft : int
+        Window and FFT length in samples.
+    hop : int
+        Hop between frames in samples.
+
+    Returns
+    -------
+    complex64 array, shape (1 + n_fft // 2, 1 + n_samples // hop)
+
+    Examples
+    --------
+    >>> stft(np.zeros(4096), n_fft=512, hop=128).shape
+    (257, 33)
+    """
+    import librosa
+
+    x = validate_audio(x)
+    return librosa.stft(x, n_fft=n_fft, hop_length=hop, window="hann", center=True)
+
+
+def log_power_spectrogram(x, n_fft: int = 2048, hop: int = 512, top_db: float = 100.0) -> np.ndarray:
+    """Power spectrogram in dB, ``10 log10(|X|^2)``, relative to full scale.
+
+    A full-scale sine of amplitude 1 sits near ``20 log10(n_fft / 4)`` dB with a
+    Hann window (window sum ``n_fft / 2``, halved by the one-sided spectrum);
+    values are floored at ``max - top_db``.
+
+    Returns
+    -------
+    float32 array, shape (1 + n_fft // 2, n_frames), in dB.
+    """
+    import librosa
+
+    power = np.abs(stft(x, n_fft, hop)) ** 2
+    return librosa.power_to_db(power, ref=1.0, amin=1e-10, top_db=top_db).astype(np.float32)
+
+
+def mel_spectrogram_db(x, sr_hz: int, n_fft: int = 2048, hop: int = 512, n_mels: int = 128) -> np.ndarray:
+    """Mel power spectrogram in dB (Slaney mel scale, librosa defaults).
+
+    Returns
+    -------
+    float32 array, shape (n_mels, n_frames), in dB.
+    """
+    import librosa
+
+    x = validate_audio(x)
+    mel = librosa.feature.melspectrogram(y=x, sr=sr_hz, n_fft=n_fft, hop_length=hop, n_mels=n_mels)
+    return librosa.power_to_db(mel, ref=1.0, amin=1e-10, top_db=100.0).astype(np.float32)
+
+
+def spectral_convergence(magnitude: np.ndarray, x_hat, n_fft: int = 2048, hop: int = 512) -> float:
+    """How far a signal's STFT magnitude is from a target magnitude.
+
+    .. math:: SC = \\frac{\\| |X| - |\\hat X| \\|_F}{\\| |X| \\|_F}
+
+    Parameters
+    ----------
+    magnitude : array, shape (1 + n_fft // 2, n_frames)
+        Target magnitude ``|X|``.
+    x_hat : float array, shape (n_samples,)
+        Candidate signal; its STFT is taken with the same ``n_fft`` and ``hop``.
+
+    Returns
+    -------
+    float, 0 for a perfect match.
+    """
+    mag_hat = np.abs(stft(x_hat, n_fft, hop))
+    frames = min(mag_hat.shape[1], magnitude.shape[1])
+    num = np.linalg.norm(magnitude[:, :frames] - mag_hat[:, :frames])
+    return float(num / max(np.linalg.norm(magnitude[:, :frames]), 1e-12))
+
+
+def griffin_lim(magnitude: np.ndarray, n_iter: int = 32, hop: int = 512, *, length: int | None = None, seed: int = 0) -> np.ndarray:
+    """Signal whose STFT magnitude approximates ``magnitude`` (Griffin & Lim 1984).
+
+    Starts from random phase (seeded) and alternates between imposing the
+    target magnitude and projecting onto consistent STFTs; librosa adds
+    momentum (the "fast Griffin-Lim" of Perraudin et al. 2013).
+
+    Parameters
+    ----------
+    magnitude : array, shape (1 + n_fft // 2, n_frames)
+    n_iter : int
+        Iterations.
+    hop : int
+        Hop in samples (the one the magnitude was computed with).
+    length : int, optional
+        Samples in the output.
+    seed : int
+        Seed of the random initial phase.
+
+    Returns
+    -------
+    float32 array, shape (length,) or (hop * (n_frames - 1),).
+    """
+    import librosa
+
+    n_fft = 2 * (magnitude.shape[0] - 1)
+    y = librosa.griffinlim(
+        magnitude, n_iter=n_iter, hop_length=hop, n_fft=n_fft, window="hann",
+        length=length, init="random", random_state=seed,
+    )
+    return y.astype(np.float32)
+
+
+def griffin_lim_curve(x, iterations=(1, 2, 5, 10, 20, 50, 100), n_fft: int = 2048, hop: int = 512, seed: int = 0):
+    """Spectral convergence of Griffin-Lim after each count in ``iterations``.
+
+    Returns
+    -------
+    list of (n_iter, spectral_convergence, signal) tuples.
+    """
+    x = validate_audio(x)
+    mag = np.abs(stft(x, n_fft, hop))
+    out = []
+    for n_iter in iterations:
+        y = griffin_lim(mag, n_iter, hop, length=x.shape[-1], seed=seed)
+        out.append((int(n_iter), spectral_convergence(mag, y, n_fft, hop), y))
+    return out

@@ -1,0 +1,73 @@
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from srlib import load, save
+from srlib.cli import main
+
+
+def test_help_runs():
+    out = subprocess.run([sys.executable, "-m", "srlib", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "upsample" in out.stdout and "evaluate" in out.stdout
+
+
+def test_upsample_file_keeps_channels_and_subtype(tmp_path, sine):
+    x = np.stack([sine(300, 8000), sine(500, 8000)])
+    sf.write(tmp_path / "in.wav", x.T, 8000, subtype="PCM_24")
+    assert main(["upsample", str(tmp_path / "in.wav"), str(tmp_path / "out.wav"), "--ratio", "2", "-q"]) == 0
+    info = sf.info(tmp_path / "out.wav")
+    assert (info.samplerate, info.channels, info.frames, info.subtype) == (16000, 2, 16000, "PCM_24")
+
+
+def test_upsample_refuses_overwrite_and_same_path(tmp_path, sine, capsys):
+    save(tmp_path / "in.wav", sine(300, 8000), 8000)
+    save(tmp_path / "out.wav", sine(300, 8000), 8000)
+    before = (tmp_path / "out.wav").read_bytes()
+    assert main(["upsample", str(tmp_path / "in.wav"), str(tmp_path / "out.wav"), "--ratio", "2", "-q"]) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert (tmp_path / "out.wav").read_bytes() == before
+    assert main(["upsample", str(tmp_path / "in.wav"), str(tmp_path / "in.wav"), "--ratio", "2", "--overwrite", "-q"]) == 1
+    assert "is the input" in capsys.readouterr().err
+    assert main(["upsample", str(tmp_path / "in.wav"), str(tmp_path / "out.wav"), "--ratio", "2", "--overwrite", "-q"]) == 0
+    assert load(tmp_path / "out.wav")[1] == 16000
+
+
+def test_target_rate_not_a_multiple(tmp_path, sine):
+    save(tmp_path / "in.wav", sine(300, 16000), 16000)
+    assert main(["upsample", str(tmp_path / "in.wav"), str(tmp_path / "o.wav"), "--target-sr", "44100", "-q"]) == 0
+    y, sr = load(tmp_path / "o.wav")
+    assert sr == 44100 and len(y) == 44100
+
+
+def test_folder_mode_continues_past_bad_files(tmp_path, sine, capsys):
+    src = tmp_path / "in"
+    src.mkdir()
+    save(src / "good.wav", sine(300, 8000), 8000)
+    (src / "bad.wav").write_bytes(b"not audio at all")
+    code = main(["upsample", str(src), "--output-dir", str(tmp_path / "out"), "--ratio", "2", "-q"])
+    err = capsys.readouterr().err
+    assert code == 1 and "FAILED" in err and "bad.wav" in err
+    assert (tmp_path / "out" / "good.wav").exists() and not (tmp_path / "out" / "bad.wav").exists()
+
+
+def test_usage_errors_exit_2(tmp_path):
+    with pytest.raises(SystemExit) as info:
+        main(["upsample", "a.wav", "b.wav"])  # neither --ratio nor --target-sr
+    assert info.value.code == 2
+
+
+def test_missing_input_is_a_clear_error(tmp_path, capsys):
+    assert main(["upsample", str(tmp_path / "nope.wav"), str(tmp_path / "o.wav"), "--ratio", "2"]) == 1
+    assert "no such file" in capsys.readouterr().err
+    assert not (tmp_path / "o.wav").exists()
+
+
+def test_evaluate_prints_a_table(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    save(tmp_path / "ref.wav", 0.1 * rng.standard_normal(16000), 16000)
+    assert main(["evaluate", str(tmp_path), "--ratio", "4", "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "| spline |" in out and "LSD-HF" in out

@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+
+from srlib import AudioError
+from srlib.degrade import make_lowres
+from srlib.metrics import evaluate_pair, lsd, si_sdr_db, snr_db
+
+
+def test_snr_of_sine_plus_known_noise(sine):
+    x = sine(440, amp=1.0)  # power 0.5
+    n = np.random.default_rng(0).standard_normal(len(x)).astype(np.float32) * np.sqrt(0.005)
+    n *= np.sqrt(0.005 / np.mean(n**2))  # exactly power 0.005 -> SNR 20 dB
+    assert snr_db(x, x + n) == pytest.approx(20.0, abs=1e-3)
+
+
+def test_si_sdr_ignores_gain(sine):
+    x = sine()
+    assert si_sdr_db(x, 0.5 * x) == np.inf
+    assert snr_db(x, 0.5 * x) == pytest.approx(6.02, abs=0.01)
+
+
+def test_lsd_zero_for_identical_and_grows_with_removed_band(noise):
+    x = noise(32000)
+    assert lsd(x, x) == 0.0
+    values = [lsd(x, make_lowres(x, r, keep_rate=True)) for r in (2, 4, 8)]
+    assert 0 < values[0] < values[1] < values[2]
+
+
+def test_lsd_bands(noise):
+    x = noise(32000)
+    y = make_lowres(x, 4, keep_rate=True)
+    hf = lsd(x, y, sr_hz=16000, band="high", cutoff_hz=2000)
+    lf = lsd(x, y, sr_hz=16000, band="low", cutoff_hz=2000)
+    assert hf > 5 * lf  # the low band keeps most of its content; the high band is gone
+
+
+def test_lsd_known_value():
+    # a uniform gain g changes every log10 power by 2 log10(g): LSD = 2 |log10 g|
+    x = np.random.default_rng(0).standard_normal(16000)
+    assert lsd(x, 0.1 * x) == pytest.approx(2.0, rel=1e-6)
+
+
+def test_evaluate_pair_keys_and_errors(noise):
+    x = noise()
+    assert set(evaluate_pair(x, x * 0.9, 16000, 4)) == {"snr_db", "si_sdr_db", "lsd", "lsd_hf", "lsd_lf"}
+    with pytest.raises(AudioError, match="shape"):
+        snr_db(x, x[:-1])
+    with pytest.raises(AudioError, match="band"):
+        lsd(x, x, band="middle")
