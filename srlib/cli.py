@@ -164,8 +164,14 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-#: Functions that add subcommands (train, data) from the modules that own them.
-_EXTRA_COMMANDS: list = []
+def _add_data(sub):
+    from .data.cli import add_data_command
+
+    add_data_command(sub)
+
+
+#: Functions that add subcommands (data, train) from the modules that own them.
+_EXTRA_COMMANDS: list = [_add_data]
 
 
 def main(argv=None) -> int:

@@ -27,6 +27,7 @@ Notebook ``01_sampling_and_aliasing`` plots all their responses.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 from scipy import signal
@@ -161,7 +162,11 @@ def design_lowpass(cutoff_hz: float, sr_hz: float, filter="cheby1", *, seed=None
         ``("sos", array (n_sections, 6))`` for IIR filters, ``("fir", taps)`` for
         FIR, ``("soxr", None)`` for soxr.
     """
-    spec = filter_spec(filter, seed=seed)
+    return _design(float(cutoff_hz), float(sr_hz), filter_spec(filter, seed=seed))
+
+
+@lru_cache(maxsize=256)
+def _design(cutoff_hz: float, sr_hz: float, spec: FilterSpec):
     nyq = sr_hz / 2
     if not 0 < cutoff_hz < nyq:
         raise AudioError(f"cutoff_hz: got {cutoff_hz}; expected between 0 and the Nyquist frequency {nyq} Hz")

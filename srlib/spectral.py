@@ -23,6 +23,7 @@ __all__ = [
     "spectral_convergence",
     "griffin_lim",
     "griffin_lim_curve",
+    "effective_bandwidth_hz",
 ]
 
 
@@ -152,3 +153,40 @@ def griffin_lim_curve(x, iterations=(1, 2, 5, 10, 20, 50, 100), n_fft: int = 204
         y = griffin_lim(mag, n_iter, hop, length=x.shape[-1], seed=seed)
         out.append((int(n_iter), spectral_convergence(mag, y, n_fft, hop), y))
     return out
+
+
+def effective_bandwidth_hz(x, sr_hz: int, floor_db: float = -60.0, n_fft: int = 4096) -> float:
+    """Highest frequency where the long-term spectrum is within ``floor_db`` of its peak.
+
+    The long-term average power spectrum is estimated with Welch's method
+    (Hann, ``n_fft`` samples, 50 % overlap); the result is the highest bin
+    whose level is at least ``peak + floor_db`` dB. A super-resolution target
+    teaches nothing above this frequency. Recording noise counts as content,
+    so read it as an upper bound.
+
+    Parameters
+    ----------
+    x : float array, shape (n_samples,)
+    sr_hz : int
+        Rate of ``x`` in Hz.
+    floor_db : float
+        Threshold below the spectral peak, in dB (negative).
+
+    Returns
+    -------
+    float, Hz (at most ``sr_hz / 2``).
+
+    Examples
+    --------
+    >>> t = np.arange(16000) / 16000
+    >>> 2900 < effective_bandwidth_hz(np.sin(2 * np.pi * 3000 * t), 16000) < 3200
+    True
+    """
+    from scipy import signal
+
+    x = validate_audio(x)
+    nper = min(n_fft, x.shape[-1])
+    freqs, power = signal.welch(x, sr_hz, nperseg=nper, window="hann")
+    level = 10 * np.log10(power + 1e-30)
+    above = np.flatnonzero(level >= level.max() + floor_db)
+    return float(freqs[above.max()])

@@ -1,0 +1,177 @@
+"""Training pairs: high-rate target patches, their low-rate versions and the network input.
+
+For each clip ``x`` (mono, at ``sr_hz``, trimmed to a multiple of ``ratio``):
+
+- ``lr = make_lowres(x, ratio, filter)``: the degraded low-rate signal
+  (``filter="random"`` draws a filter per clip, seeded by ``seed + clip index``);
+- ``x_in = upsample_baseline(lr, ratio, "spline")``: the network's input, at
+  the high rate (Kuleshov et al. 2017 feed the spline interpolation to the
+  network and learn the residual);
+- patches of ``patch_len`` samples every ``stride`` samples are cut at the same
+  positions from ``x`` (target ``hr``) and ``x_in``, and at ``position / ratio``
+  from ``lr``; clips shorter than one patch are zero-padded to one patch.
+
+Patches whose target RMS is below ``min_rms_db`` dBFS (default -40 dBFS, an
+RMS of 0.01; the embedded clips peak at 0.9) are dropped as silence: they teach
+the model nothing and would dominate short-utterance corpora.
+
+Pairs are cached as ``.npz`` under ``cache_dir()/pairs``, keyed by a hash of
+every parameter and the corpus fingerprint, so notebooks share them and any
+change of parameter builds a new set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..audio import validate_ratio
+from ..degrade import make_lowres
+from ..errors import AudioError
+from ..interpolate import upsample_baseline
+from .corpus import Corpus
+from .embedded import cache_dir
+
+__all__ = ["Pairs", "make_pairs", "pairs_cache_key", "cut_patches"]
+
+_PAIRS_VERSION = 1
+
+
+@dataclass
+class Pairs:
+    """Aligned training patches.
+
+    Attributes
+    ----------
+    hr : float32 array, shape (n_patches, patch_len)
+        High-rate targets at ``sr_hz``.
+    x_in : float32 array, shape (n_patches, patch_len)
+        Spline-interpolated low-rate signal at ``sr_hz`` (the network input).
+    lr : float32 array, shape (n_patches, patch_len // ratio)
+        The low-rate patches at ``sr_hz / ratio``.
+    clip_index : int array, shape (n_patches,)
+        Which clip each patch came from.
+    sr_hz, ratio : int
+    """
+
+    hr: np.ndarray
+    x_in: np.ndarray
+    lr: np.ndarray
+    clip_index: np.ndarray
+    sr_hz: int
+    ratio: int
+
+    def __len__(self) -> int:
+        return len(self.hr)
+
+    @property
+    def duration_s(self) -> float:
+        """Total audio in the patches, in seconds (overlaps counted twice)."""
+        return float(self.hr.size / self.sr_hz)
+
+
+def cut_patches(x: np.ndarray, patch_len: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
+    """Patches of ``patch_len`` samples every ``stride`` samples.
+
+    Returns
+    -------
+    patches : array, shape (n_patches, patch_len); a signal shorter than one
+        patch is zero-padded into one.
+    starts : int array, shape (n_patches,), the first sample of each.
+
+    Examples
+    --------
+    >>> p, s = cut_patches(np.arange(10.0), 4, 3)
+    >>> p.tolist(), s.tolist()
+    ([[0.0, 1.0, 2.0, 3.0], [3.0, 4.0, 5.0, 6.0], [6.0, 7.0, 8.0, 9.0]], [0, 3, 6])
+    """
+    if len(x) < patch_len:
+        return np.pad(x, (0, patch_len - len(x)))[None], np.array([0])
+    starts = np.arange(0, len(x) - patch_len + 1, stride)
+    return np.stack([x[s: s + patch_len] for s in starts]), starts
+
+
+def pairs_cache_key(corpus: Corpus, split: str, **params) -> str:
+    """Hash of the corpus fingerprint, the split and every pair parameter."""
+    blob = json.dumps({"v": _PAIRS_VERSION, "corpus": corpus.fingerprint(), "split": split, **params},
+                      sort_keys=True, default=str)
+    return hashlib.sha1(blob.encode()).hexdigest()[:16]
+
+
+def make_pairs(corpus: Corpus, split: str = "train", *, ratio: int = 4, sr_hz: int = 16000,
+               patch_len: int = 8192, stride: int = 4096, filter="cheby1", seed: int = 0,
+               min_rms_db: float = -40.0, max_clips: int | None = None, cache: bool = True,
+               progress: bool = False) -> Pairs:
+    """Build (or load from cache) the training pairs of one split.
+
+    Parameters
+    ----------
+    corpus : Corpus
+    split : {"train", "val", "test"}
+    ratio : int
+        Up-sampling factor; ``patch_len`` and ``stride`` must be multiples of it.
+    sr_hz : int
+        High (target) rate in Hz.
+    patch_len, stride : int
+        Patch length and hop, in samples at ``sr_hz``.
+    filter : str
+        Anti-aliasing filter name (see :mod:`srlib.degrade`), or ``"random"``.
+    seed : int
+        Seed of random filters (clip ``i`` uses ``seed + i``).
+    min_rms_db : float
+        Drop patches whose target RMS is below this, in dBFS.
+    max_clips : int, optional
+        Use only the first N clips of the split (quick profile).
+    cache : bool
+        Read/write ``cache_dir()/pairs/<key>.npz``.
+
+    Returns
+    -------
+    Pairs
+    """
+    from tqdm.auto import tqdm
+
+    ratio = validate_ratio(ratio)
+    if patch_len % ratio or stride % ratio:
+        raise AudioError(f"patch_len ({patch_len}) and stride ({stride}) must be multiples of ratio ({ratio})")
+    clips = corpus.split(split)[:max_clips]
+    if not clips:
+        raise AudioError(f"corpus {corpus.name!r} has no clips in split {split!r}")
+    sub = Corpus(corpus.name, clips)
+    params = dict(ratio=ratio, sr_hz=sr_hz, patch_len=patch_len, stride=stride, filter=str(filter),
+                  seed=seed, min_rms_db=min_rms_db)
+    path = cache_dir() / "pairs" / f"{pairs_cache_key(sub, split, **params)}.npz"
+    if cache and path.exists():
+        d = np.load(path)
+        return Pairs(d["hr"], d["x_in"], d["lr"], d["clip_index"], sr_hz, ratio)
+    min_rms = 10 ** (min_rms_db / 20)
+    hr_l, in_l, lr_l, idx_l = [], [], [], []
+    for i, clip in enumerate(tqdm(clips, desc=f"pairs {split}", unit="clip", disable=not progress)):
+        x = sub.load(clip, sr_hz)
+        x = x[: len(x) - len(x) % ratio]
+        if len(x) < 4 * ratio:
+            continue
+        lr = make_lowres(x, ratio, filter, seed=seed + i)
+        x_in = upsample_baseline(lr, ratio, "spline")
+        hr_p, starts = cut_patches(x, patch_len, stride)
+        in_p, _ = cut_patches(x_in, patch_len, stride)
+        lr_p, _ = cut_patches(lr, patch_len // ratio, stride // ratio)
+        keep = np.sqrt(np.mean(hr_p**2, axis=1)) >= min_rms
+        hr_l.append(hr_p[keep])
+        in_l.append(in_p[keep])
+        lr_l.append(lr_p[: len(hr_p)][keep])
+        idx_l.append(np.full(int(keep.sum()), i))
+    if not hr_l or sum(len(h) for h in hr_l) == 0:
+        raise AudioError(f"no patches above {min_rms_db} dBFS in split {split!r} of {corpus.name!r}")
+    pairs = Pairs(np.concatenate(hr_l).astype(np.float32), np.concatenate(in_l).astype(np.float32),
+                  np.concatenate(lr_l).astype(np.float32), np.concatenate(idx_l), sr_hz, ratio)
+    if cache:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.stem + ".part.npz")
+        np.savez(tmp, hr=pairs.hr, x_in=pairs.x_in, lr=pairs.lr, clip_index=pairs.clip_index)
+        tmp.replace(path)
+    return pairs
