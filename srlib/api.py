@@ -16,7 +16,7 @@ from .audio import _validate_rate, load, resample, save, validate_audio, validat
 from .errors import AudioError
 from .interpolate import METHODS, upsample_baseline
 
-__all__ = ["upsample", "upsample_file", "resolve_ratio"]
+__all__ = ["upsample", "upsample_file", "resolve_ratio", "auto_method"]
 
 
 def resolve_ratio(sr_hz: int, ratio=None, target_sr_hz=None) -> tuple[int, int]:
@@ -47,7 +47,26 @@ def resolve_ratio(sr_hz: int, ratio=None, target_sr_hz=None) -> tuple[int, int]:
     return validate_ratio(math.ceil(target / sr_hz), name="target_sr_hz / sr_hz"), target
 
 
-def upsample(x, sr_hz: int, ratio=None, *, target_sr_hz=None, method: str = "spline", progress: bool = False):
+def auto_method(sr_hz: int, target_sr_hz: int) -> str:
+    """The default method: ``"unet"`` where a shipped U-Net fits the rates, else ``"sinc"``.
+
+    A shipped model fits when the input rate is at most its input rate and
+    the target at most its output rate (see :func:`srlib.inference.upsample_with_model`).
+    """
+    from .inference import DEFAULT_MODELS, shipped_models
+
+    shipped = shipped_models()
+    for alias, folder in DEFAULT_MODELS.items():
+        if folder in shipped:
+            import json
+
+            cfg = json.loads((shipped[folder] / "config.json").read_text())
+            if sr_hz <= cfg["sr_hz"] // cfg["ratio"] and target_sr_hz <= cfg["sr_hz"] and target_sr_hz > 2 * sr_hz:
+                return alias
+    return "sinc"
+
+
+def upsample(x, sr_hz: int, ratio=None, *, target_sr_hz=None, method: str | None = None, progress: bool = False):
     """Super-resolve ``x`` by ``ratio`` (or to ``target_sr_hz``).
 
     Parameters
@@ -60,9 +79,9 @@ def upsample(x, sr_hz: int, ratio=None, *, target_sr_hz=None, method: str = "spl
         Integer up-sampling factor.
     target_sr_hz : int, optional
         Output rate instead of ``ratio``.
-    method : str
-        A baseline from :data:`srlib.interpolate.METHODS`, or a shipped model
-        name (``"unet"``) once models are installed.
+    method : str, optional
+        A baseline from :data:`srlib.interpolate.METHODS`, ``"unet"`` (the
+        shipped U-Net), or a model folder. Default: :func:`auto_method`.
 
     Returns
     -------
@@ -71,6 +90,7 @@ def upsample(x, sr_hz: int, ratio=None, *, target_sr_hz=None, method: str = "spl
     """
     x = validate_audio(x, name="x")
     r, target = resolve_ratio(sr_hz, ratio, target_sr_hz)
+    method = method or auto_method(sr_hz, target)
     if method in METHODS:
         y = upsample_baseline(x, r, method)
         out_sr = sr_hz * r
@@ -83,7 +103,7 @@ def upsample(x, sr_hz: int, ratio=None, *, target_sr_hz=None, method: str = "spl
     return y, target
 
 
-def upsample_file(in_path, out_path, ratio=None, *, target_sr_hz=None, method: str = "spline",
+def upsample_file(in_path, out_path, ratio=None, *, target_sr_hz=None, method: str | None = None,
                   overwrite: bool = False, progress: bool = False) -> Path:
     """Read ``in_path``, super-resolve it, write ``out_path`` atomically.
 

@@ -24,12 +24,9 @@ def _say(args, msg: str) -> None:
 def _method_choices():
     from .interpolate import METHODS
 
-    try:
-        from .models.registry import model_names
+    from .inference import DEFAULT_MODELS, shipped_models
 
-        return list(METHODS) + list(model_names())
-    except ImportError:  # models not built yet
-        return list(METHODS)
+    return list(METHODS) + list(DEFAULT_MODELS) + list(shipped_models())
 
 
 def _cmd_upsample(args) -> int:
@@ -105,12 +102,23 @@ def _cmd_info(args) -> int:
 
     print(f"srlib {__version__}")
     print("baselines: " + ", ".join(METHODS))
-    try:
-        from .models.registry import describe_models
-    except ImportError:
-        print("models: none installed")
-        return 0
-    print(describe_models())
+    from .inference import shipped_models
+
+    models = shipped_models()
+    if not models:
+        print("models: none shipped")
+    for name, path in models.items():
+        import json
+
+        cfg = json.loads((path / "config.json").read_text())
+        line = f"model {name}: {cfg['sr_hz'] // cfg['ratio']} Hz -> {cfg['sr_hz']} Hz (ratio {cfg['ratio']}), " \
+               f"{cfg['n_params']} parameters, trained on {cfg['train']['corpus']}"
+        metrics = path / "metrics.json"
+        if metrics.exists():
+            s = json.loads(metrics.read_text())["summary"]
+            line += (f"; test SNR {s['unet']['snr_db']['mean']:.2f} dB (spline {s['spline']['snr_db']['mean']:.2f}), "
+                     f"LSD {s['unet']['lsd']['mean']:.2f} (spline {s['spline']['lsd']['mean']:.2f})")
+        print(line)
     return 0
 
 
@@ -136,8 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     g = up.add_mutually_exclusive_group(required=True)
     g.add_argument("--ratio", type=int, help="integer up-sampling factor, e.g. 2 or 4")
     g.add_argument("--target-sr", type=int, metavar="HZ", help="output sample rate in Hz")
-    up.add_argument("--model", default="spline", choices=_method_choices(),
-                    help="method: a classical baseline or a shipped model (default: spline)")
+    up.add_argument("--model", default=None,
+                    help="a classical baseline (" + ", ".join(_method_choices()) + "), or a model folder; "
+                         "default: unet where a shipped model fits the rates, else sinc")
     up.add_argument("--output-dir", help="folder for outputs (required when the input is a folder)")
     up.add_argument("--overwrite", action="store_true", help="replace existing output files")
     up.add_argument("-q", "--quiet", action="store_true", help="no progress or messages")
@@ -170,8 +179,14 @@ def _add_data(sub):
     add_data_command(sub)
 
 
+def _add_train(sub):
+    from .train import add_train_command
+
+    add_train_command(sub)
+
+
 #: Functions that add subcommands (data, train) from the modules that own them.
-_EXTRA_COMMANDS: list = [_add_data]
+_EXTRA_COMMANDS: list = [_add_data, _add_train]
 
 
 def main(argv=None) -> int:

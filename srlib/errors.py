@@ -18,3 +18,10 @@ class AudioError(ValueError):
     >>> issubclass(AudioError, ValueError)
     True
     """
+
+
+class TrainingError(RuntimeError):
+    """Training went wrong in a way the user must act on (a NaN loss, say).
+
+    The message says at which epoch and batch, and what to try.
+    """

@@ -1,0 +1,1 @@
+"""Models: the AudioUNet baseline (and, later, the GAN)."""

@@ -1,0 +1,159 @@
+import json
+
+import numpy as np
+import pytest
+
+from srlib import AudioError
+from srlib.data.pairs import Pairs
+from srlib.errors import TrainingError
+from srlib.models.unet import PRESETS, SubPixel1D, build_unet, pad_length, receptive_field
+
+keras = pytest.importorskip("keras")
+
+
+def _perturbed(model, seed=0, scale=0.05):
+    rng = np.random.default_rng(seed)
+    model.set_weights([w + scale * rng.standard_normal(w.shape).astype(w.dtype) for w in model.get_weights()])
+    return model
+
+
+def test_subpixel_inverts_its_reshape():
+    x = np.random.default_rng(0).standard_normal((2, 5, 6)).astype("float32")
+    y = np.asarray(SubPixel1D(2)(x))
+    assert y.shape == (2, 10, 3)
+    # space-to-depth, the inverse reshape, gives the input back exactly
+    np.testing.assert_array_equal(y.reshape(2, 5, 6), x)
+    # and the documented index map: output step w*r+i, channel c <- input step w, channel i*C+c
+    assert y[1, 2 * 3 + 1, 2] == x[1, 3, 1 * 3 + 2]
+
+
+@pytest.mark.parametrize("preset", ["tiny", "small"])
+def test_shapes_and_zero_init_residual(preset):
+    model = build_unet(preset)
+    n = pad_length(3000, PRESETS[preset].multiple)
+    x = np.random.default_rng(1).standard_normal((2, n, 1)).astype("float32")
+    y = np.asarray(model(x, training=False))
+    assert y.shape == x.shape
+    np.testing.assert_array_equal(y, x)  # untrained: the output is its spline input
+
+
+def test_receptive_field_is_finite_and_below_reach():
+    from srlib.inference import reach
+
+    model = build_unet("tiny")
+    rf = receptive_field(model)
+    assert 20 < rf <= 2 * reach(PRESETS["tiny"]) + 1
+
+
+def _model_dir(tmp_path, preset="tiny", ratio=4, sr_hz=16000, seed=0):
+    model = _perturbed(build_unet(preset), seed)
+    d = tmp_path / f"model-{preset}-{ratio}"
+    d.mkdir()
+    model.save_weights(str(d / "model.weights.h5"))
+    cfg = {"kind": "unet", "sr_hz": sr_hz, "ratio": ratio, "unet": PRESETS[preset].to_dict(), "n_params": 1,
+           "train": {"corpus": "speech", "filter": "cheby1"}}
+    (d / "config.json").write_text(json.dumps(cfg))
+    return d
+
+
+@pytest.mark.parametrize("ratio", [2, 3, 4, 6, 8])
+def test_upsample_lr_shapes_for_every_ratio(tmp_path, ratio):
+    from srlib.inference import SRModel
+
+    m = SRModel(_model_dir(tmp_path, ratio=ratio, sr_hz=4000 * ratio))
+    for n in (7, 1000, 4321):
+        assert m.upsample_lr(np.random.default_rng(n).standard_normal(n).astype("float32") * 0.1).shape == (n * ratio,)
+
+
+def test_chunked_equals_whole_and_has_no_seams(tmp_path):
+    from srlib.inference import SRModel
+
+    m = SRModel(_model_dir(tmp_path, "small"))
+    rng = np.random.default_rng(0)
+    t = np.arange(40000) / 16000
+    x = (0.3 * np.sin(2 * np.pi * 220 * t) + 0.05 * rng.standard_normal(len(t))).astype("float32")
+    whole = m.refine(x, chunk_len=10**9)
+    chunk_len = 4096
+    chunked = m.refine(x, chunk_len=chunk_len, batch=3)
+    assert np.sqrt(np.mean((whole - chunked) ** 2)) <= 1e-4 * np.sqrt(np.mean(whole**2))
+    # no level dip at any seam: the local RMS around each seam matches whole-file processing
+    for s in range(chunk_len, len(x), chunk_len):
+        a, b = whole[s - 128: s + 128], chunked[s - 128: s + 128]
+        assert abs(np.sqrt(np.mean(b**2)) / np.sqrt(np.mean(a**2)) - 1) < 1e-3
+
+
+def _pairs(n=48, length=1024, seed=0, poison=False):
+    rng = np.random.default_rng(seed)
+    hr = (0.3 * rng.standard_normal((n, length))).astype("float32")
+    x_in = (hr + 0.05 * rng.standard_normal((n, length))).astype("float32")
+    if poison:
+        x_in[5, 10] = np.nan
+    return Pairs(hr, x_in, hr[:, ::4], np.zeros(n, int), 16000, 4)
+
+
+def _config(**kw):
+    from srlib.train import TrainConfig
+
+    return TrainConfig(preset="tiny", patch_len=1024, stride=1024, batch_size=8, epochs=2, **kw)
+
+
+def test_training_is_seeded_and_writes_its_files(tmp_path):
+    from srlib.train import train
+
+    m1, h1 = train(_config(), tmp_path / "a", verbose=0, evaluate=False, pairs=(_pairs(), _pairs(16, seed=1)))
+    m2, h2 = train(_config(), tmp_path / "b", verbose=0, evaluate=False, pairs=(_pairs(), _pairs(16, seed=1)))
+    assert h1["loss"] == h2["loss"]
+    for w1, w2 in zip(m1.get_weights(), m2.get_weights()):
+        np.testing.assert_array_equal(w1, w2)
+    assert {p.name for p in (tmp_path / "a").iterdir()} >= {"config.json", "command.txt", "log.csv", "model.weights.h5"}
+    assert h1["loss"][-1] < h1["loss"][0]
+    with pytest.raises(AudioError, match="already holds"):
+        train(_config(), tmp_path / "a", verbose=0, evaluate=False, pairs=(_pairs(), _pairs(16, seed=1)))
+
+
+def test_nan_guard_fires_on_a_poisoned_batch(tmp_path):
+    from srlib.train import train
+
+    with pytest.raises(TrainingError, match="loss became nan at epoch 1"):
+        train(_config(), tmp_path / "n", verbose=0, evaluate=False, pairs=(_pairs(poison=True), _pairs(16, seed=1)))
+
+
+def test_resume_after_interrupt(tmp_path, monkeypatch):
+    import keras
+
+    from srlib import train as train_mod
+
+    class Kill(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    real_guard = train_mod.NaNGuard
+    monkeypatch.setattr(train_mod, "NaNGuard", lambda: Kill())
+    cfg = _config().__class__(**{**_config().__dict__, "epochs": 4})
+    with pytest.raises(KeyboardInterrupt):
+        train_mod.train(cfg, tmp_path / "r", verbose=0, evaluate=False, pairs=(_pairs(), _pairs(16, seed=1)))
+    assert (tmp_path / "r" / "backup").exists()
+    monkeypatch.setattr(train_mod, "NaNGuard", real_guard)
+    _, hist = train_mod.train(cfg, tmp_path / "r", verbose=0, evaluate=False, pairs=(_pairs(), _pairs(16, seed=1)))
+    assert len(hist["loss"]) == 2  # epochs 3 and 4 only: it resumed after the 2 finished ones
+    epochs = [int(line.split(",")[0]) for line in (tmp_path / "r" / "log.csv").read_text().splitlines()[1:] if line[0].isdigit()]
+    assert epochs[-2:] == [2, 3]
+
+
+def test_model_on_stereo_and_odd_rates(tmp_path):
+    import soundfile as sf
+
+    from srlib import load, upsample_file
+
+    d = _model_dir(tmp_path, "tiny")
+    t = np.arange(3 * 3000) / 3000
+    x = np.stack([0.3 * np.sin(2 * np.pi * 200 * t), 0.3 * np.sin(2 * np.pi * 300 * t)])
+    sf.write(tmp_path / "in.wav", x.T, 3000)  # 3 kHz: below the model's 4 kHz input, resampled up
+    upsample_file(tmp_path / "in.wav", tmp_path / "out.wav", target_sr_hz=16000, method=str(d))
+    y, sr = load(tmp_path / "out.wav", mono=False)
+    assert sr == 16000 and y.shape == (2, 3 * 16000)
+    sf.write(tmp_path / "hi.wav", x.T, 8000)
+    with pytest.raises(AudioError, match="takes 4000 Hz input"):
+        upsample_file(tmp_path / "hi.wav", tmp_path / "o2.wav", ratio=2, method=str(d))
+    assert not (tmp_path / "o2.wav").exists()
