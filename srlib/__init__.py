@@ -13,9 +13,14 @@ The package behind the srlib course notebooks and the ``srlib`` command:
 Every error srlib raises for bad input is an :class:`AudioError`.
 """
 
-from .api import upsample, upsample_file
-from .audio import load, resample, save, validate_audio
-from .errors import AudioError
+import os as _os
+
+# TensorFlow's C++ start-up chatter (CPU feature notices) would land in every notebook's output.
+_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from .api import upsample, upsample_file  # noqa: E402
+from .audio import load, resample, save, validate_audio  # noqa: E402
+from .errors import AudioError  # noqa: E402
 
 __version__ = "0.1.0"
 

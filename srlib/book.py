@@ -27,6 +27,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+CELL_TIMEOUT_S = 1200  # a cell that runs longer than this has hung: fail instead of eating CI's time
 
 
 def toc_files(toc_path: Path) -> list[str]:
@@ -77,7 +78,8 @@ def execute(profile: str, build: Path, root: Path = ROOT) -> dict:
         t0 = time.perf_counter()
         print(f"[book] executing {nb.relative_to(root)} ({profile})", flush=True)
         pm.execute_notebook(str(nb), str(dest), parameters=params, kernel_name="python3",
-                            cwd=str(nb.parent), progress_bar=False, log_output=False)
+                            cwd=str(nb.parent), progress_bar=False, log_output=False,
+                            execution_timeout=CELL_TIMEOUT_S)
         times[nb.stem] = round(time.perf_counter() - t0, 1)
         check_executed(dest)
         print(f"[book] {nb.stem}: {times[nb.stem]} s", flush=True)

@@ -126,10 +126,13 @@ class SRModel:
         def flush():
             if not pending:
                 return
-            width = max(len(w) for _, _, w in pending)
-            arr = np.stack([np.pad(w, (0, width - len(w))) for _, _, w in pending])
-            res = self._run(arr)
-            for (lo, s, _), y in zip(pending, res):
+            # windows of one length per network call: zero-padding a short window to the
+            # batch's width would differ from the file's end (biases make the padded zone non-zero)
+            results = []
+            for width in dict.fromkeys(len(w) for _, _, w in pending):
+                group = [p for p in pending if len(p[2]) == width]
+                results += zip(group, self._run(np.stack([w for _, _, w in group])))
+            for (lo, s, _), y in results:
                 keep_lo = max(s - fade // 2, 0)
                 keep_hi = min(s + chunk_len + fade // 2, n)
                 seg = y[keep_lo - lo: keep_hi - lo]

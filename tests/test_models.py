@@ -75,7 +75,8 @@ def test_chunked_equals_whole_and_has_no_seams(tmp_path):
     whole = m.refine(x, chunk_len=10**9)
     chunk_len = 4096
     chunked = m.refine(x, chunk_len=chunk_len, batch=3)
-    assert np.sqrt(np.mean((whole - chunked) ** 2)) <= 1e-4 * np.sqrt(np.mean(whole**2))
+    # exact up to float rounding (a ragged, zero-padded batch once made the file end differ by 1e-3)
+    assert np.sqrt(np.mean((whole - chunked) ** 2)) <= 1e-5 * np.sqrt(np.mean(whole**2))
     # no level dip at any seam: the local RMS around each seam matches whole-file processing
     for s in range(chunk_len, len(x), chunk_len):
         a, b = whole[s - 128: s + 128], chunked[s - 128: s + 128]

@@ -1,0 +1,125 @@
+"""Benchmarks: ``python -m srlib.bench`` prints figures (it asserts nothing).
+
+- training throughput of each U-Net preset, in seconds of 16 kHz audio per second;
+- inference real-time factor (seconds of output audio per second of compute)
+  at 16 kHz and 44.1 kHz output for linear, spline, sinc and the U-Net, all
+  measured in the same run on the same signal;
+- peak memory (max RSS of a fresh process) of ``srlib upsample`` with the
+  U-Net on a 1-minute and a 10-minute file (``--memory``; a minute or two).
+
+Figures depend on the machine; the notebooks and the closing notes quote
+the ones measured on the 2-core CI machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+
+def _signal(n: int, sr_hz: int, seed: int = 0) -> np.ndarray:
+    t = np.arange(n) / sr_hz
+    rng = np.random.default_rng(seed)
+    return (0.3 * np.sin(2 * np.pi * 220 * t) * (1 + np.sin(2 * np.pi * 3 * t)) / 2
+            + 0.02 * rng.standard_normal(n)).astype(np.float32)
+
+
+def train_throughput(presets=("tiny", "small"), patch_len: int = 8192, batch: int = 16, steps: int = 6) -> dict:
+    """Seconds of audio trained per second, for each preset (after one warm-up step)."""
+    import keras
+
+    from .models.unet import build_unet
+
+    x = np.stack([_signal(patch_len, 16000, s) for s in range(batch * steps)])[..., None]
+    out = {}
+    for name in presets:
+        model = build_unet(name)
+        model.compile(keras.optimizers.Adam(3e-4), "mse")
+        model.fit(x[:batch], x[:batch], batch_size=batch, epochs=1, verbose=0)
+        t0 = time.perf_counter()
+        model.fit(x, x, batch_size=batch, epochs=1, verbose=0)
+        out[name] = x.shape[0] * patch_len / 16000 / (time.perf_counter() - t0)
+    return out
+
+
+def inference_rtf(duration_s: float = 30.0, ratio: int = 4) -> dict:
+    """Real-time factor of each method at 16 and 44.1 kHz output: ``duration_s / compute seconds``."""
+    from .interpolate import upsample_baseline
+    from .inference import load_model, shipped_models
+    from .models.unet import PRESETS
+
+    out = {}
+    for sr_hz in (16000, 44100):
+        x_lr = _signal(int(duration_s * sr_hz / ratio), sr_hz // ratio)
+        row = {}
+        for method in ("linear", "spline", "sinc"):
+            t0 = time.perf_counter()
+            upsample_baseline(x_lr, ratio, method)
+            row[method] = duration_s / (time.perf_counter() - t0)
+        if "unet-speech-16k-r4" in shipped_models():
+            model = load_model("unet")
+        else:  # an untrained model of the same architecture times the same
+            model = _untrained(PRESETS["small"], sr_hz, ratio)
+        model.upsample_lr(x_lr[: 4 * 4096])  # warm-up
+        t0 = time.perf_counter()
+        model.upsample_lr(x_lr)
+        row["unet"] = duration_s / (time.perf_counter() - t0)
+        out[sr_hz] = row
+    return out
+
+
+def _untrained(cfg, sr_hz, ratio):
+    import json
+
+    from .inference import SRModel
+    from .models.unet import build_unet
+
+    d = tempfile.mkdtemp()
+    build_unet(cfg).save_weights(os.path.join(d, "model.weights.h5"))
+    with open(os.path.join(d, "config.json"), "w") as f:
+        json.dump({"sr_hz": sr_hz, "ratio": ratio, "unet": cfg.to_dict(), "train": {}}, f)
+    return SRModel(d)
+
+
+def peak_memory_mb(minutes: float, method: str = "unet") -> float:
+    """Max RSS (MiB) of a fresh ``srlib upsample`` process on a generated file of ``minutes``."""
+    from .audio import save
+
+    with tempfile.TemporaryDirectory() as d:
+        src, dst = os.path.join(d, "in.wav"), os.path.join(d, "out.wav")
+        n = int(minutes * 60 * 4000)
+        save(src, _signal(n, 4000), 4000)
+        code = ("import resource, sys; from srlib.cli import main; "
+                f"rc = main(['upsample', {src!r}, {dst!r}, '--ratio', '4', '--model', {method!r}, '-q']); "
+                "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024); sys.exit(rc)")
+        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        return float(res.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m srlib.bench", description=__doc__.splitlines()[0])
+    p.add_argument("--memory", action="store_true", help="also measure peak memory on 1- and 10-minute files")
+    p.add_argument("--duration", type=float, default=30.0, help="seconds of audio for the inference timing")
+    args = p.parse_args(argv)
+    print(f"cores: {os.cpu_count()}")
+    print("\ntraining throughput (s of 16 kHz audio per s, patches of 8192, batch 16)")
+    for name, v in train_throughput().items():
+        print(f"  {name:8s} {v:8.1f}")
+    print(f"\ninference real-time factor (x real time, {args.duration:g} s of output, ratio 4)")
+    for sr_hz, row in inference_rtf(args.duration).items():
+        print(f"  {sr_hz} Hz: " + "  ".join(f"{k} {v:,.0f}x" for k, v in row.items()))
+    if args.memory:
+        print("\npeak memory of srlib upsample --model unet (max RSS, MiB)")
+        for minutes in (1, 10):
+            print(f"  {minutes:3d} min: {peak_memory_mb(minutes):8.0f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

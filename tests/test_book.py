@@ -1,0 +1,69 @@
+"""Checks on the built report (``make test`` builds it in the quick profile before pytest runs).
+
+Skipped when no build exists (a plain ``pytest`` run); CI always has one.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from srlib.book import notebooks_in_toc
+
+ROOT = Path(__file__).resolve().parent.parent
+HTML = ROOT / "_build" / "html"
+EXECUTED = ROOT / "_build" / "src" / "notebooks"
+
+pytestmark = pytest.mark.skipif(not (HTML / "index.html").exists(),
+                                reason="no built book: run 'make test' or 'python -m srlib.book --profile quick'")
+
+#: Fewest <audio> players each chapter must show.
+MIN_AUDIO = {"01_sampling_and_aliasing": 10, "02_spectrograms_and_griffin_lim": 6, "03_data_generation": 3,
+             "04_unet_baseline": 4}
+
+
+def _page(stem):
+    return (HTML / "notebooks" / f"{stem}.html").read_text()
+
+
+def test_every_notebook_page_exists_and_plays_audio():
+    stems = [nb.stem for nb in notebooks_in_toc()]
+    assert stems == sorted(MIN_AUDIO)
+    for stem in stems:
+        page = _page(stem)
+        n_audio = page.count("<audio")
+        assert n_audio >= MIN_AUDIO[stem], f"{stem}: {n_audio} audio players"
+        assert re.search(r'<audio[^>]*>\s*<source src="data:audio/wav;base64,[A-Za-z0-9+/]{100}', page), stem
+
+
+def test_no_error_outputs_anywhere():
+    for page in HTML.rglob("*.html"):
+        text = page.read_text()
+        assert "output_error" not in text and "Traceback (most recent call last)" not in text, page
+
+
+def test_glued_numbers_are_in_the_page():
+    nb = json.loads((EXECUTED / "04_unet_baseline.ipynb").read_text())
+    glued = {}
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            name = out.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name:
+                glued[name] = out["data"]["application/papermill.record/text/plain"]
+    assert {"nb04_unet_lsd", "nb04_spline_snr_db", "nb04_n_clips"} <= set(glued)
+    page = _page("04_unet_baseline")
+    assert "{glue" not in page
+    for name in ("nb04_unet_lsd", "nb04_spline_lsd", "nb04_unet_lsd_hf"):
+        assert re.search(rf">\s*{re.escape(glued[name])}\s*<", page), name
+
+
+def test_widget_state_is_embedded():
+    page = _page("01_sampling_and_aliasing")
+    assert "application/vnd.jupyter.widget-state+json" in page
+    assert "application/vnd.jupyter.widget-view+json" in page
+
+
+def test_bibliography_resolves():
+    refs = (HTML / "book" / "references.html").read_text()
+    assert re.search(r"Audio\s+Super-Resolution\s+Using\s+Neural\s+Nets", refs, re.I)
