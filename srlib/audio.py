@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ import soxr
 
 from .errors import AudioError
 
-__all__ = ["load", "save", "resample", "validate_audio", "validate_ratio", "info"]
+__all__ = ["load", "save", "resample", "validate_audio", "validate_ratio", "info", "atomic_output", "output_format"]
 
 
 def validate_audio(
@@ -228,38 +229,20 @@ def _umask() -> int:
     return mask
 
 
-def save(path, x, sr_hz: int, *, overwrite: bool = False, subtype: str | None = None) -> Path:
-    """Write audio atomically; refuse to replace an existing file unless asked.
+@contextmanager
+def atomic_output(path, *, overwrite: bool = False):
+    """Context manager for writing ``path`` atomically: yields a temporary path beside it.
 
-    Parameters
-    ----------
-    path : str or Path
-        Destination; its suffix picks the format (.wav, .flac, .ogg, .mp3, .aiff).
-    x : float array, shape (n_samples,) or (n_channels, n_samples)
-    sr_hz : int
-        Sample rate in Hz.
-    overwrite : bool
-        Replace ``path`` if it exists. Default False: an existing file is an error.
-    subtype : str, optional
-        soundfile subtype such as ``"PCM_16"`` or ``"FLOAT"``; default is the
-        format's default (16-bit PCM for wav/flac).
-
-    Returns
-    -------
-    Path of the written file.
+    On success the temporary file replaces ``path`` (one ``os.replace``); on
+    any error it is deleted and ``path`` is left as it was. An existing
+    ``path`` is refused unless ``overwrite``.
 
     Raises
     ------
     AudioError
-        The file exists and ``overwrite`` is False, the folder does not exist
-        or is not writable, the suffix is unknown, or ``x`` is not valid audio.
+        The file exists, the folder does not exist or is not writable, or ``path`` is a folder.
     """
     path = Path(path)
-    x = validate_audio(x, name=f"signal for {path}")
-    sr_hz = _validate_rate(sr_hz)
-    fmt = _FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise AudioError(f"{path}: unknown output format {path.suffix!r}; use one of {sorted(_FORMATS)}")
     if path.is_dir():
         raise AudioError(f"{path}: is a directory; expected a file name")
     if path.exists() and not overwrite:
@@ -274,16 +257,60 @@ def save(path, x, sr_hz: int, *, overwrite: bool = False, subtype: str | None = 
     os.close(fd)
     try:
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
-        if subtype not in ("FLOAT", "DOUBLE"):
-            x = np.clip(x, -1.0, 1.0)  # integer formats would wrap around, not clip
-        sf.write(tmp, x.T, sr_hz, format=fmt, subtype=subtype)
+        yield tmp
         os.replace(tmp, path)
     except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
-        if isinstance(exc, (sf.LibsndfileError, RuntimeError, TypeError, ValueError)):
+        if isinstance(exc, (sf.LibsndfileError, RuntimeError, TypeError)) and not isinstance(exc, AudioError):
             raise AudioError(f"{path}: could not write audio ({exc})") from None
         raise
+
+
+def output_format(path) -> str:
+    """libsndfile format name for a file name's suffix (``.wav`` -> ``"WAV"``)."""
+    path = Path(path)
+    fmt = _FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise AudioError(f"{path}: unknown output format {path.suffix!r}; use one of {sorted(_FORMATS)}")
+    return fmt
+
+
+def save(path, x, sr_hz: int, *, overwrite: bool = False, subtype: str | None = None) -> Path:
+    """Write audio atomically; refuse to replace an existing file unless asked.
+
+    Parameters
+    ----------
+    path : str or Path
+        Destination; its suffix picks the format (.wav, .flac, .ogg, .mp3, .aiff).
+    x : float array, shape (n_samples,) or (n_channels, n_samples)
+    sr_hz : int
+        Sample rate in Hz.
+    overwrite : bool
+        Replace ``path`` if it exists. Default False: an existing file is an error.
+    subtype : str, optional
+        soundfile subtype such as ``"PCM_16"`` or ``"FLOAT"``; default is the
+        format's default (16-bit PCM for wav/flac). Integer subtypes are clipped
+        to [-1, 1] first (libsndfile would wrap around).
+
+    Returns
+    -------
+    Path of the written file.
+
+    Raises
+    ------
+    AudioError
+        The file exists and ``overwrite`` is False, the folder does not exist
+        or is not writable, the suffix is unknown, or ``x`` is not valid audio.
+    """
+    path = Path(path)
+    x = validate_audio(x, name=f"signal for {path}")
+    sr_hz = _validate_rate(sr_hz)
+    fmt = output_format(path)
+    if subtype not in ("FLOAT", "DOUBLE"):
+        x = np.clip(x, -1.0, 1.0)
+    with atomic_output(path, overwrite=overwrite) as tmp:
+        sf.write(tmp, x.T, sr_hz, format=fmt, subtype=subtype)
     return path

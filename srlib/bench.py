@@ -88,16 +88,20 @@ def _untrained(cfg, sr_hz, ratio):
 
 
 def peak_memory_mb(minutes: float, method: str = "unet") -> float:
-    """Max RSS (MiB) of a fresh ``srlib upsample`` process on a generated file of ``minutes``."""
+    """Peak resident memory (VmHWM, MiB) of a fresh ``srlib upsample`` process on a generated file.
+
+    (``ru_maxrss`` would count the parent's memory inherited through fork.)
+    """
     from .audio import save
 
     with tempfile.TemporaryDirectory() as d:
         src, dst = os.path.join(d, "in.wav"), os.path.join(d, "out.wav")
         n = int(minutes * 60 * 4000)
         save(src, _signal(n, 4000), 4000)
-        code = ("import resource, sys; from srlib.cli import main; "
+        code = ("import sys; from srlib.cli import main; "
                 f"rc = main(['upsample', {src!r}, {dst!r}, '--ratio', '4', '--model', {method!r}, '-q']); "
-                "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024); sys.exit(rc)")
+                "print(next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM')) / 1024); "
+                "sys.exit(rc)")
         res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         return float(res.stdout.strip().splitlines()[-1])
 

@@ -158,3 +158,31 @@ def test_model_on_stereo_and_odd_rates(tmp_path):
     with pytest.raises(AudioError, match="takes 4000 Hz input"):
         upsample_file(tmp_path / "hi.wav", tmp_path / "o2.wav", ratio=2, method=str(d))
     assert not (tmp_path / "o2.wav").exists()
+
+
+def test_stft_loss_is_zero_for_equal_and_grows_with_lost_band():
+    from srlib.degrade import make_lowres
+    from srlib.losses import make_loss, stft_loss
+
+    x = np.random.default_rng(0).standard_normal((2, 4096)).astype("float32") * 0.1
+    assert float(stft_loss(x, x)) < 1e-3
+    mild = np.stack([make_lowres(v, 2, keep_rate=True) for v in x])
+    harsh = np.stack([make_lowres(v, 8, keep_rate=True) for v in x])
+    assert float(stft_loss(x, harsh)) > float(stft_loss(x, mild)) > 0.1
+    combined = make_loss(1.0, 0.5)
+    assert float(combined(x[..., None], mild[..., None])) > float(make_loss(1.0, 0.0)(x[..., None], mild[..., None]))
+
+
+def test_shipped_unet_beats_spline_on_held_out_speech():
+    from srlib.data import default_corpus
+    from srlib.evaluate import evaluate_clips, summarize
+    from srlib.inference import load_model, shipped_models
+
+    assert "unet-speech-16k-r4" in shipped_models()
+    m = load_model("unet")
+    assert (m.sr_hz, m.ratio) == (16000, 4)
+    corpus = default_corpus("speech", quick=True)
+    clips = [(c.path, corpus.load(c, 16000)) for c in corpus.split("test")[:8]]
+    s = summarize(evaluate_clips(clips, 16000, 4, ["spline", "unet"], models={"unet": m.upsample_lr}))
+    assert s["unet"]["lsd"]["mean"] < 0.7 * s["spline"]["lsd"]["mean"]
+    assert s["unet"]["snr_db"]["mean"] > s["spline"]["snr_db"]["mean"] - 0.5
