@@ -42,6 +42,7 @@ __all__ = [
     "random_filter",
     "design_lowpass",
     "frequency_response",
+    "group_delay_ms",
     "lowpass",
     "make_lowres",
 ]
@@ -225,6 +226,32 @@ def frequency_response(cutoff_hz: float, sr_hz: float, filter="cheby1", n_points
         h = np.fft.rfft(y)[:n_points]
         gain = 20 * np.log10(np.maximum(np.abs(h), 1e-300))
     return freqs, np.maximum(gain, -200.0)
+
+
+def group_delay_ms(cutoff_hz: float, sr_hz: float, filter="cheby1", n_points: int = 2048):
+    """Group delay of a filter applied *once* (causally), in milliseconds, for plots.
+
+    ``lowpass`` applies IIR filters forward and backward, which cancels the
+    phase; this shows what a single causal pass would do to each frequency:
+    ``tau(f) = -d phi / d omega``. Linear-phase FIR filters have a constant delay.
+
+    Returns
+    -------
+    freqs_hz : array, shape (n_points,)
+    delay_ms : array, shape (n_points,)
+    """
+    kind, coef = design_lowpass(cutoff_hz, sr_hz, filter)
+    freqs = np.linspace(0, sr_hz / 2, n_points, endpoint=False)
+    w = freqs / (sr_hz / 2) * np.pi
+    if kind == "sos":
+        _, h = signal.sosfreqz(coef, worN=w)
+    elif kind == "fir":
+        _, h = signal.freqz(coef, worN=w)
+    else:
+        raise AudioError("group_delay_ms: soxr is not a fixed filter; choose an IIR or FIR family")
+    phase = np.unwrap(np.angle(h))
+    delay_samples = -np.gradient(phase, w)
+    return freqs, 1000 * delay_samples / sr_hz
 
 
 def lowpass(x, sr_hz: float, cutoff_hz: float, filter="cheby1", *, seed=None) -> np.ndarray:

@@ -82,23 +82,31 @@ def plot_waveforms(signals: dict, sr_hz: int | dict, *, start_s: float = 0.0, du
 
 
 def plot_filter_responses(cutoff_hz: float, sr_hz: float, filters=("cheby1", "butter", "ellip", "bessel", "fir", "paper")):
-    """Magnitude responses (as applied, zero phase) of several anti-aliasing filters.
+    """Magnitude (as applied: zero phase) and one-pass group delay of anti-aliasing filters.
 
     Returns
     -------
-    matplotlib Figure.
+    matplotlib Figure with two panels: gain in dB, and the group delay in ms
+    that one causal pass of each filter would add (where its gain is above -40 dB).
     """
-    from .degrade import frequency_response
+    from .degrade import frequency_response, group_delay_ms
 
-    fig, axes = _figure(1, 1, 9, 3.5)
-    ax = axes[0][0]
+    fig, axes = _figure(1, 2, 13, 3.5)
+    ax, ax_d = axes[0]
     for name in filters:
         freqs, gain = frequency_response(cutoff_hz, sr_hz, name)
-        ax.plot(freqs / 1000, gain, label=name)
-    ax.axvline(cutoff_hz / 1000, color="k", ls="--", lw=0.8)
+        line, = ax.plot(freqs / 1000, gain, label=name)
+        f_d, delay = group_delay_ms(cutoff_hz, sr_hz, name, n_points=len(freqs))
+        keep = gain > -40  # in the stop band the phase of a near-zero response is noise
+        ax_d.plot(f_d[keep] / 1000, delay[keep], color=line.get_color(), label=name)
+    for a in (ax, ax_d):
+        a.axvline(cutoff_hz / 1000, color="k", ls="--", lw=0.8)
+        a.set_xlabel("frequency (kHz)")
     ax.set_ylim(-120, 5)
-    ax.set_xlabel("frequency (kHz)")
-    ax.set_ylabel("gain (dB)")
+    ax.set_ylabel("gain as applied, zero phase (dB)")
+    ax_d.set_ylabel("group delay of one pass (ms)")
+    ax_d.set_ylim(bottom=0)
+    ax_d.set_xlim(0, 1.2 * cutoff_hz / 1000)
     ax.legend(ncol=3)
     return fig
 

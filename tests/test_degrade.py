@@ -75,3 +75,18 @@ def test_bad_filter_names():
     with pytest.raises(AudioError, match="cutoff_hz"):
         lowpass(np.ones(100), SR, 9000)
     assert "random" in FILTERS
+
+
+def test_group_delay_fir_is_constant_and_bessel_flattest():
+    from srlib.degrade import design_lowpass, group_delay_ms
+
+    _, taps = design_lowpass(CUT, SR, "fir")
+    f, d = group_delay_ms(CUT, SR, "fir")
+    band = f < 0.8 * CUT
+    np.testing.assert_allclose(d[band], 1000 * (len(taps) - 1) / 2 / SR, rtol=1e-3)
+    spread = {}
+    for name in ["cheby1", "bessel"]:
+        f, d = group_delay_ms(CUT, SR, name)
+        pb = f < 0.3 * CUT  # where both pass
+        spread[name] = np.ptp(d[pb]) / np.mean(d[pb])
+    assert spread["bessel"] < spread["cheby1"]

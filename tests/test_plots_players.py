@@ -17,4 +17,5 @@ def test_figures(sine):
     x = sine()
     assert len(plot_spectrograms({"a": x, "b": x}, 16000, cutoff_hz=4000).axes) == 3  # 2 panels + colorbar
     assert len(plot_waveforms({"a": x}, 16000, duration_s=0.01).axes) == 1
-    assert len(plot_filter_responses(2000, 16000).axes[0].lines) == 7
+    fig = plot_filter_responses(2000, 16000)
+    assert len(fig.axes[0].lines) == 7 and len(fig.axes[1].lines) == 7

@@ -43,3 +43,15 @@ def test_every_public_function_has_a_docstring_with_shapes_or_units():
             if inspect.isfunction(obj):
                 doc = inspect.getdoc(obj) or ""
                 assert len(doc) > 40, f"{mod.__name__}.{name} needs a docstring"
+
+
+def test_readme_results_table_matches_the_shipped_metrics():
+    import json
+
+    summary = json.loads((ROOT / "srlib" / "weights" / "unet-speech-16k-r4" / "metrics.json").read_text())["summary"]
+    text = (ROOT / "README.md").read_text()
+    for label, key in [("spline", "spline"), ("sinc", "sinc"), ("U-Net (shipped)", "unet")]:
+        row = re.search(rf"^\| {re.escape(label)} \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|$", text, re.M)
+        assert row, label
+        expected = [summary[key][m]["mean"] for m in ("snr_db", "lsd", "lsd_hf")]
+        assert [float(v) for v in row.groups()] == [round(v, 2) for v in expected], label
