@@ -138,7 +138,7 @@ def upsample_file(in_path, out_path, ratio=None, *, target_sr_hz=None, method: s
 
     import soundfile as sf
 
-    from .audio import atomic_output, info, output_format
+    from .audio import atomic_output, fit_to_subtype, info, output_format
 
     in_path, out_path = Path(in_path), Path(out_path)
     if in_path.exists() and out_path.exists() and in_path.resolve() == out_path.resolve():
@@ -175,10 +175,7 @@ def upsample_file(in_path, out_path, ratio=None, *, target_sr_hz=None, method: s
             n_keep_in = min(block, meta.frames - start)
             y0 = (start - lo) * target // sr_in
             y1 = y0 + round(n_keep_in * target / sr_in)
-            out = np.atleast_2d(y)[:, y0:y1]
-            if subtype not in ("FLOAT", "DOUBLE"):
-                out = np.clip(out, -1.0, 1.0)
-            dst.write(out.T)
+            dst.write(fit_to_subtype(np.atleast_2d(y)[:, y0:y1], subtype).T)
     if peak == 0.0:
         warnings.warn(f"{in_path}: the input is silent (all zeros); the output is silent too", SilentInputWarning)
     return out_path

@@ -278,6 +278,11 @@ def output_format(path) -> str:
     return fmt
 
 
+def fit_to_subtype(x: np.ndarray, subtype: str | None) -> np.ndarray:
+    """Clip to [-1, 1] unless ``subtype`` is a float format: integer formats would wrap around."""
+    return x if subtype in ("FLOAT", "DOUBLE") else np.clip(x, -1.0, 1.0)
+
+
 def save(path, x, sr_hz: int, *, overwrite: bool = False, subtype: str | None = None) -> Path:
     """Write audio atomically; refuse to replace an existing file unless asked.
 
@@ -309,8 +314,7 @@ def save(path, x, sr_hz: int, *, overwrite: bool = False, subtype: str | None = 
     x = validate_audio(x, name=f"signal for {path}")
     sr_hz = _validate_rate(sr_hz)
     fmt = output_format(path)
-    if subtype not in ("FLOAT", "DOUBLE"):
-        x = np.clip(x, -1.0, 1.0)
+    x = fit_to_subtype(x, subtype)
     with atomic_output(path, overwrite=overwrite) as tmp:
         sf.write(tmp, x.T, sr_hz, format=fmt, subtype=subtype)
     return path
