@@ -94,6 +94,16 @@ def _cmd_evaluate(args) -> int:
     rows = evaluate_clips(clips, args.sr, args.ratio, args.methods, filter=args.filter, models=models,
                           progress=not args.quiet)
     print(format_table(summarize(rows), args.format))
+    if args.figure:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from .audio import atomic_output
+        from .plots import plot_metric_distributions
+
+        with atomic_output(args.figure, overwrite=args.overwrite) as tmp:
+            plot_metric_distributions(rows).savefig(tmp, dpi=120, format=Path(args.figure).suffix.lstrip(".") or "png")
+        _say(args, f"figure written to {args.figure}")
     return 0
 
 
@@ -162,6 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="methods to score (default: lowres linear spline sinc)")
     ev.add_argument("--filter", default="cheby1", help="anti-aliasing filter for the low-rate inputs")
     ev.add_argument("--format", default="markdown", choices=["markdown", "csv", "json"])
+    ev.add_argument("--figure", help="also save per-clip distributions as an image (.png, .svg, .pdf)")
+    ev.add_argument("--overwrite", action="store_true", help="replace an existing figure file")
     ev.add_argument("-q", "--quiet", action="store_true")
     ev.set_defaults(func=_cmd_evaluate)
 

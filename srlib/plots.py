@@ -10,7 +10,7 @@ import numpy as np
 
 from .spectral import log_power_spectrogram
 
-__all__ = ["plot_spectrograms", "plot_waveforms", "plot_filter_responses", "plot_history"]
+__all__ = ["plot_spectrograms", "plot_waveforms", "plot_filter_responses", "plot_history", "plot_metric_distributions"]
 
 
 def _figure(n_rows: int, n_cols: int, width: float, height: float, **kw):
@@ -126,4 +126,23 @@ def plot_history(history: dict, keys=("loss", "val_loss")):
     ax.set_xlabel("epoch")
     ax.set_yscale("log")
     ax.legend()
+    return fig
+
+
+def plot_metric_distributions(rows, metrics=("snr_db", "lsd", "lsd_hf")):
+    """Per-clip distributions of each metric, one box per method (from :func:`srlib.evaluate.evaluate_clips`).
+
+    Returns
+    -------
+    matplotlib Figure with one panel per metric.
+    """
+    labels = {"snr_db": "SNR (dB)", "lsd": "LSD", "lsd_hf": "LSD-HF", "lsd_lf": "LSD-LF", "si_sdr_db": "SI-SDR (dB)"}
+    methods = list(dict.fromkeys(r["method"] for r in rows))
+    fig, axes = _figure(1, len(metrics), 4.2 * len(metrics), 3.2)
+    for ax, metric in zip(axes[0], metrics):
+        data = [[r[metric] for r in rows if r["method"] == m and np.isfinite(r[metric])] for m in methods]
+        ax.boxplot(data, showfliers=False)
+        ax.set_xticks(range(1, len(methods) + 1), methods, rotation=30)
+        ax.set_title(labels.get(metric, metric))
+    fig.tight_layout()
     return fig

@@ -4,7 +4,8 @@
 
 1. builds the corpus and the cached training pairs (:mod:`srlib.data`);
 2. seeds everything (``keras.utils.set_random_seed``, deterministic TF ops);
-3. fits with: a CSV log, best-checkpoint on validation loss, ``BackupAndRestore``
+3. fits with: a CSV log and TensorBoard logs (``tensorboard --logdir RUN/tensorboard``),
+   best-checkpoint on validation loss, ``BackupAndRestore``
    (a killed run started again with the same ``--out`` resumes from its last
    finished epoch), a NaN guard that stops with a clear :class:`TrainingError`,
    and Keras' progress bar;
@@ -171,6 +172,7 @@ def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = Tr
     callbacks = [
         keras.callbacks.BackupAndRestore(str(out / "backup")),
         keras.callbacks.CSVLogger(str(out / "log.csv"), append=True),
+        keras.callbacks.TensorBoard(str(out / "tensorboard"), write_graph=False),
         keras.callbacks.ModelCheckpoint(str(out / "best.weights.h5"), monitor="val_loss", save_best_only=True,
                                         save_weights_only=True),
         guard,

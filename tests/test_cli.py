@@ -68,6 +68,8 @@ def test_missing_input_is_a_clear_error(tmp_path, capsys):
 def test_evaluate_prints_a_table(tmp_path, capsys):
     rng = np.random.default_rng(0)
     save(tmp_path / "ref.wav", 0.1 * rng.standard_normal(16000), 16000)
-    assert main(["evaluate", str(tmp_path), "--ratio", "4", "-q"]) == 0
+    assert main(["evaluate", str(tmp_path), "--ratio", "4", "-q", "--figure", str(tmp_path / "f.png")]) == 0
     out = capsys.readouterr().out
     assert "| spline |" in out and "LSD-HF" in out
+    assert (tmp_path / "f.png").read_bytes()[:4] == b"\x89PNG"
+    assert main(["evaluate", str(tmp_path / "ref.wav"), "-q", "--figure", str(tmp_path / "f.png")]) == 1  # no overwrite

@@ -106,7 +106,8 @@ def test_training_is_seeded_and_writes_its_files(tmp_path):
     assert h1["loss"] == h2["loss"]
     for w1, w2 in zip(m1.get_weights(), m2.get_weights()):
         np.testing.assert_array_equal(w1, w2)
-    assert {p.name for p in (tmp_path / "a").iterdir()} >= {"config.json", "command.txt", "log.csv", "model.weights.h5"}
+    assert {p.name for p in (tmp_path / "a").iterdir()} >= {"config.json", "command.txt", "log.csv", "model.weights.h5", "tensorboard"}
+    assert list((tmp_path / "a" / "tensorboard").rglob("events.out.tfevents.*"))
     assert h1["loss"][-1] < h1["loss"][0]
     with pytest.raises(AudioError, match="already holds"):
         train(_config(), tmp_path / "a", verbose=0, evaluate=False, pairs=(_pairs(), _pairs(16, seed=1)))
