@@ -4,8 +4,8 @@
 - inference real-time factor (seconds of output audio per second of compute)
   at 16 kHz and 44.1 kHz output for linear, spline, sinc and the U-Net, all
   measured in the same run on the same signal;
-- peak memory (max RSS of a fresh process) of ``srlib upsample`` with the
-  U-Net on a 1-minute and a 10-minute file (``--memory``; a minute or two).
+- peak memory (VmHWM of a fresh process) of ``srlib upsample`` with the
+  U-Net on a 1-minute and a 60-minute file (``--memory``; about a minute).
 
 Figures depend on the machine; the notebooks and the closing notes quote
 the ones measured on the 2-core CI machine.
@@ -108,7 +108,7 @@ def peak_memory_mb(minutes: float, method: str = "unet") -> float:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m srlib.bench", description=__doc__.splitlines()[0])
-    p.add_argument("--memory", action="store_true", help="also measure peak memory on 1- and 10-minute files")
+    p.add_argument("--memory", action="store_true", help="also measure peak memory on 1- and 60-minute files")
     p.add_argument("--duration", type=float, default=30.0, help="seconds of audio for the inference timing")
     args = p.parse_args(argv)
     print(f"cores: {os.cpu_count()}")
@@ -120,7 +120,7 @@ def main(argv=None) -> int:
         print(f"  {sr_hz} Hz: " + "  ".join(f"{k} {v:,.0f}x" for k, v in row.items()))
     if args.memory:
         print("\npeak memory of srlib upsample --model unet (max RSS, MiB)")
-        for minutes in (1, 10):
+        for minutes in (1, 60):
             print(f"  {minutes:3d} min: {peak_memory_mb(minutes):8.0f}")
     return 0
 
