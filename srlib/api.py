@@ -146,6 +146,8 @@ def upsample_file(in_path, out_path, ratio=None, *, target_sr_hz=None, method: s
     meta = info(in_path)
     if meta.frames == 0:
         raise AudioError(f"{in_path}: the file has a header but no audio frames")
+    if out_path.is_dir():
+        raise AudioError(f"{out_path}: is a directory; expected an output file name (or use --output-dir)")
     fmt = output_format(out_path)
     sr_in = int(meta.samplerate)
     _, target = resolve_ratio(sr_in, ratio, target_sr_hz)
