@@ -151,6 +151,7 @@ def upsample_file(in_path, out_path, ratio=None, *, target_sr_hz=None, method: s
     fmt = output_format(out_path)
     sr_in = int(meta.samplerate)
     _, target = resolve_ratio(sr_in, ratio, target_sr_hz)
+    method = method or auto_method(sr_in, target)  # once, not per block
     subtype = meta.subtype if out_path.suffix.lower() == in_path.suffix.lower() else None
     # block and context lengths in whole "units", so each block maps to a whole number of output samples
     unit = sr_in // math.gcd(sr_in, target)

@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from .degrade import make_lowres
+from .errors import AudioError
 from .interpolate import METHODS, upsample_baseline
 from .metrics import evaluate_pair
 
@@ -73,8 +74,6 @@ def evaluate_clips(clips, sr_hz: int, ratio: int, methods=("lowres", "linear", "
             elif method in METHODS:
                 y = upsample_baseline(x_lr, ratio, method)
             else:
-                from .errors import AudioError
-
                 raise AudioError(f"method: got {method!r}; expected 'lowres', a baseline or a model name")
             rows.append({"clip": name, "method": method, **evaluate_pair(x, y[: len(x)], sr_hz, ratio)})
     return rows
@@ -116,8 +115,6 @@ def format_table(summary: dict, fmt: str = "markdown") -> str:
             w.writerow([m, e["n"]] + [f"{e[k][s]:.4f}" for k in METRICS for s in ("mean", "std")])
         return buf.getvalue()
     if fmt != "markdown":
-        from .errors import AudioError
-
         raise AudioError(f"format: got {fmt!r}; expected markdown, csv or json")
     lines = ["| method | n | " + " | ".join(_HEADERS[k] for k in METRICS) + " |",
              "|---|---:|" + "---:|" * len(METRICS)]

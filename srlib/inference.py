@@ -25,6 +25,7 @@ import numpy as np
 from .audio import resample, validate_audio, validate_ratio
 from .errors import AudioError
 from .interpolate import upsample_baseline
+from .models.unet import pad_length
 
 __all__ = ["SRModel", "load_model", "shipped_models", "upsample_with_model", "model_function",
            "evaluate_model_dir", "reach", "WEIGHTS_DIR"]
@@ -64,7 +65,7 @@ class SRModel:
     """
 
     def __init__(self, path):
-        from .models.unet import UNetConfig, build_unet, pad_length
+        from .models.unet import UNetConfig, build_unet
 
         self.path = Path(path)
         cfg_path = self.path / "config.json"
@@ -81,7 +82,6 @@ class SRModel:
         self.model.load_weights(str(weights))
         self.multiple = self.unet_cfg.multiple
         self.margin = pad_length(reach(self.unet_cfg), self.multiple)
-        self._pad_length = pad_length
 
     def __repr__(self) -> str:
         return f"SRModel({self.name!r}, {self.low_sr_hz} Hz -> {self.sr_hz} Hz, ratio {self.ratio})"
@@ -114,10 +114,10 @@ class SRModel:
         x_in = validate_audio(x_in)
         n = len(x_in)
         m = self.multiple
-        chunk_len = self._pad_length(max(chunk_len, m), m)
-        fade = min(self._pad_length(fade, m), self.margin)
+        chunk_len = pad_length(max(chunk_len, m), m)
+        fade = min(pad_length(fade, m), self.margin)
         if n <= chunk_len + 2 * self.margin:  # one piece: the whole signal
-            padded = np.pad(x_in, (0, self._pad_length(n, m) - n))
+            padded = np.pad(x_in, (0, pad_length(n, m) - n))
             return self._run(padded[None])[0, :n].astype(np.float32)
         starts = list(range(0, n, chunk_len))
         out = np.zeros(n, np.float32)
@@ -150,7 +150,7 @@ class SRModel:
             lo = max(s - self.margin, 0)
             hi = min(s + chunk_len + self.margin, n)
             window = x_in[lo:hi]
-            window = np.pad(window, (0, self._pad_length(len(window), m) - len(window)))
+            window = np.pad(window, (0, pad_length(len(window), m) - len(window)))
             pending.append((lo, s, window))
             if len(pending) == batch:
                 flush()
