@@ -1,9 +1,10 @@
 """Benchmarks: ``python -m srlib.bench`` prints figures (it asserts nothing).
 
-- training throughput of each U-Net preset, in seconds of 16 kHz audio per second;
+- training throughput of each U-Net preset and of the GAN (the ``small`` U-Net
+  against the default discriminators), in seconds of 16 kHz audio per second;
 - inference real-time factor (seconds of output audio per second of compute)
-  at 16 kHz and 44.1 kHz output for linear, spline, sinc and the U-Net, all
-  measured in the same run on the same signal;
+  at 16 kHz and 44.1 kHz output for linear, spline, sinc, the U-Net and the
+  GAN's generator, all measured in the same run on the same signal;
 - peak memory (VmHWM of a fresh process) of ``srlib upsample`` with the
   U-Net on a 1-minute and a 60-minute file (``--memory``; about a minute).
 
@@ -48,6 +49,22 @@ def train_throughput(presets=("tiny", "small"), patch_len: int = 8192, batch: in
     return out
 
 
+def gan_train_throughput(patch_len: int = 8192, batch: int = 16, steps: int = 6) -> float:
+    """Seconds of audio per second for one GAN step (generator + discriminators, both updated)."""
+    import keras
+
+    from .models.gan import GAN, build_discriminators
+    from .models.unet import build_unet
+
+    x = np.stack([_signal(patch_len, 16000, s) for s in range(batch * steps)])[..., None]
+    gan = GAN(build_unet("small"), build_discriminators())
+    gan.compile(g_optimizer=keras.optimizers.Adam(1e-4), d_optimizer=keras.optimizers.Adam(1e-4))
+    gan.fit(x[:batch], x[:batch], batch_size=batch, epochs=1, verbose=0)
+    t0 = time.perf_counter()
+    gan.fit(x, x, batch_size=batch, epochs=1, verbose=0)
+    return x.shape[0] * patch_len / 16000 / (time.perf_counter() - t0)
+
+
 def inference_rtf(duration_s: float = 30.0, ratio: int = 4) -> dict:
     """Real-time factor of each method at 16 and 44.1 kHz output: ``duration_s / compute seconds``."""
     from .interpolate import upsample_baseline
@@ -62,14 +79,15 @@ def inference_rtf(duration_s: float = 30.0, ratio: int = 4) -> dict:
             t0 = time.perf_counter()
             upsample_baseline(x_lr, ratio, method)
             row[method] = duration_s / (time.perf_counter() - t0)
-        if "unet-speech-16k-r4" in shipped_models():
-            model = load_model("unet")
-        else:  # an untrained model of the same architecture times the same
-            model = _untrained(PRESETS["small"], sr_hz, ratio)
-        model.upsample_lr(x_lr)  # warm-up: traces the graph for these chunk shapes (once per shape)
-        t0 = time.perf_counter()
-        model.upsample_lr(x_lr)
-        row["unet"] = duration_s / (time.perf_counter() - t0)
+        for name, folder in (("unet", "unet-speech-16k-r4"), ("gan", "gan-speech-16k-r4")):
+            if folder in shipped_models():
+                model = load_model(name)
+            else:  # an untrained model of the same architecture times the same
+                model = _untrained(PRESETS["small"], sr_hz, ratio)
+            model.upsample_lr(x_lr)  # warm-up: traces the graph for these chunk shapes (once per shape)
+            t0 = time.perf_counter()
+            model.upsample_lr(x_lr)
+            row[name] = duration_s / (time.perf_counter() - t0)
         out[sr_hz] = row
     return out
 
@@ -115,13 +133,14 @@ def main(argv=None) -> int:
     print("\ntraining throughput (s of 16 kHz audio per s, patches of 8192, batch 16)")
     for name, v in train_throughput().items():
         print(f"  {name:8s} {v:8.1f}")
+    print(f"  {'gan':8s} {gan_train_throughput():8.1f}   (small U-Net + default discriminators, both players updated)")
     print(f"\ninference real-time factor (x real time, {args.duration:g} s of output, ratio 4)")
     for sr_hz, row in inference_rtf(args.duration).items():
         print(f"  {sr_hz} Hz: " + "  ".join(f"{k} {v:,.0f}x" for k, v in row.items()))
     if args.memory:
-        print("\npeak memory of srlib upsample --model unet (VmHWM of a fresh process, MiB)")
-        for minutes in (1, 60):
-            print(f"  {minutes:3d} min: {peak_memory_mb(minutes):8.0f}")
+        print("\npeak memory of srlib upsample (VmHWM of a fresh process, MiB)")
+        for method in ("spline", "unet", "gan"):
+            print(f"  {method:7s}" + "".join(f"  {m} min: {peak_memory_mb(m, method):6.0f}" for m in (1, 60)))
     return 0
 
 

@@ -92,7 +92,7 @@ def _cmd_evaluate(args) -> int:
 
             models[m] = model_function(m, sr_hz=args.sr, ratio=args.ratio)
     rows = evaluate_clips(clips, args.sr, args.ratio, args.methods, filter=args.filter, models=models,
-                          progress=not args.quiet)
+                          perceptual=args.perceptual, progress=not args.quiet)
     print(format_table(summarize(rows), args.format))
     if args.figure:
         import matplotlib
@@ -126,8 +126,9 @@ def _cmd_info(args) -> int:
         metrics = path / "metrics.json"
         if metrics.exists():
             s = json.loads(metrics.read_text())["summary"]
-            line += (f"; test SNR {s['unet']['snr_db']['mean']:.2f} dB (spline {s['spline']['snr_db']['mean']:.2f}), "
-                     f"LSD {s['unet']['lsd']['mean']:.2f} (spline {s['spline']['lsd']['mean']:.2f})")
+            own = s[cfg.get("kind", "unet")]
+            line += (f"; test SNR {own['snr_db']['mean']:.2f} dB (spline {s['spline']['snr_db']['mean']:.2f}), "
+                     f"LSD {own['lsd']['mean']:.2f} (spline {s['spline']['lsd']['mean']:.2f})")
         print(line)
     return 0
 
@@ -164,7 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("evaluate", help="score methods on reference (high-rate) audio",
                         description="Degrade each reference file by --ratio, up-sample it with each "
-                                    "method and print SNR, LSD, LSD-HF, LSD-LF and SI-SDR (mean ± std).")
+                                    "method and print SNR, LSD, LSD-HF, LSD-LF and SI-SDR (mean ± std); "
+                                    "--perceptual adds PESQ and STOI.")
     ev.add_argument("reference", nargs="+", help="reference audio files or folders")
     ev.add_argument("--sr", type=int, default=16000, help="rate to evaluate at, Hz (default 16000)")
     ev.add_argument("--ratio", type=int, default=4, help="up-sampling factor (default 4)")
@@ -172,6 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="methods to score (default: lowres linear spline sinc)")
     ev.add_argument("--filter", default="cheby1", help="anti-aliasing filter for the low-rate inputs")
     ev.add_argument("--format", default="markdown", choices=["markdown", "csv", "json"])
+    ev.add_argument("--perceptual", action="store_true",
+                    help="also score STOI and, at 16 kHz, wide-band PESQ (slower)")
     ev.add_argument("--figure", help="also save per-clip distributions as an image (.png, .svg, .pdf)")
     ev.add_argument("--overwrite", action="store_true", help="replace an existing figure file")
     ev.add_argument("-q", "--quiet", action="store_true")

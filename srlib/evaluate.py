@@ -28,12 +28,13 @@ from .metrics import evaluate_pair
 
 __all__ = ["METRICS", "evaluate_clips", "summarize", "format_table"]
 
-#: Metric keys, in table order.
-METRICS = ("snr_db", "lsd", "lsd_hf", "lsd_lf", "si_sdr_db")
+#: Metric keys, in table order (``pesq`` and ``stoi`` only where computed: ``perceptual=True``).
+METRICS = ("snr_db", "lsd", "lsd_hf", "lsd_lf", "si_sdr_db", "pesq", "stoi")
 
 
 def evaluate_clips(clips, sr_hz: int, ratio: int, methods=("lowres", "linear", "spline", "sinc"), *,
-                   filter="cheby1", seed: int = 0, models: dict | None = None, progress: bool = False):
+                   filter="cheby1", seed: int = 0, models: dict | None = None, perceptual: bool = False,
+                   progress: bool = False):
     """Score each method on each clip.
 
     Parameters
@@ -52,6 +53,8 @@ def evaluate_clips(clips, sr_hz: int, ratio: int, methods=("lowres", "linear", "
         Seed for ``filter="random"`` (clip ``i`` uses ``seed + i``).
     models : dict of name -> callable(x_lr) -> x_hr, optional
         Learned models, each mapping a low-rate array of n samples to n * ratio samples.
+    perceptual : bool
+        Add STOI and (16 kHz) wide-band PESQ (:func:`srlib.metrics.evaluate_pair`).
 
     Returns
     -------
@@ -75,7 +78,8 @@ def evaluate_clips(clips, sr_hz: int, ratio: int, methods=("lowres", "linear", "
                 y = upsample_baseline(x_lr, ratio, method)
             else:
                 raise AudioError(f"method: got {method!r}; expected 'lowres', a baseline or a model name")
-            rows.append({"clip": name, "method": method, **evaluate_pair(x, y[: len(x)], sr_hz, ratio)})
+            rows.append({"clip": name, "method": method, **evaluate_pair(x, y[: len(x)], sr_hz, ratio,
+                                                                         perceptual=perceptual)})
     return rows
 
 
@@ -91,7 +95,7 @@ def summarize(rows) -> dict:
     for method in dict.fromkeys(r["method"] for r in rows):
         sel = [r for r in rows if r["method"] == method]
         entry = {"n": len(sel)}
-        for key in METRICS:
+        for key in (k for k in METRICS if k in sel[0]):
             vals = np.array([r[key] for r in sel], dtype=np.float64)
             vals = vals[np.isfinite(vals)]
             entry[key] = {"mean": float(vals.mean()) if len(vals) else math.nan,
@@ -100,25 +104,28 @@ def summarize(rows) -> dict:
     return out
 
 
-_HEADERS = {"snr_db": "SNR (dB)", "lsd": "LSD", "lsd_hf": "LSD-HF", "lsd_lf": "LSD-LF", "si_sdr_db": "SI-SDR (dB)"}
+_HEADERS = {"snr_db": "SNR (dB)", "lsd": "LSD", "lsd_hf": "LSD-HF", "lsd_lf": "LSD-LF", "si_sdr_db": "SI-SDR (dB)",
+            "pesq": "PESQ-WB", "stoi": "STOI"}
 
 
 def format_table(summary: dict, fmt: str = "markdown") -> str:
     """Render :func:`summarize` output as ``markdown``, ``csv`` or ``json``."""
     if fmt == "json":
         return json.dumps(summary, indent=2)
+    keys = [k for k in METRICS if any(k in e for e in summary.values())]
+    nan = {"mean": math.nan, "std": math.nan}
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf)
-        w.writerow(["method", "n"] + [f"{k}_{s}" for k in METRICS for s in ("mean", "std")])
+        w.writerow(["method", "n"] + [f"{k}_{s}" for k in keys for s in ("mean", "std")])
         for m, e in summary.items():
-            w.writerow([m, e["n"]] + [f"{e[k][s]:.4f}" for k in METRICS for s in ("mean", "std")])
+            w.writerow([m, e["n"]] + [f"{e.get(k, nan)[s]:.4f}" for k in keys for s in ("mean", "std")])
         return buf.getvalue()
     if fmt != "markdown":
         raise AudioError(f"format: got {fmt!r}; expected markdown, csv or json")
-    lines = ["| method | n | " + " | ".join(_HEADERS[k] for k in METRICS) + " |",
-             "|---|---:|" + "---:|" * len(METRICS)]
+    lines = ["| method | n | " + " | ".join(_HEADERS[k] for k in keys) + " |",
+             "|---|---:|" + "---:|" * len(keys)]
     for m, e in summary.items():
-        cells = [f"{e[k]['mean']:.2f} ± {e[k]['std']:.2f}" for k in METRICS]
+        cells = [f"{e.get(k, nan)['mean']:.2f} ± {e.get(k, nan)['std']:.2f}" for k in keys]
         lines.append(f"| {m} | {e['n']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

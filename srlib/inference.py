@@ -32,7 +32,7 @@ __all__ = ["SRModel", "load_model", "shipped_models", "upsample_with_model", "mo
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 #: What ``--model unet`` means for each (target rate, ratio): the shipped folder name.
-DEFAULT_MODELS = {"unet": "unet-speech-16k-r4"}
+DEFAULT_MODELS = {"unet": "unet-speech-16k-r4", "gan": "gan-speech-16k-r4"}
 
 
 def reach(unet_cfg) -> int:
@@ -80,6 +80,11 @@ class SRModel:
         self.unet_cfg = UNetConfig.from_dict(self.config["unet"])
         self.model = build_unet(self.unet_cfg)
         self.model.load_weights(str(weights))
+        # clips of many lengths retrace the compiled predict step; TF warns about each retrace,
+        # which is expected here (one trace per input length) and only clutters notebooks
+        import logging
+
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)
         self.multiple = self.unet_cfg.multiple
         self.margin = pad_length(reach(self.unet_cfg), self.multiple)
 
@@ -230,10 +235,14 @@ def model_function(name, *, sr_hz: int, ratio: int):
     return m.upsample_lr
 
 
-def evaluate_model_dir(path, *, quick: bool = False, max_clips: int | None = None, progress: bool = False) -> dict:
+def evaluate_model_dir(path, *, quick: bool = False, max_clips: int | None = None, perceptual: bool = True,
+                       progress: bool = False) -> dict:
     """Score a trained model folder on its corpus' test split; writes ``metrics.json`` and ``metrics.md``.
 
-    Methods: lowres, linear, spline, sinc and the model (named ``unet``).
+    Methods: lowres, linear, spline, sinc, the model it started from (its ``init``,
+    under that model's kind, e.g. ``unet`` for a GAN fine-tuned from the U-Net) and
+    the model itself (named by its kind: ``unet`` or ``gan``). ``perceptual`` adds
+    STOI and, at 16 kHz, wide-band PESQ.
     """
     from .data.cli import open_corpus
     from .evaluate import evaluate_clips, format_table, summarize
@@ -244,9 +253,19 @@ def evaluate_model_dir(path, *, quick: bool = False, max_clips: int | None = Non
     corpus = open_corpus(train_cfg["corpus"], quick=quick)
     clips = corpus.split("test")[:max_clips]
     data = [(Path(c.path).name, corpus.load(c, m.sr_hz)) for c in clips]
-    rows = evaluate_clips(data, m.sr_hz, m.ratio, ("lowres", "linear", "spline", "sinc", "unet"),
+    kind = m.config.get("kind", "unet")
+    models = {}
+    init = m.config.get("init")
+    if init and kind != "unet":
+        try:
+            base = load_model(init)
+            models[base.config.get("kind", "unet")] = base.upsample_lr
+        except AudioError:
+            pass  # the starting model is gone (a deleted run folder): score the model alone
+    models[kind] = m.upsample_lr
+    rows = evaluate_clips(data, m.sr_hz, m.ratio, ("lowres", "linear", "spline", "sinc", *models),
                           filter=train_cfg.get("filter", "cheby1") if train_cfg.get("filter") != "random" else "cheby1",
-                          models={"unet": m.upsample_lr}, progress=progress)
+                          models=models, perceptual=perceptual, progress=progress)
     summary = summarize(rows)
     result = {"model": m.name, "corpus": corpus.name, "split": "test", "n_clips": len(clips),
               "sr_hz": m.sr_hz, "ratio": m.ratio, "summary": summary, "per_clip": rows}

@@ -1,4 +1,4 @@
-"""Quality measures for super-resolved audio: SNR, LSD (full, high and low band), SI-SDR.
+"""Quality measures for super-resolved audio: SNR, LSD (full, high and low band), SI-SDR, PESQ, STOI.
 
 All functions take a reference (the true high-rate signal) and an estimate of
 the same shape ``(n_samples,)``, in linear amplitude.
@@ -23,6 +23,13 @@ ln 10 or 10 on the same signals), some average over frames inside the root,
 some clamp at a larger epsilon or use magnitude instead of power (a factor of
 2 in log10), and STFT sizes differ. Compare numbers only under one definition:
 the results chapter recomputes every baseline under this one.
+
+Perceptual and intelligibility measures come from registry packages, not our
+code: wide-band PESQ (ITU-T P.862.2, the ``pesq`` package; defined for 16 kHz
+speech only, from -0.5 to 4.5) and STOI (Taal et al. 2011, ``pystoi``; 0 to 1,
+computed after its own resampling to 10 kHz, so it barely sees the band above
+5 kHz that super-resolution restores: it checks that a method does not damage
+intelligibility, not that it restores the high band).
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ import numpy as np
 from .audio import validate_audio
 from .errors import AudioError
 
-__all__ = ["snr_db", "si_sdr_db", "lsd", "evaluate_pair", "LSD_N_FFT", "LSD_HOP", "LSD_EPS"]
+__all__ = ["snr_db", "si_sdr_db", "lsd", "pesq_wb", "stoi", "evaluate_pair", "LSD_N_FFT", "LSD_HOP", "LSD_EPS"]
 
 LSD_N_FFT = 2048
 LSD_HOP = 512
@@ -135,18 +142,63 @@ def lsd(
     return float(np.mean(np.sqrt(np.mean(diff2, axis=0))))
 
 
-def evaluate_pair(reference, estimate, sr_hz: float, ratio: int) -> dict:
+def pesq_wb(reference, estimate, sr_hz: int = 16000) -> float:
+    """Wide-band PESQ (ITU-T P.862.2) of ``estimate`` against ``reference``, both at 16 kHz.
+
+    Returns a MOS-LQO score from -0.5 to 4.5 (higher is better), or NaN where
+    PESQ finds no speech to score (silence, clips shorter than ~0.25 s).
+    """
+    from pesq import pesq
+
+    if int(sr_hz) != 16000:
+        raise AudioError(f"pesq_wb: defined for 16000 Hz speech; got {sr_hz} Hz")
+    ref, est = _pair(reference, estimate)
+    if not np.any(ref) or not np.any(est):
+        return float("nan")  # pesq scales by the peak: an all-zero clip would divide by zero
+    try:
+        return float(pesq(16000, ref.astype(np.float64), est.astype(np.float64), "wb"))
+    except Exception:  # pesq raises its own NoUtterancesError/BufferTooShortError on unscorable clips
+        return float("nan")
+
+
+def stoi(reference, estimate, sr_hz: int) -> float:
+    """Short-time objective intelligibility (Taal et al. 2011) via ``pystoi``; 0 to 1, higher is better.
+
+    NaN for clips too short to hold one 384 ms analysis segment after silence removal.
+    """
+    import warnings
+
+    from pystoi import stoi as _stoi
+
+    ref, est = _pair(reference, estimate)
+    with warnings.catch_warnings():  # pystoi warns, then returns 1e-5, on clips too short to score
+        warnings.simplefilter("ignore", RuntimeWarning)
+        value = float(_stoi(ref.astype(np.float64), est.astype(np.float64), int(sr_hz), extended=False))
+    return value if np.isfinite(value) and value > 1e-5 else float("nan")
+
+
+def evaluate_pair(reference, estimate, sr_hz: float, ratio: int, *, perceptual: bool = False) -> dict:
     """All metrics for one utterance.
+
+    Parameters
+    ----------
+    perceptual : bool
+        Also compute ``stoi`` and, at 16 kHz, ``pesq`` (wide band); ~0.1 s per clip.
 
     Returns
     -------
-    dict with ``snr_db``, ``si_sdr_db``, ``lsd``, ``lsd_hf`` and ``lsd_lf``.
+    dict with ``snr_db``, ``si_sdr_db``, ``lsd``, ``lsd_hf`` and ``lsd_lf`` (and ``pesq``, ``stoi``).
     """
     cutoff = sr_hz / (2 * ratio)
-    return {
+    out = {
         "snr_db": snr_db(reference, estimate),
         "si_sdr_db": si_sdr_db(reference, estimate),
         "lsd": lsd(reference, estimate),
         "lsd_hf": lsd(reference, estimate, sr_hz=sr_hz, band="high", cutoff_hz=cutoff),
         "lsd_lf": lsd(reference, estimate, sr_hz=sr_hz, band="low", cutoff_hz=cutoff),
     }
+    if perceptual:
+        if int(sr_hz) == 16000:
+            out["pesq"] = pesq_wb(reference, estimate)
+        out["stoi"] = stoi(reference, estimate, int(sr_hz))
+    return out

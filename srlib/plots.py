@@ -10,7 +10,8 @@ import numpy as np
 
 from .spectral import log_power_spectrogram
 
-__all__ = ["plot_spectrograms", "plot_waveforms", "plot_filter_responses", "plot_history", "plot_metric_distributions"]
+__all__ = ["plot_spectrograms", "plot_waveforms", "plot_filter_responses", "plot_history", "plot_metric_distributions",
+           "plot_mean_spectra", "plot_tradeoff"]
 
 
 def _figure(n_rows: int, n_cols: int, width: float, height: float, **kw):
@@ -129,6 +130,65 @@ def plot_history(history: dict, keys=("loss", "val_loss")):
     return fig
 
 
+_LABELS = {"snr_db": "SNR (dB)", "lsd": "LSD", "lsd_hf": "LSD-HF", "lsd_lf": "LSD-LF", "si_sdr_db": "SI-SDR (dB)",
+           "pesq": "PESQ-WB", "stoi": "STOI"}
+
+
+def plot_mean_spectra(signals: dict, sr_hz: int, *, cutoff_hz: float | None = None, n_fft: int = 1024,
+                      hop: int = 256):
+    """Long-term average spectrum of each method: where each one puts its energy.
+
+    ``signals`` maps a method name to a list of float arrays (clips at
+    ``sr_hz``); each curve is ``10 log10`` of the power spectrum averaged over
+    every frame of every clip (Hann window, ``n_fft`` samples, hop ``hop``), so
+    a method that leaves the high band too quiet (MSE's blur) shows as a curve
+    below the reference's above ``cutoff_hz``.
+
+    Returns
+    -------
+    matplotlib Figure.
+    """
+    from .spectral import stft
+
+    fig, axes = _figure(1, 1, 7, 3.4)
+    ax = axes[0][0]
+    freqs = np.arange(n_fft // 2 + 1) * sr_hz / n_fft / 1000
+    for name, clips in signals.items():
+        power = np.concatenate([np.abs(stft(np.asarray(c, np.float32), n_fft, hop)) ** 2 for c in clips], axis=1)
+        ax.plot(freqs, 10 * np.log10(power.mean(axis=1) + 1e-12), label=name, lw=1.2)
+    if cutoff_hz:
+        ax.axvline(cutoff_hz / 1000, color="k", ls="--", lw=0.8)
+    ax.set_xlabel("frequency (kHz)")
+    ax.set_ylabel("mean power (dB)")
+    ax.legend(ncol=3, fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def plot_tradeoff(summary: dict, x: str = "snr_db", y: str = "lsd_hf"):
+    """One point per method: a distortion measure against a spectral one (the perception-distortion plane).
+
+    ``summary`` is :func:`srlib.evaluate.summarize` output; error bars are one
+    standard deviation over clips divided by sqrt(n) (the standard error).
+
+    Returns
+    -------
+    matplotlib Figure.
+    """
+    fig, axes = _figure(1, 1, 5.2, 3.8)
+    ax = axes[0][0]
+    for name, e in summary.items():
+        if x not in e or y not in e:
+            continue
+        se = np.sqrt(max(e["n"], 1))
+        ax.errorbar(e[x]["mean"], e[y]["mean"], xerr=e[x]["std"] / se, yerr=e[y]["std"] / se, fmt="o", capsize=3)
+        ax.annotate(name, (e[x]["mean"], e[y]["mean"]), textcoords="offset points", xytext=(5, 5))
+    ax.set_xlabel(_LABELS.get(x, x) + " (higher is better)")
+    ax.set_ylabel(_LABELS.get(y, y) + " (lower is better)")
+    fig.tight_layout()
+    return fig
+
+
 def plot_metric_distributions(rows, metrics=("snr_db", "lsd", "lsd_hf")):
     """Per-clip distributions of each metric, one box per method (from :func:`srlib.evaluate.evaluate_clips`).
 
@@ -136,7 +196,7 @@ def plot_metric_distributions(rows, metrics=("snr_db", "lsd", "lsd_hf")):
     -------
     matplotlib Figure with one panel per metric.
     """
-    labels = {"snr_db": "SNR (dB)", "lsd": "LSD", "lsd_hf": "LSD-HF", "lsd_lf": "LSD-LF", "si_sdr_db": "SI-SDR (dB)"}
+    labels = _LABELS
     methods = list(dict.fromkeys(r["method"] for r in rows))
     fig, axes = _figure(1, len(metrics), 4.2 * len(metrics), 3.2)
     for ax, metric in zip(axes[0], metrics):

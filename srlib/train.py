@@ -1,6 +1,6 @@
-"""Training the U-Net: configs per profile, Keras ``fit()`` with the callbacks a long run needs.
+"""Training the U-Net and the GAN: configs per profile, Keras ``fit()`` with the callbacks a long run needs.
 
-``srlib train --profile quick|full [--out DIR]`` (or :func:`train` from a notebook):
+``srlib train [--model unet|gan] --profile quick|full --out DIR`` (or :func:`train` from a notebook):
 
 1. builds the corpus and the cached training pairs (:mod:`srlib.data`);
 2. seeds everything (``keras.utils.set_random_seed``, deterministic TF ops);
@@ -9,6 +9,8 @@
    (a killed run started again with the same ``--out`` resumes from its last
    finished epoch), a NaN guard that stops with a clear :class:`TrainingError`,
    and Keras' progress bar;
+   for the GAN (:mod:`srlib.models.gan`) the log holds both players' losses
+   and the generator starts from a trained U-Net (``init``, the shipped one by default);
 4. keeps the best weights as ``model.weights.h5`` beside ``config.json``,
    ``command.txt``, ``log.csv`` and ``metrics.json`` (the test-split evaluation
    of the model against the baselines).
@@ -29,7 +31,7 @@ from pathlib import Path
 
 from .errors import AudioError, TrainingError
 
-__all__ = ["TrainConfig", "PROFILES", "train", "NaNGuard", "add_train_command"]
+__all__ = ["TrainConfig", "PROFILES", "GAN_PROFILES", "profile_config", "train", "NaNGuard", "add_train_command"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,14 @@ class TrainConfig:
         Use the quick slice of the corpus.
     max_clips : int or None
         At most this many clips per split.
+    model : str
+        ``"unet"`` (MSE/STFT training) or ``"gan"`` (adversarial, :mod:`srlib.models.gan`).
+    init : str or None
+        Model folder or shipped name whose weights start the network (the GAN's generator).
+    gan : dict or None
+        :class:`srlib.models.gan.GANConfig` fields that differ from its defaults.
+    d_learning_rate : float or None
+        The discriminators' Adam step (the GAN; default: ``learning_rate``).
     """
 
     corpus: str = "speech"
@@ -76,6 +86,10 @@ class TrainConfig:
     seed: int = 0
     quick_data: bool = False
     max_clips: int | None = None
+    model: str = "unet"
+    init: str | None = None
+    gan: dict | None = None
+    d_learning_rate: float | None = None
 
 
 #: ``quick``: seconds-long, for CI and learners; ``full``: the run whose weights ship.
@@ -87,6 +101,24 @@ PROFILES = {
     "quick": TrainConfig(epochs=2, quick_data=True, max_clips=24, patch_len=4096, stride=4096),
     "full": TrainConfig(epochs=24, learning_rate=1e-3, filter="random"),
 }
+
+#: The GAN fine-tunes the shipped U-Net; Adam(beta_1=0.5, beta_2=0.9) for both players
+#: at a step ten times smaller than the U-Net's from-scratch one.
+GAN_PROFILES = {
+    "quick": TrainConfig(model="gan", init="unet", epochs=1, quick_data=True, max_clips=24, patch_len=4096,
+                         stride=4096, learning_rate=1e-4),
+    "full": TrainConfig(model="gan", init="unet", epochs=8, learning_rate=1e-4, filter="random"),
+}
+
+
+def profile_config(model: str = "unet", profile: str = "quick") -> TrainConfig:
+    """The :class:`TrainConfig` of a named profile for ``model`` (``"unet"`` or ``"gan"``)."""
+    table = {"unet": PROFILES, "gan": GAN_PROFILES}.get(model)
+    if table is None:
+        raise AudioError(f"model: got {model!r}; expected 'unet' or 'gan'")
+    if profile not in table:
+        raise AudioError(f"profile: got {profile!r}; expected one of {', '.join(table)}")
+    return table[profile]
 
 
 def NaNGuard():  # noqa: N802  (a callback factory: keeps Keras out of srlib's import)
@@ -107,10 +139,12 @@ def NaNGuard():  # noqa: N802  (a callback factory: keeps Keras out of srlib's i
             self.epoch = epoch
 
         def on_train_batch_end(self, batch, logs=None):
-            loss = (logs or {}).get("loss")
-            if loss is not None and not math.isfinite(float(loss)):
-                self.where = (self.epoch + 1, batch + 1, float(loss))
-                self.model.stop_training = True
+            for key in ("loss", "g_loss", "d_loss"):  # the U-Net's loss, the GAN's two players
+                loss = (logs or {}).get(key)
+                if loss is not None and not math.isfinite(float(loss)):
+                    self.where = (self.epoch + 1, batch + 1, float(loss))
+                    self.model.stop_training = True
+                    return
 
     return _Guard()
 
@@ -126,7 +160,7 @@ def _pairs(config: TrainConfig, split: str, progress: bool):
 
 
 def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = True, command: str | None = None,
-          pairs=None):
+          pairs=None, callbacks=()):
     """Train a U-Net; returns ``(model, history_dict)``.
 
     Parameters
@@ -143,31 +177,34 @@ def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = Tr
         The command line to record in ``command.txt``.
     pairs : (train Pairs, val Pairs), optional
         Ready pairs instead of building them from ``config`` (tests).
+    callbacks : sequence of keras.callbacks.Callback
+        Extra callbacks (e.g. one that records every batch's losses for a plot).
     """
     import keras
     import tensorflow as tf
 
-    from .losses import make_loss
     from .data import make_dataset
-    from .models.unet import PRESETS, build_unet
+    from .models.unet import PRESETS
 
     out = Path(out_dir)
     if (out / "model.weights.h5").exists():
         raise AudioError(f"{out}: already holds a trained model; choose another --out")
-    out.mkdir(parents=True, exist_ok=True)
+    if config.model not in ("unet", "gan"):
+        raise AudioError(f"model: got {config.model!r}; expected 'unet' or 'gan'")
     if config.preset not in PRESETS:
         raise AudioError(f"preset: got {config.preset!r}; expected one of {', '.join(PRESETS)}")
-    keras.utils.set_random_seed(config.seed)
-    tf.config.experimental.enable_op_determinism()
-    train_pairs, val_pairs = pairs or (_pairs(config, "train", verbose > 0), _pairs(config, "val", verbose > 0))
     unet_cfg = PRESETS[config.preset]
     if config.patch_len % unet_cfg.multiple:
         raise AudioError(f"patch_len {config.patch_len} must be a multiple of {unet_cfg.multiple} for preset {config.preset}")
-    model = build_unet(unet_cfg)
-    model.compile(keras.optimizers.Adam(config.learning_rate), loss=make_loss(1.0, config.stft_weight))
-    meta = {"kind": "unet", "sr_hz": config.sr_hz, "ratio": config.ratio, "unet": unet_cfg.to_dict(),
-            "train": asdict(config), "n_train_patches": len(train_pairs), "n_val_patches": len(val_pairs),
-            "n_params": int(model.count_params())}
+    init = _init_model(config, unet_cfg) if config.init else None
+    out.mkdir(parents=True, exist_ok=True)
+    keras.utils.set_random_seed(config.seed)
+    tf.config.experimental.enable_op_determinism()
+    train_pairs, val_pairs = pairs or (_pairs(config, "train", verbose > 0), _pairs(config, "val", verbose > 0))
+    model, generator, monitor, meta = _build(config, unet_cfg, init)
+    meta.update({"sr_hz": config.sr_hz, "ratio": config.ratio, "unet": unet_cfg.to_dict(), "train": asdict(config),
+                 "n_train_patches": len(train_pairs), "n_val_patches": len(val_pairs),
+                 "n_params": int(generator.count_params())})
     (out / "config.json").write_text(json.dumps(meta, indent=2))
     (out / "command.txt").write_text((command or " ".join(shlex.quote(a) for a in sys.argv)) + "\n")
     guard = NaNGuard()
@@ -175,9 +212,10 @@ def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = Tr
         keras.callbacks.BackupAndRestore(str(out / "backup")),
         keras.callbacks.CSVLogger(str(out / "log.csv"), append=True),
         keras.callbacks.TensorBoard(str(out / "tensorboard"), write_graph=False),
-        keras.callbacks.ModelCheckpoint(str(out / "best.weights.h5"), monitor="val_loss", save_best_only=True,
-                                        save_weights_only=True),
+        keras.callbacks.ModelCheckpoint(str(out / "best.weights.h5"), monitor=monitor, mode="min",
+                                        save_best_only=True, save_weights_only=True),
         guard,
+        *callbacks,
     ]
     t0 = time.perf_counter()
     history = model.fit(make_dataset(train_pairs, config.batch_size, seed=config.seed),
@@ -194,13 +232,16 @@ def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = Tr
         )
     if (out / "best.weights.h5").exists():
         model.load_weights(str(out / "best.weights.h5"))
-    # a fresh, uncompiled copy: the shipped file holds the network only, not Adam's state
+    # a fresh, uncompiled copy of the (generator) network: the shipped file holds no optimizer state
+    from .models.unet import build_unet
+
     clean = build_unet(unet_cfg)
-    clean.set_weights(model.get_weights())
+    clean.set_weights(generator.get_weights())
     clean.save_weights(str(out / "model.weights.h5"))
     (out / "best.weights.h5").unlink(missing_ok=True)
     meta["train_seconds"] = round(seconds, 1)
-    meta["train_audio_s_per_s"] = round(train_pairs.duration_s * len(history.history.get("loss", [])) / max(seconds, 1e-9), 1)
+    epochs_run = len(next(iter(history.history.values()), []))
+    meta["train_audio_s_per_s"] = round(train_pairs.duration_s * epochs_run / max(seconds, 1e-9), 1)
     (out / "config.json").write_text(json.dumps(meta, indent=2))
     if evaluate:
         from .inference import evaluate_model_dir
@@ -209,10 +250,54 @@ def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = Tr
     return model, history.history
 
 
+def _init_model(config: TrainConfig, unet_cfg):
+    """The model named by ``config.init``, checked against the run's rates and architecture."""
+    from .inference import load_model
+
+    init = load_model(config.init)
+    if (init.sr_hz, init.ratio) != (config.sr_hz, config.ratio) or init.unet_cfg != unet_cfg:
+        raise AudioError(f"init: model {init.name} is {init.sr_hz} Hz, ratio {init.ratio}, {init.unet_cfg}; this run "
+                         f"is {config.sr_hz} Hz, ratio {config.ratio}, preset {config.preset}")
+    return init
+
+
+def _build(config: TrainConfig, unet_cfg, init):
+    """(model to fit, generator network, checkpoint monitor, config.json entries) for ``config.model``."""
+    import keras
+
+    from .losses import make_loss
+    from .models.unet import build_unet
+
+    generator = build_unet(unet_cfg)
+    if init is not None:
+        generator.set_weights(init.model.get_weights())
+    if config.model == "unet":
+        generator.compile(keras.optimizers.Adam(config.learning_rate), loss=make_loss(1.0, config.stft_weight))
+        return generator, generator, "val_loss", {"kind": "unet", "init": init.name if init else None}
+    from .models.gan import GAN, GANConfig, build_discriminators
+
+    try:
+        gan_cfg = GANConfig.from_dict({**GANConfig().to_dict(), **(config.gan or {})})
+    except TypeError as e:
+        raise AudioError(f"gan: {e}") from None
+    gan = GAN(generator, build_discriminators(gan_cfg), gan_cfg)
+    d_lr = config.d_learning_rate or config.learning_rate
+    gan.compile(g_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=0.5, beta_2=0.9),
+                d_optimizer=keras.optimizers.Adam(d_lr, beta_1=0.5, beta_2=0.9))
+    gan.build((None, None, 1))
+    n_d = sum(int(d.count_params()) for d in gan.discriminators)
+    # the generator is kept where it best matches held-out spectra (the adversarial losses of
+    # two moving players say little about quality on their own)
+    return gan, generator, "val_stft", {"kind": "gan", "init": init.name if init else None,
+                                         "gan": gan_cfg.to_dict(), "n_discriminator_params": n_d}
+
+
 def _cmd_train(args) -> int:
-    config = PROFILES[args.profile]
+    config = profile_config(args.model, args.profile)
     changes = {k: getattr(args, k) for k in ("epochs", "ratio", "sr_hz", "corpus", "preset", "filter", "seed",
-                                              "stft_weight", "learning_rate") if getattr(args, k) is not None}
+                                              "stft_weight", "learning_rate", "init") if getattr(args, k) is not None}
+    if args.init == "none":
+        changes["init"] = None
     config = replace(config, **changes)
     command = "srlib " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[0].endswith("srlib") else None
     train(config, args.out, verbose=0 if args.quiet else 1, command=command)
@@ -222,11 +307,15 @@ def _cmd_train(args) -> int:
 
 def add_train_command(sub) -> None:
     """Add the ``train`` subcommand to the ``srlib`` parser."""
-    p = sub.add_parser("train", help="train a U-Net (profiles: quick, full)",
-                       description="Train the AudioUNet on a corpus. The run folder gets config.json, "
-                                   "command.txt, log.csv, model.weights.h5 and metrics.json; running again "
-                                   "into the same folder resumes an interrupted run.")
+    p = sub.add_parser("train", help="train a U-Net or a GAN (profiles: quick, full)",
+                       description="Train the AudioUNet (--model unet) or fine-tune it adversarially (--model gan) "
+                                   "on a corpus. The run folder gets config.json, command.txt, log.csv, "
+                                   "model.weights.h5 and metrics.json; running again into the same folder resumes "
+                                   "an interrupted run.")
+    p.add_argument("--model", choices=("unet", "gan"), default="unet", help="what to train (default unet)")
     p.add_argument("--profile", choices=sorted(PROFILES), default="quick")
+    p.add_argument("--init", help="model folder or shipped name to start from ('none' for random; the GAN's "
+                                  "default is the shipped U-Net)")
     p.add_argument("--out", required=True, help="run folder")
     p.add_argument("--corpus", help="speech | music | vctk:PATH[:single|multi] | a folder (default speech)")
     p.add_argument("--ratio", type=int)

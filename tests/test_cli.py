@@ -73,3 +73,28 @@ def test_evaluate_prints_a_table(tmp_path, capsys):
     assert "| spline |" in out and "LSD-HF" in out
     assert (tmp_path / "f.png").read_bytes()[:4] == b"\x89PNG"
     assert main(["evaluate", str(tmp_path / "ref.wav"), "-q", "--figure", str(tmp_path / "f.png")]) == 1  # no overwrite
+
+
+def test_upsample_with_the_gan_and_info_lists_both_models(tmp_path, sine, capsys):
+    save(tmp_path / "in.wav", sine(300, 4000), 4000)
+    assert main(["upsample", str(tmp_path / "in.wav"), str(tmp_path / "gan.wav"), "--ratio", "4", "--model", "gan",
+                 "-q"]) == 0
+    assert main(["upsample", str(tmp_path / "in.wav"), str(tmp_path / "unet.wav"), "--ratio", "4", "--model", "unet",
+                 "-q"]) == 0
+    y_gan, sr = load(tmp_path / "gan.wav")
+    y_unet, _ = load(tmp_path / "unet.wav")
+    assert sr == 16000 and y_gan.shape == y_unet.shape == (4 * 4000,)
+    assert not np.allclose(y_gan, y_unet)  # two different networks
+    capsys.readouterr()
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert "model gan-speech-16k-r4: 4000 Hz -> 16000 Hz" in out and "model unet-speech-16k-r4" in out
+
+
+def test_evaluate_perceptual_adds_pesq_and_stoi(tmp_path, capsys):
+    from srlib.data.examples import speech_example
+
+    save(tmp_path / "ref.wav", speech_example(sr_hz=16000)[: 3 * 16000], 16000)
+    assert main(["evaluate", str(tmp_path / "ref.wav"), "--methods", "spline", "gan", "--perceptual", "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "PESQ-WB" in out and "STOI" in out and "| gan |" in out

@@ -47,3 +47,31 @@ def test_evaluate_pair_keys_and_errors(noise):
         snr_db(x, x[:-1])
     with pytest.raises(AudioError, match="band"):
         lsd(x, x, band="middle")
+
+
+def test_pesq_and_stoi_rank_a_damaged_copy_below_the_original():
+    from srlib.data.examples import speech_example
+    from srlib.metrics import pesq_wb, stoi
+
+    sr = 16000
+    x = speech_example(sr_hz=sr)[: 3 * sr]
+    muffled = make_lowres(x, 8, keep_rate=True)[: len(x)]
+    assert pesq_wb(x, x) > 4.4
+    assert pesq_wb(x, muffled) < pesq_wb(x, x) - 0.3
+    assert stoi(x, x, sr) > 0.99
+    assert stoi(x, muffled, sr) < stoi(x, x, sr)
+    assert np.isnan(pesq_wb(np.zeros(16000), np.zeros(16000)))
+    with pytest.raises(AudioError, match="16000 Hz"):
+        pesq_wb(x, x, sr_hz=8000)
+
+
+def test_perceptual_columns_only_where_computed():
+    from srlib.evaluate import evaluate_clips, format_table, summarize
+
+    rng = np.random.default_rng(0)
+    clips = [("a", (0.1 * rng.standard_normal(16000)).astype("float32"))]
+    plain = summarize(evaluate_clips(clips, 16000, 4, ["spline"]))
+    assert "pesq" not in plain["spline"] and "PESQ" not in format_table(plain)
+    full = summarize(evaluate_clips(clips, 16000, 4, ["spline"], perceptual=True))
+    assert {"pesq", "stoi"} <= set(full["spline"]) and "PESQ-WB" in format_table(full)
+    assert "stoi_mean" in format_table(full, "csv")

@@ -19,3 +19,24 @@ def test_figures(sine):
     assert len(plot_waveforms({"a": x}, 16000, duration_s=0.01).axes) == 1
     fig = plot_filter_responses(2000, 16000)
     assert len(fig.axes[0].lines) == 7 and len(fig.axes[1].lines) == 7
+
+
+def test_mean_spectra_show_a_missing_band(sine):
+    import matplotlib.pyplot as plt
+
+    from srlib.degrade import make_lowres
+    from srlib.plots import plot_mean_spectra, plot_tradeoff
+
+    rng = np.random.default_rng(0)
+    noise = [(0.1 * rng.standard_normal(16000)).astype("float32") for _ in range(2)]
+    low = [make_lowres(x, 4, keep_rate=True) for x in noise]
+    fig = plot_mean_spectra({"reference": noise, "low rate": low}, 16000, cutoff_hz=2000)
+    ref_line, low_line = fig.axes[0].get_lines()[:2]
+    freqs, ref_db, low_db = ref_line.get_xdata(), ref_line.get_ydata(), low_line.get_ydata()
+    high = freqs > 3  # kHz
+    assert np.all(ref_db[high] - low_db[high] > 40) and abs(ref_db[10] - low_db[10]) < 1
+    summary = {"a": {"n": 4, "snr_db": {"mean": 10.0, "std": 1.0}, "lsd_hf": {"mean": 3.0, "std": 0.5}},
+               "b": {"n": 4, "snr_db": {"mean": 12.0, "std": 1.0}, "lsd_hf": {"mean": 2.0, "std": 0.5}}}
+    fig2 = plot_tradeoff(summary)
+    assert [t.get_text() for t in fig2.axes[0].texts] == ["a", "b"]
+    plt.close("all")
