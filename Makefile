@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PROFILE ?= full
 
-.PHONY: test book lab install system-deps pytest book-quick clean
+.PHONY: test book lab install system-deps browser-deps pytest book-quick clean
 
 $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "srlib needs Python 3.11, found " + sys.version.split()[0]'
@@ -20,6 +20,9 @@ $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 system-deps:
 	bash scripts/install-system-deps.sh
 
+browser-deps:
+	bash scripts/install-system-deps.sh --browser
+
 install: system-deps $(VENV)/.installed
 
 pytest: install
@@ -28,8 +31,9 @@ pytest: install
 book-quick: install
 	$(PY) -m srlib.book --profile quick
 
-# The README's test command: the test suite, then the quick book and the checks on its HTML.
-test: install
+# The README's test command: the quick book, then the test suite (with the checks of its HTML,
+# in headless Chromium too).
+test: install browser-deps
 	$(PY) -m srlib.book --profile quick
 	$(PY) -m pytest -q
 

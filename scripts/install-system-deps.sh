@@ -2,10 +2,14 @@
 # System packages srlib's embedded data needs, from Debian's registry:
 #   klettres-data   recorded speech (letters and syllables, ~20 languages) for the default speech corpus
 #   libfluidsynth3  the synthesizer that renders the default music corpus from scores
+# With --browser (make test) also:
+#   chromium        headless Chromium for the real-browser check of the built book
 # Installs only what is missing; fails with a clear message where it cannot install.
 set -euo pipefail
+pkgs=(klettres-data libfluidsynth3)
+[ "${1:-}" = "--browser" ] && pkgs+=(chromium)
 need=()
-for pkg in klettres-data libfluidsynth3; do
+for pkg in "${pkgs[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 [ ${#need[@]} -eq 0 ] && exit 0
