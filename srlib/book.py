@@ -29,6 +29,23 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 CELL_TIMEOUT_S = 1200  # a cell that runs longer than this has hung: fail instead of eating CI's time
 
+#: Each notebook's first code cell (tagged ``setup``), with ``{url}`` the ``repository.url`` of
+#: ``_config.yml``: opened with a launch button (Colab), srlib is missing and gets installed.
+SETUP_CELL = """\
+# Setup: installs srlib (and the Debian packages its data needs) where it is missing, e.g. on Colab.
+# In the project's own environment (make lab, make book) this does nothing.
+import importlib.util, shutil, subprocess, sys
+if importlib.util.find_spec("srlib") is None:
+    if shutil.which("apt-get"):
+        subprocess.run("apt-get update -qq && apt-get install -y -qq klettres-data libfluidsynth3", shell=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "srlib @ git+{url}"], check=True)"""
+
+
+def setup_cell(root: Path = ROOT) -> str:
+    """The setup cell's source for this repository (see :data:`SETUP_CELL`)."""
+    config = yaml.safe_load((root / "_config.yml").read_text())
+    return SETUP_CELL.format(url=config["repository"]["url"])
+
 
 def toc_files(toc_path: Path) -> list[str]:
     """Every ``file:`` entry of a Jupyter Book ``_toc.yml``, in order (root first)."""

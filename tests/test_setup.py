@@ -55,3 +55,31 @@ def test_readme_results_table_matches_the_shipped_metrics():
         assert row, label
         expected = [summary[key][m]["mean"] for m in ("snr_db", "lsd", "lsd_hf")]
         assert [float(v) for v in row.groups()] == [round(v, 2) for v in expected], label
+
+
+def test_every_notebook_starts_with_the_same_setup_cell_pointing_at_the_repository():
+    import json
+
+    import yaml
+
+    from srlib.book import notebooks_in_toc, setup_cell
+
+    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    expected = setup_cell()
+    assert f"git+{url}" in expected
+    for nb_path in notebooks_in_toc():
+        code = [c for c in json.loads(nb_path.read_text())["cells"] if c["cell_type"] == "code"]
+        assert "".join(code[0]["source"]) == expected, nb_path.name
+        assert "setup" in code[0]["metadata"]["tags"] and "parameters" in code[1]["metadata"]["tags"], nb_path.name
+
+
+def test_binder_and_pages_workflow_build_what_the_makefile_builds():
+    import yaml
+
+    apt = (ROOT / "binder" / "apt.txt").read_text().split()
+    script = (ROOT / "scripts" / "install-system-deps.sh").read_text()
+    assert apt and all(pkg in script for pkg in apt)
+    flow = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
+    steps = flow["jobs"]["build"]["steps"]
+    assert any("make book PROFILE=full" in s.get("run", "") for s in steps)
+    assert any(s.get("with", {}).get("path") == "_build/html" for s in steps)
