@@ -109,7 +109,10 @@ _HEADERS = {"snr_db": "SNR (dB)", "lsd": "LSD", "lsd_hf": "LSD-HF", "lsd_lf": "L
 
 
 def format_table(summary: dict, fmt: str = "markdown") -> str:
-    """Render :func:`summarize` output as ``markdown``, ``csv`` or ``json``."""
+    """Render :func:`summarize` output as ``markdown``, ``html``, ``csv`` or ``json``.
+
+    ``html`` is a plain ``<table>`` (what a Jupyter Book page can paste from another page's glue).
+    """
     if fmt == "json":
         return json.dumps(summary, indent=2)
     keys = [k for k in METRICS if any(k in e for e in summary.values())]
@@ -121,8 +124,18 @@ def format_table(summary: dict, fmt: str = "markdown") -> str:
         for m, e in summary.items():
             w.writerow([m, e["n"]] + [f"{e.get(k, nan)[s]:.4f}" for k in keys for s in ("mean", "std")])
         return buf.getvalue()
+    if fmt == "html":
+        import html
+
+        head = "".join(f"<th>{html.escape(_HEADERS[k])}</th>" for k in keys)
+        body = "".join(
+            f"<tr><td>{html.escape(m)}</td><td>{e['n']}</td>"
+            + "".join(f"<td>{e.get(k, nan)['mean']:.2f} ± {e.get(k, nan)['std']:.2f}</td>" for k in keys) + "</tr>"
+            for m, e in summary.items())
+        return (f'<table class="srlib-results"><thead><tr><th>method</th><th>n</th>{head}</tr></thead>'
+                f"<tbody>{body}</tbody></table>")
     if fmt != "markdown":
-        raise AudioError(f"format: got {fmt!r}; expected markdown, csv or json")
+        raise AudioError(f"format: got {fmt!r}; expected markdown, html, csv or json")
     lines = ["| method | n | " + " | ".join(_HEADERS[k] for k in keys) + " |",
              "|---|---:|" + "---:|" * len(keys)]
     for m, e in summary.items():

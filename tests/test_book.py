@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(not (HTML / "index.html").exists(),
 
 #: Fewest <audio> players each chapter must show.
 MIN_AUDIO = {"01_sampling_and_aliasing": 10, "02_spectrograms_and_griffin_lim": 6, "03_data_generation": 3,
-             "04_unet_baseline": 4}
+             "04_unet_baseline": 4, "05_gan_extension": 5, "06_results": 5}
 
 
 def _page(stem):
@@ -67,3 +67,34 @@ def test_widget_state_is_embedded():
 def test_bibliography_resolves():
     refs = (HTML / "book" / "references.html").read_text()
     assert re.search(r"Audio\s+Super-Resolution\s+Using\s+Neural\s+Nets", refs, re.I)
+
+
+def _glued(stem):
+    nb = json.loads((EXECUTED / f"{stem}.ipynb").read_text())
+    out = {}
+    for cell in nb["cells"]:
+        for o in cell.get("outputs", []):
+            name = o.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name:
+                out[name] = o["data"].get("application/papermill.record/text/plain")
+    return out
+
+
+def test_results_page_pastes_the_comparison_table_and_numbers():
+    page = (HTML / "book" / "results.html").read_text()
+    assert "{glue" not in page and "nb06_" not in page
+    for method in ("lowres", "spline", "sinc", "unet", "gan"):
+        assert re.search(rf"<td[^>]*>\s*(<p>)?\s*{method}\s*(</p>)?\s*</td>", page), method
+    assert "PESQ-WB" in page and "LSD-HF" in page
+    glued = _glued("06_results")
+    for name in ("nb06_gan_lsd_hf", "nb06_unet_snr_db", "nb06_spline_pesq"):
+        assert re.search(rf">\s*{re.escape(glued[name])}\s*<", page), name
+
+
+def test_gan_chapter_glues_its_comparison_and_the_room_keeps_its_widgets():
+    glued = _glued("05_gan_extension")
+    assert {"nb05_gan_lsd", "nb05_unet_lsd", "nb05_lsd_ratio", "nb05_gan_pesq"} <= set(glued)
+    page = _page("05_gan_extension")
+    assert re.search(rf">\s*{re.escape(glued['nb05_gan_lsd_hf'])}\s*<", page)
+    room = _page("06_results")
+    assert "application/vnd.jupyter.widget-state+json" in room and "ToggleButtonsModel" in room

@@ -75,3 +75,11 @@ def test_perceptual_columns_only_where_computed():
     full = summarize(evaluate_clips(clips, 16000, 4, ["spline"], perceptual=True))
     assert {"pesq", "stoi"} <= set(full["spline"]) and "PESQ-WB" in format_table(full)
     assert "stoi_mean" in format_table(full, "csv")
+
+
+def test_html_table_has_a_row_per_method():
+    from srlib.evaluate import format_table
+
+    summary = {m: {"n": 2, "snr_db": {"mean": 1.0, "std": 0.5}, "lsd": {"mean": 2.0, "std": 0.1}} for m in ("a", "b<")}
+    out = format_table(summary, "html")
+    assert out.count("<tr>") == 3 and "<td>b&lt;</td>" in out and "<th>LSD</th>" in out and "LSD-HF" not in out
