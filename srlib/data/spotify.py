@@ -32,10 +32,12 @@ NO_PREVIEWS_MESSAGE = (
 
 def _client(api_prefix: str | None, token_url: str | None):
     import spotipy
+    from spotipy.cache_handler import MemoryCacheHandler
     from spotipy.oauth2 import SpotifyClientCredentials, SpotifyOauthError
 
     try:
-        auth = SpotifyClientCredentials()
+        # the token lives in memory: spotipy's default writes a ".cache" file into the working folder
+        auth = SpotifyClientCredentials(cache_handler=MemoryCacheHandler())
     except SpotifyOauthError as exc:
         raise AudioError(f"Spotify credentials: {exc} (set SPOTIPY_CLIENT_ID and SPOTIPY_CLIENT_SECRET)") from None
     if token_url:
