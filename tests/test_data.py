@@ -239,6 +239,9 @@ def test_spotify_previews_downloaded(tmp_path, monkeypatch, mp3_bytes):
     server = _fake_spotify(tracks, mp3_bytes)
     base = f"http://127.0.0.1:{server.server_address[1]}"
     tracks += [{"id": "t2", "name": "Two", "artists": [{"name": "B"}], "preview_url": f"{base}/previews/t2.mp3"}]
+    work = tmp_path / "cwd"
+    work.mkdir()
+    monkeypatch.chdir(work)
     try:
         corpus, _ = _run(server, monkeypatch, tmp_path)
     finally:
@@ -246,6 +249,7 @@ def test_spotify_previews_downloaded(tmp_path, monkeypatch, mp3_bytes):
     assert [c.meta["id"] for c in corpus.clips] == ["t2"]
     x = corpus.load(corpus.clips[0], 16000)
     assert 15000 < len(x) < 17000  # one second of real (decoded) audio
+    assert list(work.iterdir()) == []  # no token file (spotipy's default ".cache") in the working folder
 
 
 def test_spotify_without_previews_says_why(tmp_path, monkeypatch, mp3_bytes):
