@@ -20,7 +20,8 @@ pytestmark = pytest.mark.skipif(not (HTML / "index.html").exists(),
 
 #: Fewest <audio> players each chapter must show.
 MIN_AUDIO = {"01_sampling_and_aliasing": 10, "02_spectrograms_and_griffin_lim": 6, "03_data_generation": 3,
-             "04_unet_baseline": 4, "05_gan_extension": 5, "06_results": 5}
+             "04_unet_baseline": 4, "05_gan_extension": 5, "06_results": 5,
+             "07_music_super_resolution": 7}
 
 
 def _page(stem):
