@@ -259,3 +259,49 @@ def test_spotify_without_previews_says_why(tmp_path, monkeypatch, mp3_bytes):
             _run(server, monkeypatch, tmp_path)
     finally:
         server.shutdown()
+
+
+# --- the CMU ARCTIC sentence from pysptk's source archive (a fake archive here: no download) -----
+
+def _fake_sdist(payload, member=None):
+    import io
+    import tarfile
+
+    from srlib.data.arctic import ARCTIC_MEMBER
+
+    def fetch(dest):
+        archive = dest / "pysptk-1.0.1.tar.gz"
+        with tarfile.open(archive, "w:gz") as tar:
+            info = tarfile.TarInfo(member or ARCTIC_MEMBER)
+            info.size = len(payload)
+            tar.addfile(info, io.BytesIO(payload))
+        return archive
+    return fetch
+
+
+def test_arctic_sentence_is_checked_and_cached(tmp_path, monkeypatch):
+    import hashlib
+    import io
+
+    import soundfile as sf
+
+    from srlib.data import arctic
+
+    buf = io.BytesIO()
+    sf.write(buf, 0.1 * np.sin(2 * np.pi * 300 * np.arange(16000) / 16000), 16000, format="WAV", subtype="PCM_16")
+    wav = buf.getvalue()
+    with pytest.raises(AudioError, match="SHA-256"):
+        arctic.arctic_sentence_path(tmp_path / "a", fetch=_fake_sdist(wav))
+    assert not (tmp_path / "a" / "arctic_a0007.wav").exists()
+    with pytest.raises(AudioError, match="no pysptk"):
+        arctic.arctic_sentence_path(tmp_path / "b", fetch=_fake_sdist(wav, member="other.wav"))
+    monkeypatch.setattr(arctic, "ARCTIC_SHA256", hashlib.sha256(wav).hexdigest())
+    path = arctic.arctic_sentence_path(tmp_path / "c", fetch=_fake_sdist(wav))
+    assert path.read_bytes() == wav
+
+    def no_fetch(dest):
+        raise AssertionError("fetched again instead of using the cache")
+
+    assert arctic.arctic_sentence_path(tmp_path / "c", fetch=no_fetch) == path
+    x = arctic.arctic_sentence(8000, out_dir=tmp_path / "c", fetch=no_fetch)
+    assert x.shape == (8000,) and x.dtype == np.float32
