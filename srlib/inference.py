@@ -242,7 +242,8 @@ def evaluate_model_dir(path, *, quick: bool = False, max_clips: int | None = Non
     Methods: lowres, linear, spline, sinc, the model it started from (its ``init``,
     under that model's kind, e.g. ``unet`` for a GAN fine-tuned from the U-Net) and
     the model itself (named by its kind: ``unet`` or ``gan``). ``perceptual`` adds
-    STOI and, at 16 kHz, wide-band PESQ.
+    STOI and wide-band PESQ for 16 kHz models (both are speech measures: a music
+    model is scored without them).
     """
     from .data.cli import open_corpus
     from .evaluate import evaluate_clips, format_table, summarize
@@ -265,7 +266,7 @@ def evaluate_model_dir(path, *, quick: bool = False, max_clips: int | None = Non
     models[kind] = m.upsample_lr
     rows = evaluate_clips(data, m.sr_hz, m.ratio, ("lowres", "linear", "spline", "sinc", *models),
                           filter=train_cfg.get("filter", "cheby1") if train_cfg.get("filter") != "random" else "cheby1",
-                          models=models, perceptual=perceptual, progress=progress)
+                          models=models, perceptual=perceptual and m.sr_hz == 16000, progress=progress)
     summary = summarize(rows)
     result = {"model": m.name, "corpus": corpus.name, "split": "test", "n_clips": len(clips),
               "sr_hz": m.sr_hz, "ratio": m.ratio, "summary": summary, "per_clip": rows}

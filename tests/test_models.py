@@ -187,3 +187,18 @@ def test_shipped_unet_beats_spline_on_held_out_speech():
     s = summarize(evaluate_clips(clips, 16000, 4, ["spline", "unet"], models={"unet": m.upsample_lr}))
     assert s["unet"]["lsd"]["mean"] < 0.7 * s["spline"]["lsd"]["mean"]
     assert s["unet"]["snr_db"]["mean"] > s["spline"]["snr_db"]["mean"] - 0.5
+
+
+def test_shipped_music_unet_beats_spline_on_a_held_out_piece():
+    from srlib.data import default_corpus
+    from srlib.evaluate import evaluate_clips, summarize
+    from srlib.inference import load_model
+
+    m = load_model("unet-music-44k-r4")
+    assert (m.sr_hz, m.ratio) == (44100, 4)
+    music = default_corpus("music", quick=True)
+    clip = music.split("test")[0]
+    x = music.load(clip, 44100)[: 4 * 44100]
+    s = summarize(evaluate_clips([(clip.path, x)], 44100, 4, ["spline", "unet"], models={"unet": m.upsample_lr}))
+    assert s["unet"]["lsd"]["mean"] < 0.6 * s["spline"]["lsd"]["mean"]
+    assert s["unet"]["snr_db"]["mean"] > s["spline"]["snr_db"]["mean"] - 1.0
