@@ -28,6 +28,17 @@ def _page(stem):
     return (HTML / "notebooks" / f"{stem}.html").read_text()
 
 
+def _glued(stem):
+    nb = json.loads((EXECUTED / f"{stem}.ipynb").read_text())
+    out = {}
+    for cell in nb["cells"]:
+        for o in cell.get("outputs", []):
+            name = o.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name:
+                out[name] = o["data"].get("application/papermill.record/text/plain")
+    return out
+
+
 def test_every_notebook_page_exists_and_plays_audio():
     stems = [nb.stem for nb in notebooks_in_toc()]
     assert stems == sorted(MIN_AUDIO)
@@ -45,13 +56,7 @@ def test_no_error_outputs_anywhere():
 
 
 def test_glued_numbers_are_in_the_page():
-    nb = json.loads((EXECUTED / "04_unet_baseline.ipynb").read_text())
-    glued = {}
-    for cell in nb["cells"]:
-        for out in cell.get("outputs", []):
-            name = out.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name:
-                glued[name] = out["data"]["application/papermill.record/text/plain"]
+    glued = _glued("04_unet_baseline")
     assert {"nb04_unet_lsd", "nb04_spline_snr_db", "nb04_n_clips"} <= set(glued)
     page = _page("04_unet_baseline")
     assert "{glue" not in page
@@ -68,17 +73,6 @@ def test_widget_state_is_embedded():
 def test_bibliography_resolves():
     refs = (HTML / "book" / "references.html").read_text()
     assert re.search(r"Audio\s+Super-Resolution\s+Using\s+Neural\s+Nets", refs, re.I)
-
-
-def _glued(stem):
-    nb = json.loads((EXECUTED / f"{stem}.ipynb").read_text())
-    out = {}
-    for cell in nb["cells"]:
-        for o in cell.get("outputs", []):
-            name = o.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name:
-                out[name] = o["data"].get("application/papermill.record/text/plain")
-    return out
 
 
 def test_results_page_pastes_the_comparison_table_and_numbers():
