@@ -54,19 +54,27 @@ def reach(unet_cfg) -> int:
 class SRModel:
     """A trained model folder (``config.json`` + ``model.weights.h5``) ready for inference.
 
+    ``config.json``'s ``kind`` says what the weights are: ``unet`` and ``gan``
+    (an AudioUNet, :mod:`srlib.models.unet`), ``spectral`` (the 2-D U-Net on
+    log-magnitudes, played with a Griffin-Lim phase by default,
+    :class:`srlib.models.spectral.SpectralSR`) or ``spectral-gan`` (the
+    phase-aware waveform generator, :func:`srlib.models.spectral.build_spectral_waveform_generator`).
+    All four are applied chunk by chunk the same way (:meth:`refine`).
+
     Attributes
     ----------
     path : Path
+    kind : str
     sr_hz : int
         Output (high) rate in Hz.
     ratio : int
     low_sr_hz : int
         Input rate the model expects, ``sr_hz // ratio``.
+    phase : str
+        For ``spectral`` models: the phase of :meth:`SpectralSR.reconstruct` (default ``"griffin_lim"``).
     """
 
     def __init__(self, path):
-        from .models.unet import UNetConfig, build_unet
-
         self.path = Path(path)
         cfg_path = self.path / "config.json"
         weights = self.path / "model.weights.h5"
@@ -74,30 +82,54 @@ class SRModel:
             raise AudioError(f"{self.path}: not a model folder (needs config.json and model.weights.h5)")
         self.config = json.loads(cfg_path.read_text())
         self.name = self.path.name
+        self.kind = self.config.get("kind", "unet")
         self.sr_hz = int(self.config["sr_hz"])
         self.ratio = int(self.config["ratio"])
         self.low_sr_hz = self.sr_hz // self.ratio
-        self.unet_cfg = UNetConfig.from_dict(self.config["unet"])
-        self.model = build_unet(self.unet_cfg)
+        self.unet_cfg = self.spectral_cfg = self.spectral = None
+        self.phase = "griffin_lim"
+        if self.kind in ("unet", "gan"):
+            from .models.unet import UNetConfig, build_unet
+
+            self.unet_cfg = UNetConfig.from_dict(self.config["unet"])
+            self.model = build_unet(self.unet_cfg)
+            self.multiple = self.unet_cfg.multiple
+            self.margin = pad_length(reach(self.unet_cfg), self.multiple)
+        elif self.kind in ("spectral", "spectral-gan"):
+            from .models.spectral import (SpectralConfig, SpectralSR, build_spectral_unet,
+                                          build_spectral_waveform_generator, spectral_reach)
+
+            self.spectral_cfg = SpectralConfig.from_dict(self.config["spectral"])
+            build = build_spectral_unet if self.kind == "spectral" else build_spectral_waveform_generator
+            self.model = build(self.spectral_cfg)
+            self.spectral = SpectralSR(self.model, self.spectral_cfg) if self.kind == "spectral" else None
+            self.multiple = self.spectral_cfg.hop
+            self.margin = pad_length(spectral_reach(self.spectral_cfg), self.multiple)
+        else:
+            raise AudioError(f"{self.path}: unknown model kind {self.kind!r} in config.json")
         self.model.load_weights(str(weights))
         # clips of many lengths retrace the compiled predict step; TF warns about each retrace,
         # which is expected here (one trace per input length) and only clutters notebooks
         import logging
 
         logging.getLogger("tensorflow").setLevel(logging.ERROR)
-        self.multiple = self.unet_cfg.multiple
-        self.margin = pad_length(reach(self.unet_cfg), self.multiple)
 
     def __repr__(self) -> str:
         return f"SRModel({self.name!r}, {self.low_sr_hz} Hz -> {self.sr_hz} Hz, ratio {self.ratio})"
 
     def _run(self, batch: np.ndarray) -> np.ndarray:
+        if self.spectral is not None:  # magnitudes from the network, then a phase per window
+            return np.stack([self.spectral.refine(w, phase=self.phase) for w in batch])
         # predict_on_batch runs a compiled graph: 2.3x faster here than an eager model(...) call
         return np.asarray(self.model.predict_on_batch(batch[..., None]))[..., 0]
 
     def refine(self, x_in, *, chunk_len: int = 32768, fade: int = 256, batch: int = 4,
                progress: bool = False) -> np.ndarray:
         """Apply the network to a spline-interpolated signal, chunk by chunk.
+
+        Chunk starts and margins are multiples of :attr:`multiple` (the U-Net's
+        stride grid, or the spectral models' STFT hop, so every chunk's frames
+        fall on the whole file's frame grid).
 
         Parameters
         ----------

@@ -1,6 +1,10 @@
-"""Training the U-Net and the GAN: configs per profile, Keras ``fit()`` with the callbacks a long run needs.
+"""Training the models: configs per profile, Keras ``fit()`` with the callbacks a long run needs.
 
-``srlib train [--model unet|gan] --profile quick|full --out DIR`` (or :func:`train` from a notebook):
+``srlib train [--model unet|gan|spectral|spectral-gan] --profile quick|full --out DIR``
+(or :func:`train` from a notebook) trains the AudioUNet, its GAN fine-tuning, the
+spectral model (:mod:`srlib.models.spectral`, log-magnitude loss on STFT features)
+or the phase-aware spectral generator (the spectral model inside a waveform
+generator, trained as a GAN):
 
 1. builds the corpus and the cached training pairs (:mod:`srlib.data`);
 2. seeds everything (``keras.utils.set_random_seed``, deterministic TF ops);
@@ -31,7 +35,11 @@ from pathlib import Path
 
 from .errors import AudioError, TrainingError
 
-__all__ = ["TrainConfig", "PROFILES", "GAN_PROFILES", "profile_config", "train", "NaNGuard", "add_train_command"]
+__all__ = ["TrainConfig", "PROFILES", "GAN_PROFILES", "SPECTRAL_PROFILES", "SPECTRAL_GAN_PROFILES", "MODELS",
+           "profile_config", "spectral_config", "train", "NaNGuard", "add_train_command"]
+
+#: What ``srlib train --model`` can train.
+MODELS = ("unet", "gan", "spectral", "spectral-gan")
 
 
 @dataclass(frozen=True)
@@ -63,13 +71,18 @@ class TrainConfig:
     max_clips : int or None
         At most this many clips per split.
     model : str
-        ``"unet"`` (MSE/STFT training) or ``"gan"`` (adversarial, :mod:`srlib.models.gan`).
+        ``"unet"`` (MSE/STFT training), ``"gan"`` (adversarial, :mod:`srlib.models.gan`),
+        ``"spectral"`` (high-band log-magnitude MAE) or ``"spectral-gan"`` (the phase-aware
+        spectral generator trained like the GAN).
     init : str or None
-        Model folder or shipped name whose weights start the network (the GAN's generator).
+        Model folder or shipped name whose weights start the network (the GAN's generator; for
+        ``spectral-gan``, a ``spectral`` model's 2-D U-Net or a whole ``spectral-gan`` generator).
     gan : dict or None
         :class:`srlib.models.gan.GANConfig` fields that differ from its defaults.
     d_learning_rate : float or None
         The discriminators' Adam step (the GAN; default: ``learning_rate``).
+    spectral : dict or None
+        :class:`srlib.models.spectral.SpectralConfig` fields that differ from :func:`spectral_config`'s.
     """
 
     corpus: str = "speech"
@@ -90,6 +103,7 @@ class TrainConfig:
     init: str | None = None
     gan: dict | None = None
     d_learning_rate: float | None = None
+    spectral: dict | None = None
 
 
 #: ``quick``: seconds-long, for CI and learners; ``full``: the run whose weights ship.
@@ -111,11 +125,47 @@ GAN_PROFILES = {
 }
 
 
+#: The spectral model trains from scratch (its residual starts at the identity) at 1e-3.
+SPECTRAL_PROFILES = {
+    "quick": TrainConfig(model="spectral", epochs=2, quick_data=True, max_clips=24, patch_len=4096, stride=4096,
+                         learning_rate=1e-3),
+    "full": TrainConfig(model="spectral", epochs=6, learning_rate=1e-3, filter="random"),
+}
+
+#: The phase-aware generator: a spectral model (``init``; an untrained one starts at the spline
+#: with mirrored phase) and its waveform stage, trained against the GAN's discriminators.
+SPECTRAL_GAN_PROFILES = {
+    "quick": TrainConfig(model="spectral-gan", epochs=1, quick_data=True, max_clips=24, patch_len=4096,
+                         stride=4096, learning_rate=1e-4),
+    "full": TrainConfig(model="spectral-gan", epochs=4, learning_rate=1e-4, filter="random"),
+}
+
+_TABLES = {"unet": PROFILES, "gan": GAN_PROFILES, "spectral": SPECTRAL_PROFILES,
+           "spectral-gan": SPECTRAL_GAN_PROFILES}
+
+
+def spectral_config(config: TrainConfig):
+    """The :class:`~srlib.models.spectral.SpectralConfig` of a run: STFT sized to the rate, then ``config.spectral``.
+
+    ``n_fft`` is 512 samples up to 24 kHz and 1024 above (32 ms and 23 ms at 16 and
+    44.1 kHz), the hop a quarter of it.
+    """
+    from .models.spectral import SpectralConfig
+
+    n_fft = 512 if config.sr_hz <= 24000 else 1024
+    base = SpectralConfig(n_fft=n_fft, hop=n_fft // 4, sr_hz=config.sr_hz, ratio=config.ratio).to_dict()
+    try:
+        return SpectralConfig.from_dict({**base, **(config.spectral or {}), "sr_hz": config.sr_hz,
+                                         "ratio": config.ratio})
+    except TypeError as e:
+        raise AudioError(f"spectral: {e}") from None
+
+
 def profile_config(model: str = "unet", profile: str = "quick") -> TrainConfig:
-    """The :class:`TrainConfig` of a named profile for ``model`` (``"unet"`` or ``"gan"``)."""
-    table = {"unet": PROFILES, "gan": GAN_PROFILES}.get(model)
+    """The :class:`TrainConfig` of a named profile for ``model`` (one of :data:`MODELS`)."""
+    table = _TABLES.get(model)
     if table is None:
-        raise AudioError(f"model: got {model!r}; expected 'unet' or 'gan'")
+        raise AudioError(f"model: got {model!r}; expected one of {', '.join(MODELS)}")
     if profile not in table:
         raise AudioError(f"profile: got {profile!r}; expected one of {', '.join(table)}")
     return table[profile]
@@ -184,27 +234,25 @@ def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = Tr
     import tensorflow as tf
 
     from .data import make_dataset
-    from .models.unet import PRESETS
 
     out = Path(out_dir)
     if (out / "model.weights.h5").exists():
         raise AudioError(f"{out}: already holds a trained model; choose another --out")
-    if config.model not in ("unet", "gan"):
-        raise AudioError(f"model: got {config.model!r}; expected 'unet' or 'gan'")
-    if config.preset not in PRESETS:
-        raise AudioError(f"preset: got {config.preset!r}; expected one of {', '.join(PRESETS)}")
-    unet_cfg = PRESETS[config.preset]
-    if config.patch_len % unet_cfg.multiple:
-        raise AudioError(f"patch_len {config.patch_len} must be a multiple of {unet_cfg.multiple} for preset {config.preset}")
-    init = _init_model(config, unet_cfg) if config.init else None
+    if config.model not in MODELS:
+        raise AudioError(f"model: got {config.model!r}; expected one of {', '.join(MODELS)}")
+    arch = _architecture(config)
+    multiple = arch.hop if config.model.startswith("spectral") else arch.multiple
+    if config.patch_len % multiple:
+        raise AudioError(f"patch_len {config.patch_len} must be a multiple of {multiple} for this {config.model} model")
+    init = _init_model(config, arch) if config.init else None
     out.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(config.seed)
     tf.config.experimental.enable_op_determinism()
     train_pairs, val_pairs = pairs or (_pairs(config, "train", verbose > 0), _pairs(config, "val", verbose > 0))
-    model, generator, monitor, meta = _build(config, unet_cfg, init)
-    meta.update({"sr_hz": config.sr_hz, "ratio": config.ratio, "unet": unet_cfg.to_dict(), "train": asdict(config),
+    model, network, monitor, meta = _build(config, arch, init)
+    meta.update({"sr_hz": config.sr_hz, "ratio": config.ratio, "train": asdict(config),
                  "n_train_patches": len(train_pairs), "n_val_patches": len(val_pairs),
-                 "n_params": int(generator.count_params())})
+                 "n_params": int(network.count_params())})
     (out / "config.json").write_text(json.dumps(meta, indent=2))
     (out / "command.txt").write_text((command or " ".join(shlex.quote(a) for a in sys.argv)) + "\n")
     guard = NaNGuard()
@@ -217,11 +265,18 @@ def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = Tr
         guard,
         *callbacks,
     ]
-    t0 = time.perf_counter()
-    history = model.fit(make_dataset(train_pairs, config.batch_size, seed=config.seed),
+    if config.model == "spectral":  # log-magnitude features in, log-magnitude targets out
+        from .models.spectral import spectral_training_arrays
+
+        x, y = spectral_training_arrays(train_pairs, arch)
+        fit_args = dict(x=x, y=y, batch_size=config.batch_size, validation_data=spectral_training_arrays(val_pairs, arch),
+                        shuffle=True)
+    else:
+        fit_args = dict(x=make_dataset(train_pairs, config.batch_size, seed=config.seed),
                         validation_data=make_dataset(val_pairs, config.batch_size, shuffle=False),
-                        epochs=config.epochs, callbacks=callbacks, verbose=verbose,
                         shuffle=False)  # the dataset reshuffles itself, seeded, every epoch
+    t0 = time.perf_counter()
+    history = model.fit(**fit_args, epochs=config.epochs, callbacks=callbacks, verbose=verbose)
     seconds = time.perf_counter() - t0
     if guard.where:
         epoch, batch, loss = guard.where
@@ -233,10 +288,8 @@ def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = Tr
     if (out / "best.weights.h5").exists():
         model.load_weights(str(out / "best.weights.h5"))
     # a fresh, uncompiled copy of the (generator) network: the shipped file holds no optimizer state
-    from .models.unet import build_unet
-
-    clean = build_unet(unet_cfg)
-    clean.set_weights(generator.get_weights())
+    clean = _network(config, arch)
+    clean.set_weights(network.get_weights())
     clean.save_weights(str(out / "model.weights.h5"))
     (out / "best.weights.h5").unlink(missing_ok=True)
     meta["train_seconds"] = round(seconds, 1)
@@ -250,37 +303,80 @@ def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = Tr
     return model, history.history
 
 
-def _init_model(config: TrainConfig, unet_cfg):
+def _architecture(config: TrainConfig):
+    """The U-Net preset (unet, gan) or the :class:`SpectralConfig` (spectral kinds) of a run."""
+    if config.model.startswith("spectral"):
+        return spectral_config(config)
+    from .models.unet import PRESETS
+
+    if config.preset not in PRESETS:
+        raise AudioError(f"preset: got {config.preset!r}; expected one of {', '.join(PRESETS)}")
+    return PRESETS[config.preset]
+
+
+def _network(config: TrainConfig, arch):
+    """A fresh network of the run's kind: what ``model.weights.h5`` holds."""
+    if config.model == "spectral":
+        from .models.spectral import build_spectral_unet
+
+        return build_spectral_unet(arch)
+    if config.model == "spectral-gan":
+        from .models.spectral import build_spectral_waveform_generator
+
+        return build_spectral_waveform_generator(arch)
+    from .models.unet import build_unet
+
+    return build_unet(arch)
+
+
+def _init_model(config: TrainConfig, arch):
     """The model named by ``config.init``, checked against the run's rates and architecture."""
     from .inference import load_model
 
     init = load_model(config.init)
-    if (init.sr_hz, init.ratio) != (config.sr_hz, config.ratio) or init.unet_cfg != unet_cfg:
-        raise AudioError(f"init: model {init.name} is {init.sr_hz} Hz, ratio {init.ratio}, {init.unet_cfg}; this run "
-                         f"is {config.sr_hz} Hz, ratio {config.ratio}, preset {config.preset}")
+    if config.model.startswith("spectral"):
+        own, wanted = init.spectral_cfg, arch
+        fits = init.kind in ("spectral", "spectral-gan") and own is not None and \
+            (own.n_fft, own.hop, tuple(own.filters)) == (arch.n_fft, arch.hop, tuple(arch.filters)) and \
+            (init.kind == "spectral" or own == arch)
+    else:
+        own, wanted = init.unet_cfg, arch
+        fits = own == arch
+    if (init.sr_hz, init.ratio) != (config.sr_hz, config.ratio) or not fits:
+        raise AudioError(f"init: model {init.name} ({init.kind}) is {init.sr_hz} Hz, ratio {init.ratio}, {own}; "
+                         f"this {config.model} run is {config.sr_hz} Hz, ratio {config.ratio}, {wanted}")
     return init
 
 
-def _build(config: TrainConfig, unet_cfg, init):
-    """(model to fit, generator network, checkpoint monitor, config.json entries) for ``config.model``."""
+def _build(config: TrainConfig, arch, init):
+    """(model to fit, network that ships, checkpoint monitor, config.json entries) for ``config.model``."""
     import keras
 
-    from .losses import make_loss
-    from .models.unet import build_unet
-
-    generator = build_unet(unet_cfg)
+    network = _network(config, arch)
+    meta = {"kind": config.model, "init": init.name if init else None}
+    meta.update({"spectral": arch.to_dict()} if config.model.startswith("spectral") else {"unet": arch.to_dict()})
     if init is not None:
-        generator.set_weights(init.model.get_weights())
+        if config.model == "spectral-gan" and init.kind == "spectral":  # the magnitudes' network only
+            network.get_layer("spectral").unet.set_weights(init.model.get_weights())
+        else:
+            network.set_weights(init.model.get_weights())
     if config.model == "unet":
-        generator.compile(keras.optimizers.Adam(config.learning_rate), loss=make_loss(1.0, config.stft_weight))
-        return generator, generator, "val_loss", {"kind": "unet", "init": init.name if init else None}
+        from .losses import make_loss
+
+        network.compile(keras.optimizers.Adam(config.learning_rate), loss=make_loss(1.0, config.stft_weight))
+        return network, network, "val_loss", meta
+    if config.model == "spectral":
+        from .models.spectral import high_band_mae
+
+        network.compile(keras.optimizers.Adam(config.learning_rate), loss=high_band_mae(arch.cutoff_bin))
+        return network, network, "val_loss", meta
     from .models.gan import GAN, GANConfig, build_discriminators
 
     try:
         gan_cfg = GANConfig.from_dict({**GANConfig().to_dict(), **(config.gan or {})})
     except TypeError as e:
         raise AudioError(f"gan: {e}") from None
-    gan = GAN(generator, build_discriminators(gan_cfg), gan_cfg)
+    gan = GAN(network, build_discriminators(gan_cfg), gan_cfg)
     d_lr = config.d_learning_rate or config.learning_rate
     gan.compile(g_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=0.5, beta_2=0.9),
                 d_optimizer=keras.optimizers.Adam(d_lr, beta_1=0.5, beta_2=0.9))
@@ -288,14 +384,15 @@ def _build(config: TrainConfig, unet_cfg, init):
     n_d = sum(int(d.count_params()) for d in gan.discriminators)
     # the generator is kept where it best matches held-out spectra (the adversarial losses of
     # two moving players say little about quality on their own)
-    return gan, generator, "val_stft", {"kind": "gan", "init": init.name if init else None,
-                                         "gan": gan_cfg.to_dict(), "n_discriminator_params": n_d}
+    meta.update({"gan": gan_cfg.to_dict(), "n_discriminator_params": n_d})
+    return gan, network, "val_stft", meta
 
 
 def _cmd_train(args) -> int:
     config = profile_config(args.model, args.profile)
     changes = {k: getattr(args, k) for k in ("epochs", "ratio", "sr_hz", "corpus", "preset", "filter", "seed",
-                                              "stft_weight", "learning_rate", "init") if getattr(args, k) is not None}
+                                              "stft_weight", "learning_rate", "init", "max_clips")
+               if getattr(args, k) is not None}
     if args.init == "none":
         changes["init"] = None
     config = replace(config, **changes)
@@ -307,15 +404,16 @@ def _cmd_train(args) -> int:
 
 def add_train_command(sub) -> None:
     """Add the ``train`` subcommand to the ``srlib`` parser."""
-    p = sub.add_parser("train", help="train a U-Net or a GAN (profiles: quick, full)",
-                       description="Train the AudioUNet (--model unet) or fine-tune it adversarially (--model gan) "
-                                   "on a corpus. The run folder gets config.json, command.txt, log.csv, "
-                                   "model.weights.h5 and metrics.json; running again into the same folder resumes "
-                                   "an interrupted run.")
-    p.add_argument("--model", choices=("unet", "gan"), default="unet", help="what to train (default unet)")
+    p = sub.add_parser("train", help="train a U-Net, a GAN or a spectral model (profiles: quick, full)",
+                       description="Train the AudioUNet (--model unet), fine-tune it adversarially (--model gan), "
+                                   "train the spectral model (--model spectral) or the phase-aware spectral "
+                                   "generator (--model spectral-gan, usually --init a spectral model) on a corpus. "
+                                   "The run folder gets config.json, command.txt, log.csv, model.weights.h5 and "
+                                   "metrics.json; running again into the same folder resumes an interrupted run.")
+    p.add_argument("--model", choices=MODELS, default="unet", help="what to train (default unet)")
     p.add_argument("--profile", choices=sorted(PROFILES), default="quick")
     p.add_argument("--init", help="model folder or shipped name to start from ('none' for random; the GAN's "
-                                  "default is the shipped U-Net)")
+                                  "default is the shipped U-Net; spectral-gan: a spectral model)")
     p.add_argument("--out", required=True, help="run folder")
     p.add_argument("--corpus", help="speech | music | vctk:PATH[:single|multi] | a folder (default speech)")
     p.add_argument("--ratio", type=int)
@@ -325,6 +423,7 @@ def add_train_command(sub) -> None:
     p.add_argument("--learning-rate", dest="learning_rate", type=float)
     p.add_argument("--filter", help="anti-aliasing filter of the inputs, or 'random'")
     p.add_argument("--stft-weight", dest="stft_weight", type=float, help="weight of the multi-resolution STFT loss")
+    p.add_argument("--max-clips", dest="max_clips", type=int, help="at most this many clips per split")
     p.add_argument("--seed", type=int)
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=_cmd_train)

@@ -20,8 +20,18 @@ as a *spectrogram* instead of a waveform. This module holds a compact version:
      the predicted magnitudes and the input's low band fixed and let the high
      band's phase become consistent with them, starting from ``"mirror"``.
 
-   A phase learned adversarially (Hu et al. 2020) is the next step; it is not
-   built here.
+   - ``"gan"``: the phase-aware variant (:func:`build_spectral_waveform_generator`),
+     after Hu et al. 2020 ("Phase-aware music super-resolution using generative
+     adversarial networks"), who predict the high band's magnitude with a GAN and
+     take its phase from a GAN-trained waveform synthesiser. Here the whole chain
+     runs inside one Keras model: STFT -> the 2-D U-Net -> mirrored phase ->
+     inverse STFT -> a small dilated 1-D convolution stack on the waveform that
+     may change what the mirrored phase got wrong. It is trained with
+     :class:`srlib.models.gan.GAN` (waveform MSE, multi-resolution STFT loss and
+     the STFT and waveform discriminators), so the magnitudes are learned *with*
+     the phase they will be played with, and the discriminators judge the
+     waveform, phase included. Only such a trained model offers this phase
+     (``srlib train --model spectral-gan``; :class:`SpectralSR` offers the others).
 
 The STFT uses ``n_fft`` samples (Hann window, centred frames); the network sees
 the first ``n_fft / 2`` bins (the Nyquist bin is copied from the input), so the
@@ -40,9 +50,11 @@ from ..audio import validate_audio
 from ..errors import AudioError
 
 __all__ = ["SpectralConfig", "PHASES", "build_spectral_unet", "log_magnitude_features", "SpectralSR",
-           "train_spectral", "mirror_phase"]
+           "train_spectral", "mirror_phase", "mirror_index", "build_spectral_waveform_generator", "spectral_reach",
+           "spectral_training_arrays", "high_band_mae"]
 
-#: Phase choices for the predicted high band.
+#: Phase choices for the predicted high band that :class:`SpectralSR` offers (the fourth,
+#: ``"gan"``, is a trained model of its own: :func:`build_spectral_waveform_generator`).
 PHASES = ("input", "mirror", "griffin_lim")
 _EPS = 1e-5
 
@@ -59,6 +71,10 @@ class SpectralConfig:
         Channels of each level; each level after the first halves the frequency axis.
     sr_hz, ratio : int
         High rate in Hz and up-sampling factor (the cutoff bin is ``n_fft / (2 ratio)``).
+    refiner_channels : int
+        Channels of the phase-aware generator's waveform stage (:func:`build_spectral_waveform_generator`).
+    refiner_dilations : tuple of int
+        Dilations of its kernel-9 1-D convolutions (one layer each).
     """
 
     n_fft: int = 512
@@ -66,6 +82,8 @@ class SpectralConfig:
     filters: tuple = (16, 32, 64)
     sr_hz: int = 16000
     ratio: int = 4
+    refiner_channels: int = 16
+    refiner_dilations: tuple = (1, 2, 4, 8)
 
     @property
     def n_bins(self) -> int:
@@ -80,11 +98,15 @@ class SpectralConfig:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["filters"] = list(self.filters)
+        d["refiner_dilations"] = list(self.refiner_dilations)
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "SpectralConfig":
-        return cls(**{**d, "filters": tuple(d["filters"])})
+        d = {**d, "filters": tuple(d["filters"])}
+        if "refiner_dilations" in d:
+            d["refiner_dilations"] = tuple(d["refiner_dilations"])
+        return cls(**d)
 
 
 def log_magnitude_features(x_in, config: SpectralConfig):
@@ -153,13 +175,110 @@ def mirror_phase(phase: np.ndarray, cutoff_bin: int) -> np.ndarray:
     >>> mirror_phase(np.arange(10.0)[:, None], 4)[:, 0].tolist()
     [0.0, 1.0, 2.0, 3.0, 4.0, 3.0, 2.0, 1.0, 0.0, 1.0]
     """
-    out = phase.copy()
+    return phase[mirror_index(phase.shape[0], cutoff_bin)]
+
+
+def mirror_index(n_bins: int, cutoff_bin: int) -> np.ndarray:
+    """Source bin of every bin under :func:`mirror_phase`: ``k`` below the cutoff, the reflection above.
+
+    Returns an int array of shape (n_bins,).
+
+    Examples
+    --------
+    >>> mirror_index(7, 3).tolist()
+    [0, 1, 2, 3, 2, 1, 0]
+    """
     c = int(cutoff_bin)
-    k = np.arange(c, phase.shape[0])
+    k = np.arange(int(n_bins))
     m = k % (2 * c)
-    src = np.where(m <= c, m, 2 * c - m)
-    out[c:] = phase[src]
-    return out
+    return np.where(k < c, k, np.where(m <= c, m, 2 * c - m))
+
+
+def spectral_reach(config: SpectralConfig) -> int:
+    """One-sided reach in samples of the spectral models: how far an output sample looks.
+
+    Each 3x3 convolution of the 2-D U-Net widens the time context by one frame
+    on each side (``2 len(filters) + 1`` convolutions on the longest path), a
+    frame spans ``n_fft`` samples, and the waveform stage adds
+    ``4 sum(refiner_dilations)``.
+    """
+    frames = 2 * len(config.filters) + 1
+    return frames * config.hop + config.n_fft + 4 * sum(config.refiner_dilations)
+
+
+_SPECTRAL_WAVEFORM = None
+
+
+def _spectral_waveform_class():
+    import keras
+    from keras import ops
+
+    class SpectralWaveform(keras.layers.Layer):
+        """(batch, n, 1) spline input, ``n`` a multiple of ``hop`` -> (batch, n, 1) with the mirrored phase.
+
+        The signal is zero-padded by ``n_fft`` on each side and framed without
+        centring, so the frames in the middle are exactly librosa's centred
+        frames (:func:`log_magnitude_features`) and the inverse STFT is exact
+        over the kept samples (the edge frames' window sums are cropped away).
+        """
+
+        def __init__(self, config: SpectralConfig, **kw):
+            super().__init__(**kw)
+            self.cfg = config
+            self.unet = build_spectral_unet(config)
+            self.src = mirror_index(config.n_fft // 2 + 1, config.cutoff_bin).astype("int32")
+
+        def call(self, x):
+            cfg = self.cfg
+            p, c, nb = cfg.n_fft, cfg.cutoff_bin, cfg.n_bins
+            n = ops.shape(x)[1]
+            padded = ops.pad(x[..., 0], [[0, 0], [p, p]])
+            re, im = ops.stft(padded, sequence_length=p, sequence_stride=cfg.hop, fft_length=p, window="hann",
+                              center=False)  # (batch, frames, n_fft/2 + 1)
+            mag = ops.sqrt(re * re + im * im)
+            feats = ops.log(mag[..., :nb] + _EPS)[..., None]
+            pred = self.unet(feats)[..., 0]
+            high = ops.concatenate([ops.maximum(ops.exp(pred[..., c:]) - _EPS, 0.0), mag[..., nb:]], axis=-1)
+            angle = ops.take(ops.arctan2(im, re), self.src, axis=-1)[..., c:]
+            out_re = ops.concatenate([re[..., :c], high * ops.cos(angle)], axis=-1)
+            out_im = ops.concatenate([im[..., :c], high * ops.sin(angle)], axis=-1)
+            y = ops.istft((out_re, out_im), sequence_length=p, sequence_stride=cfg.hop, fft_length=p,
+                          length=n + 2 * p, window="hann", center=False)
+            return y[:, p: p + n, None]
+
+        def compute_output_shape(self, input_shape):
+            return input_shape
+
+    return SpectralWaveform
+
+
+def build_spectral_waveform_generator(config: SpectralConfig | None = None):
+    """The phase-aware spectral generator: spline input (batch, n, 1) -> (batch, n, 1), ``n`` a multiple of ``hop``.
+
+    ``SpectralWaveform`` (layer ``spectral``, holding the 2-D U-Net as
+    ``.unet``) gives the mirrored-phase waveform ``w``; the waveform stage sees
+    ``[w, x_in]`` through kernel-9 convolutions of ``refiner_channels`` channels
+    with ``refiner_dilations`` (LeakyReLU 0.2) and adds a correction to ``w``.
+    Its last convolution starts at zero, so an untrained stage passes ``w``
+    through: initialised from a trained :class:`SpectralSR`, the generator starts
+    exactly at that model with the ``"mirror"`` phase.
+    """
+    import keras
+    from keras import layers
+
+    global _SPECTRAL_WAVEFORM
+    cfg = config or SpectralConfig()
+    if _SPECTRAL_WAVEFORM is None:
+        _SPECTRAL_WAVEFORM = _spectral_waveform_class()
+    inp = keras.Input((None, 1), name="x_in")
+    w = _SPECTRAL_WAVEFORM(cfg, name="spectral")(inp)
+    h = layers.Concatenate(name="refine_in")([w, inp])
+    for i, d in enumerate(cfg.refiner_dilations):
+        h = layers.Conv1D(cfg.refiner_channels, 9, dilation_rate=d, padding="same", name=f"refine{i}")(h)
+        h = layers.LeakyReLU(0.2, name=f"refine{i}_act")(h)
+    h = layers.Conv1D(1, 9, padding="same", kernel_initializer="zeros", name="refine_out")(h)
+    out = layers.Add(name="phase_aware")([w, h])
+    return keras.Model(inp, out, name="spectral_gan_generator")
 
 
 class SpectralSR:
@@ -216,7 +335,10 @@ class SpectralSR:
         x_lr = validate_audio(x_lr, name="x_lr")
         if x_lr.ndim != 1:
             raise AudioError(f"x_lr: expected a mono signal of shape (n_samples,), got {x_lr.shape}")
-        x_in = upsample_baseline(x_lr, self.ratio, "spline")
+        return self.refine(upsample_baseline(x_lr, self.ratio, "spline"), phase=phase)
+
+    def refine(self, x_in, *, phase: str = "griffin_lim") -> np.ndarray:
+        """The spline-interpolated signal at ``sr_hz`` with its high band predicted: shape (n,) -> (n,)."""
         X, mag = self.predict_magnitude(x_in)
         return self.reconstruct(X, mag, len(x_in), phase)
 
@@ -225,7 +347,8 @@ class SpectralSR:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         self.model.save_weights(str(folder / "model.weights.h5"))
-        (folder / "config.json").write_text(json.dumps({"kind": "spectral", "spectral": self.config.to_dict()}, indent=2))
+        meta = {"kind": "spectral", "sr_hz": self.sr_hz, "ratio": self.ratio, "spectral": self.config.to_dict()}
+        (folder / "config.json").write_text(json.dumps(meta, indent=2))
         return folder
 
     @classmethod
@@ -242,40 +365,52 @@ class SpectralSR:
         return cls(model, cfg)
 
 
-def _features_and_targets(pairs, cfg: SpectralConfig):
+def spectral_training_arrays(pairs, cfg: SpectralConfig):
+    """Features and targets of training pairs: two float32 arrays (patches, frames, n_fft/2, 1).
+
+    The features are :func:`log_magnitude_features` of the spline inputs, the
+    targets the same of the high-rate patches.
+    """
     x = np.stack([log_magnitude_features(v, cfg)[1] for v in pairs.x_in])[..., None]
     y = np.stack([log_magnitude_features(v, cfg)[1] for v in pairs.hr])[..., None]
     return x, y
 
 
+def high_band_mae(cutoff_bin: int):
+    """The spectral model's loss: ``mean |y - y_hat|`` of the log-magnitudes in the bins from ``cutoff_bin`` up."""
+    from keras import ops
+
+    c = int(cutoff_bin)
+
+    def high_band_mae(y_true, y_pred):
+        return ops.mean(ops.abs(y_true[:, :, c:, :] - y_pred[:, :, c:, :]))
+
+    return high_band_mae
+
+
 def train_spectral(train_pairs, val_pairs=None, config: SpectralConfig | None = None, *, epochs: int = 4,
                    batch_size: int = 16, learning_rate: float = 1e-3, seed: int = 0, verbose: int = 0):
-    """Fit a :class:`SpectralSR` on training pairs (:func:`srlib.data.make_pairs`).
+    """Fit a :class:`SpectralSR` on training pairs (:func:`srlib.data.make_pairs`), in memory.
 
-    The loss is the mean absolute error of the log-magnitude over the bins at and
-    above the cutoff bin (the low band is copied from the input at inference).
+    The loss is :func:`high_band_mae` (the low band is copied from the input at
+    inference). ``srlib train --model spectral`` trains the same network with
+    logs, checkpoints and an evaluation; this is the notebook-sized version.
 
     Returns
     -------
     (SpectralSR, history dict)
     """
     import keras
-    from keras import ops
 
     cfg = config or SpectralConfig(sr_hz=train_pairs.sr_hz, ratio=train_pairs.ratio)
     if (cfg.sr_hz, cfg.ratio) != (train_pairs.sr_hz, train_pairs.ratio):
         raise AudioError(f"config is {cfg.sr_hz} Hz / ratio {cfg.ratio}; the pairs are "
                          f"{train_pairs.sr_hz} Hz / ratio {train_pairs.ratio}")
     keras.utils.set_random_seed(seed)
-    x, y = _features_and_targets(train_pairs, cfg)
-    val = _features_and_targets(val_pairs, cfg) if val_pairs is not None and len(val_pairs) else None
-    c = cfg.cutoff_bin
-
-    def high_band_mae(y_true, y_pred):
-        return ops.mean(ops.abs(y_true[:, :, c:, :] - y_pred[:, :, c:, :]))
-
+    x, y = spectral_training_arrays(train_pairs, cfg)
+    val = spectral_training_arrays(val_pairs, cfg) if val_pairs is not None and len(val_pairs) else None
     model = build_spectral_unet(cfg)
-    model.compile(keras.optimizers.Adam(learning_rate), loss=high_band_mae)
+    model.compile(keras.optimizers.Adam(learning_rate), loss=high_band_mae(cfg.cutoff_bin))
     history = model.fit(x, y, batch_size=batch_size, epochs=epochs, validation_data=val, verbose=verbose,
                         shuffle=True)
     return SpectralSR(model, cfg), history.history
