@@ -114,6 +114,21 @@ class SRModel:
 
         logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
+    def describe(self) -> str:
+        """A few lines on how the model was made: kind, rates, size, data, epochs, speed, command."""
+        c = self.config
+        lines = [f"{self.name}: {self.kind}, {self.low_sr_hz} Hz -> {self.sr_hz} Hz, {c.get('n_params', 0):,} parameters"]
+        t = c.get("train")
+        if t:
+            init = f", started from {c['init']}" if c.get("init") else ""
+            lines.append(f"  trained on {t['corpus']} ({c.get('n_train_patches', '?')} patches of {t['patch_len']} "
+                         f"samples), {t['epochs']} epochs{init}, {c.get('train_audio_s_per_s', '?')} s of audio per "
+                         "second on 2 CPU cores")
+        command = self.path / "command.txt"
+        if command.exists():
+            lines.append("  command: " + command.read_text().strip())
+        return "\n".join(lines)
+
     def __repr__(self) -> str:
         return f"SRModel({self.name!r}, {self.low_sr_hz} Hz -> {self.sr_hz} Hz, ratio {self.ratio})"
 

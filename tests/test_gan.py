@@ -134,7 +134,7 @@ def test_init_must_match_the_run(tmp_path):
     with pytest.raises(AudioError, match="init: model"):
         train(TrainConfig(model="gan", init="unet", preset="tiny", patch_len=1024), tmp_path / "x", verbose=0,
               evaluate=False, pairs=(_pairs(), _pairs(8, seed=1)))
-    with pytest.raises(AudioError, match="expected 'unet' or 'gan'"):
+    with pytest.raises(AudioError, match="expected one of unet, gan, spectral, spectral-gan"):
         train(TrainConfig(model="vae"), tmp_path / "y", verbose=0, evaluate=False, pairs=(_pairs(), _pairs(8)))
     assert not (tmp_path / "x").exists()
 

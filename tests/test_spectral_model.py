@@ -129,6 +129,8 @@ def test_train_spectral_kinds_save_load_and_chunk_like_the_whole(tmp_path):
     assert {"g_loss", "d_loss", "val_stft"} <= set(history)
     gen = SRModel(tmp_path / "sgan")
     assert gen.kind == "spectral-gan" and gen.config["init"] == "spec"
+    text = gen.describe()
+    assert "spectral-gan, 4000 Hz -> 16000 Hz" in text and "1 epochs, started from spec" in text
     whole = gen.upsample_lr(x)
     chunked = gen.upsample_lr(x, chunk_len=4096)  # several chunks with margins and fades
     np.testing.assert_allclose(chunked, whole, atol=1e-5)
