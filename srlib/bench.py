@@ -1,10 +1,12 @@
 """Benchmarks: ``python -m srlib.bench`` prints figures (it asserts nothing).
 
-- training throughput of each U-Net preset and of the GAN (the ``small`` U-Net
-  against the default discriminators), in seconds of 16 kHz audio per second;
+- training throughput of each U-Net preset, of the GAN (the ``small`` U-Net
+  against the default discriminators) and of the spectral model (the
+  profiles' 8/16/32 channels), in seconds of 16 kHz audio per second;
 - inference real-time factor (seconds of output audio per second of compute)
-  at 16 kHz and 44.1 kHz output for linear, spline, sinc, the U-Net and the
-  GAN's generator, all measured in the same run on the same signal;
+  at 16 kHz and 44.1 kHz output for linear, spline, sinc, the U-Net, the
+  GAN's generator, the spectral model (Griffin-Lim phase, 32 iterations) and
+  the phase-aware spectral generator, all measured in the same run on the same signal;
 - peak memory (VmHWM of a fresh process) of ``srlib upsample`` with the
   U-Net on a 1-minute and a 60-minute file (``--memory``; about a minute).
 
@@ -65,6 +67,24 @@ def gan_train_throughput(patch_len: int = 8192, batch: int = 16, steps: int = 6)
     return x.shape[0] * patch_len / 16000 / (time.perf_counter() - t0)
 
 
+def spectral_train_throughput(patch_len: int = 8192, batch: int = 16, steps: int = 6) -> float:
+    """Seconds of 16 kHz audio per second for the spectral model's training steps (features made beforehand)."""
+    import keras
+
+    from .data.pairs import Pairs
+    from .models.spectral import SpectralConfig, build_spectral_unet, high_band_mae, spectral_training_arrays
+
+    cfg = SpectralConfig(filters=(8, 16, 32))
+    hr = np.stack([_signal(patch_len, 16000, s) for s in range(batch * steps)])
+    x, y = spectral_training_arrays(Pairs(hr, hr, hr[:, ::4], np.arange(len(hr)), 16000, 4), cfg)
+    model = build_spectral_unet(cfg)
+    model.compile(keras.optimizers.Adam(1e-3), loss=high_band_mae(cfg.cutoff_bin))
+    model.fit(x[:batch], y[:batch], batch_size=batch, epochs=1, verbose=0)
+    t0 = time.perf_counter()
+    model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
+    return x.shape[0] * patch_len / 16000 / (time.perf_counter() - t0)
+
+
 def inference_rtf(duration_s: float = 30.0, ratio: int = 4) -> dict:
     """Real-time factor of each method at 16 and 44.1 kHz output: ``duration_s / compute seconds``."""
     from .interpolate import upsample_baseline
@@ -88,6 +108,12 @@ def inference_rtf(duration_s: float = 30.0, ratio: int = 4) -> dict:
             t0 = time.perf_counter()
             model.upsample_lr(x_lr)
             row[name] = duration_s / (time.perf_counter() - t0)
+        for kind in ("spectral", "spectral-gan"):
+            model = _spectral_model(kind, sr_hz, ratio)
+            model.upsample_lr(x_lr)
+            t0 = time.perf_counter()
+            model.upsample_lr(x_lr)
+            row[kind] = duration_s / (time.perf_counter() - t0)
         out[sr_hz] = row
     return out
 
@@ -102,6 +128,26 @@ def _untrained(cfg, sr_hz, ratio):
     build_unet(cfg).save_weights(os.path.join(d, "model.weights.h5"))
     with open(os.path.join(d, "config.json"), "w") as f:
         json.dump({"sr_hz": sr_hz, "ratio": ratio, "unet": cfg.to_dict(), "train": {}}, f)
+    return SRModel(d)
+
+
+def _spectral_model(kind: str, sr_hz: int, ratio: int):
+    """The shipped spectral model of ``kind`` for this rate, or an untrained one of the profiles' size."""
+    import json
+
+    from .inference import SRModel, load_model, shipped_models
+    from .models.spectral import SpectralConfig, build_spectral_unet, build_spectral_waveform_generator
+
+    name = f"{kind}-{'speech-16k' if sr_hz == 16000 else 'music-44k'}-r{ratio}"
+    if name in shipped_models():
+        return load_model(name)
+    n_fft = 512 if sr_hz <= 24000 else 1024
+    cfg = SpectralConfig(n_fft=n_fft, hop=n_fft // 4, filters=(8, 16, 32), sr_hz=sr_hz, ratio=ratio)
+    d = tempfile.mkdtemp()
+    build = build_spectral_unet if kind == "spectral" else build_spectral_waveform_generator
+    build(cfg).save_weights(os.path.join(d, "model.weights.h5"))
+    with open(os.path.join(d, "config.json"), "w") as f:
+        json.dump({"kind": kind, "sr_hz": sr_hz, "ratio": ratio, "spectral": cfg.to_dict(), "train": {}}, f)
     return SRModel(d)
 
 
@@ -134,6 +180,7 @@ def main(argv=None) -> int:
     for name, v in train_throughput().items():
         print(f"  {name:8s} {v:8.1f}")
     print(f"  {'gan':8s} {gan_train_throughput():8.1f}   (small U-Net + default discriminators, both players updated)")
+    print(f"  {'spectral':8s} {spectral_train_throughput():8.1f}   (2-D U-Net, 8/16/32 channels, n_fft 512)")
     print(f"\ninference real-time factor (x real time, {args.duration:g} s of output, ratio 4)")
     for sr_hz, row in inference_rtf(args.duration).items():
         print(f"  {sr_hz} Hz: " + "  ".join(f"{k} {v:,.0f}x" for k, v in row.items()))

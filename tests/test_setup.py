@@ -88,3 +88,23 @@ def test_binder_and_pages_workflow_build_what_the_makefile_builds():
     steps = flow["jobs"]["build"]["steps"]
     assert any("make book PROFILE=full" in s.get("run", "") for s in steps)
     assert any(s.get("with", {}).get("path") == "_build/html" for s in steps)
+
+
+def test_every_shipped_model_carries_its_provenance_and_is_documented():
+    import json
+
+    from srlib.inference import SRModel, shipped_models
+
+    readme = (ROOT / "srlib" / "weights" / "README.md").read_text()
+    models = shipped_models()
+    assert {"unet-speech-16k-r4", "gan-speech-16k-r4", "unet-music-44k-r4"} <= set(models)
+    for name, folder in models.items():
+        assert {"command.txt", "config.json", "log.csv", "metrics.json", "metrics.md"} <= {p.name for p in folder.iterdir()}, name
+        assert (folder / "command.txt").read_text().startswith("srlib train "), name
+        assert f"## `{name}`" in readme, f"{name} is not described in srlib/weights/README.md"
+        m = SRModel(folder)
+        metrics = json.loads((folder / "metrics.json").read_text())
+        assert m.kind in metrics["summary"] and metrics["sr_hz"] == m.sr_hz, name
+        # the training log has one row per epoch the config asked for (a resumed run included)
+        rows = [r for r in (folder / "log.csv").read_text().splitlines()[1:] if r[:1].isdigit()]
+        assert len(rows) == m.config["train"]["epochs"], name
