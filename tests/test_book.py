@@ -93,3 +93,12 @@ def test_gan_chapter_glues_its_comparison_and_the_room_keeps_its_widgets():
     assert re.search(rf">\s*{re.escape(glued['nb05_gan_lsd_hf'])}\s*<", page)
     room = _page("06_results")
     assert "application/vnd.jupyter.widget-state+json" in room and "ToggleButtonsModel" in room
+
+
+def test_music_chapter_compares_every_music_and_spectral_model():
+    glued = _glued("07_music_super_resolution")
+    assert {"nb07_spline_lsd_hf", "nb07_unet_lsd_hf", "nb07_gan_lsd_hf", "nb07_spectral_lsd_hf",
+            "nb07_phase_gan_lsd_hf", "nb07_speech_spectral_lsd", "nb07_speech_phase_aware_gan_lsd"} <= set(glued)
+    page = _page("07_music_super_resolution")
+    # the phase table has the phase-aware generator's row, the results tables name every model
+    assert "shipped phase-aware" in page and page.count("phase-aware GAN</td>") >= 2
