@@ -101,4 +101,12 @@ def test_music_chapter_compares_every_music_and_spectral_model():
             "nb07_phase_gan_lsd_hf", "nb07_speech_spectral_lsd", "nb07_speech_phase_aware_gan_lsd"} <= set(glued)
     page = _page("07_music_super_resolution")
     # the phase table has the phase-aware generator's row, the results tables name every model
-    assert "shipped phase-aware" in page and page.count("phase-aware GAN</td>") >= 2
+    assert "<td><p>shipped phase-aware</p>" in page and page.count("<td><p>phase-aware GAN</p>") >= 2
+
+
+def test_markdown_tables_in_outputs_render_as_tables():
+    # a table printed with IPython's Markdown() must become <table>, not a paragraph of pipes
+    for stem in ("04_unet_baseline", "07_music_super_resolution"):
+        page = _page(stem)
+        assert "<p>| " not in page, stem
+        assert page.count("<table") >= 2, stem
