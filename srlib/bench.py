@@ -72,9 +72,10 @@ def spectral_train_throughput(patch_len: int = 8192, batch: int = 16, steps: int
     import keras
 
     from .data.pairs import Pairs
-    from .models.spectral import SpectralConfig, build_spectral_unet, high_band_mae, spectral_training_arrays
+    from .models.spectral import build_spectral_unet, high_band_mae, spectral_training_arrays
+    from .train import profile_config, spectral_config
 
-    cfg = SpectralConfig(filters=(8, 16, 32))
+    cfg = spectral_config(profile_config("spectral", "full"))  # 16 kHz speech, the shipped model's size
     hr = np.stack([_signal(patch_len, 16000, s) for s in range(batch * steps)])
     x, y = spectral_training_arrays(Pairs(hr, hr, hr[:, ::4], np.arange(len(hr)), 16000, 4), cfg)
     model = build_spectral_unet(cfg)
@@ -119,36 +120,38 @@ def inference_rtf(duration_s: float = 30.0, ratio: int = 4) -> dict:
 
 
 def _untrained(cfg, sr_hz, ratio):
+    from .models.unet import build_unet
+
+    return _model_folder(build_unet(cfg), {"kind": "unet", "sr_hz": sr_hz, "ratio": ratio, "unet": cfg.to_dict()})
+
+
+def _model_folder(network, meta: dict):
+    """An untrained ``network`` written as a model folder (``meta`` -> config.json) and loaded as an SRModel."""
     import json
 
     from .inference import SRModel
-    from .models.unet import build_unet
 
     d = tempfile.mkdtemp()
-    build_unet(cfg).save_weights(os.path.join(d, "model.weights.h5"))
+    network.save_weights(os.path.join(d, "model.weights.h5"))
     with open(os.path.join(d, "config.json"), "w") as f:
-        json.dump({"sr_hz": sr_hz, "ratio": ratio, "unet": cfg.to_dict(), "train": {}}, f)
+        json.dump({**meta, "train": {}}, f)
     return SRModel(d)
 
 
 def _spectral_model(kind: str, sr_hz: int, ratio: int):
-    """The shipped spectral model of ``kind`` for this rate, or an untrained one of the profiles' size."""
-    import json
+    """The shipped spectral model of ``kind`` for this rate, or an untrained one of the full profile's size."""
+    from dataclasses import replace
 
-    from .inference import SRModel, load_model, shipped_models
-    from .models.spectral import SpectralConfig, build_spectral_unet, build_spectral_waveform_generator
+    from .inference import load_model, shipped_models
+    from .models.spectral import build_spectral_unet, build_spectral_waveform_generator
+    from .train import profile_config, spectral_config
 
     name = f"{kind}-{'speech-16k' if sr_hz == 16000 else 'music-44k'}-r{ratio}"
     if name in shipped_models():
         return load_model(name)
-    n_fft = 512 if sr_hz <= 24000 else 1024
-    cfg = SpectralConfig(n_fft=n_fft, hop=n_fft // 4, filters=(8, 16, 32), sr_hz=sr_hz, ratio=ratio)
-    d = tempfile.mkdtemp()
+    cfg = spectral_config(replace(profile_config(kind, "full"), sr_hz=sr_hz, ratio=ratio))
     build = build_spectral_unet if kind == "spectral" else build_spectral_waveform_generator
-    build(cfg).save_weights(os.path.join(d, "model.weights.h5"))
-    with open(os.path.join(d, "config.json"), "w") as f:
-        json.dump({"kind": kind, "sr_hz": sr_hz, "ratio": ratio, "spectral": cfg.to_dict(), "train": {}}, f)
-    return SRModel(d)
+    return _model_folder(build(cfg), {"kind": kind, "sr_hz": sr_hz, "ratio": ratio, "spectral": cfg.to_dict()})
 
 
 def peak_memory_mb(minutes: float, method: str = "unet") -> float:
