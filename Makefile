@@ -29,17 +29,17 @@ pytest: install
 	$(PY) -m pytest -q
 
 book-quick: install
-	$(PY) -m srlib.book --profile quick
+	$(PY) tools/book.py --profile quick
 
 # The README's test command: the quick book, then the test suite (with the checks of its HTML,
 # in headless Chromium too).
 test: install browser-deps
-	$(PY) -m srlib.book --profile quick
+	$(PY) tools/book.py --profile quick
 	$(PY) -m pytest -q
 
 # The README's report command.
 book: install
-	$(PY) -m srlib.book --profile $(PROFILE)
+	$(PY) tools/book.py --profile $(PROFILE)
 
 lab: install
 	$(VENV)/bin/jupyter lab notebooks/

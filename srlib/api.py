@@ -50,21 +50,22 @@ def resolve_ratio(sr_hz: int, ratio=None, target_sr_hz=None) -> tuple[int, int]:
 
 
 def auto_method(sr_hz: int, target_sr_hz: int) -> str:
-    """The default method: ``"unet"`` where a shipped U-Net fits the rates, else ``"sinc"``.
+    """The default method: the first kind of :data:`srlib.models.registry.DEFAULT_KINDS` whose shipped model
+    serves the rates (:meth:`srlib.models.card.ModelCard.serves`), else ``"sinc"``.
 
-    A shipped model fits when the input rate is at most its input rate and
-    the target at most its output rate (see :func:`srlib.inference.upsample_with_model`).
+    Reads the shipped models' cards only: no network is loaded (and no Keras imported) to decide.
+
+    >>> auto_method(4000, 16000), auto_method(8000, 16000)
+    ('unet', 'sinc')
     """
-    from .inference import DEFAULT_MODELS, shipped_models
+    from .models.card import ModelCard, shipped_models
+    from .models.registry import DEFAULT_KINDS, get_kind
 
     shipped = shipped_models()
-    for alias, folder in DEFAULT_MODELS.items():
-        if folder in shipped:
-            import json
-
-            cfg = json.loads((shipped[folder] / "config.json").read_text())
-            if sr_hz <= cfg["sr_hz"] // cfg["ratio"] and target_sr_hz <= cfg["sr_hz"] and target_sr_hz > 2 * sr_hz:
-                return alias
+    for name in DEFAULT_KINDS:
+        folder = get_kind(name).shipped
+        if folder in shipped and ModelCard.read(shipped[folder]).serves(sr_hz, target_sr_hz):
+            return name
     return "sinc"
 
 
@@ -82,8 +83,8 @@ def upsample(x, sr_hz: int, ratio=None, *, target_sr_hz=None, method: str | None
     target_sr_hz : int, optional
         Output rate instead of ``ratio``.
     method : str, optional
-        A baseline from :data:`srlib.interpolate.METHODS`, ``"unet"`` (the
-        shipped U-Net), or a model folder. Default: :func:`auto_method`.
+        A baseline from :data:`srlib.interpolate.METHODS`, a shipped model by kind
+        (``"unet"``, ``"gan"``) or folder name, or a model folder. Default: :func:`auto_method`.
 
     Returns
     -------

@@ -27,7 +27,8 @@ import soxr
 
 from .errors import AudioError
 
-__all__ = ["load", "save", "resample", "validate_audio", "validate_ratio", "info", "atomic_output", "output_format"]
+__all__ = ["load", "save", "resample", "validate_audio", "validate_ratio", "info", "atomic_output", "output_format",
+           "AUDIO_SUFFIXES", "find_audio_files"]
 
 
 def validate_audio(
@@ -227,6 +228,15 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+#: File name endings that srlib reads as audio when it walks a folder.
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".aif", ".aiff")
+
+
+def find_audio_files(folder) -> list:
+    """Every file under ``folder`` (recursively) whose ending is in :data:`AUDIO_SUFFIXES`, sorted."""
+    return sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file())
 
 
 @contextmanager

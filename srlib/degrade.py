@@ -31,9 +31,10 @@ from functools import lru_cache
 
 import numpy as np
 from scipy import signal
+from librosa.util import fix_length
 
 from .audio import validate_audio, validate_ratio
-from .errors import AudioError
+from .errors import AudioError, ConfigError
 
 __all__ = [
     "FILTERS",
@@ -45,6 +46,7 @@ __all__ = [
     "group_delay_ms",
     "lowpass",
     "make_lowres",
+    "degrade_pair",
 ]
 
 #: Names accepted wherever a filter is asked for.
@@ -98,7 +100,7 @@ def filter_spec(filter="cheby1", *, seed=None) -> FilterSpec:
     if filter == "random":
         return random_filter(np.random.default_rng(seed))
     if filter not in FILTERS:
-        raise AudioError(f"filter: got {filter!r}; expected one of {', '.join(FILTERS)}")
+        raise ConfigError(f"filter: got {filter!r}; expected one of {', '.join(FILTERS)}")
     if filter == "paper":
         return FilterSpec("cheby1", 8, 0.05, edge="paper")
     if filter == "ellip":
@@ -135,7 +137,7 @@ def _iir_sos(spec: FilterSpec, wn: float) -> np.ndarray:
         return signal.ellip(spec.order, spec.ripple_db, spec.stop_db / 2 + 20, wn, output="sos")
     if spec.family == "bessel":
         return signal.bessel(spec.order, wn, output="sos", norm="mag")
-    raise AudioError(f"filter family {spec.family!r} is not an IIR family")
+    raise ConfigError(f"filter family {spec.family!r} is not an IIR family")
 
 
 def _zero_phase_db(sos: np.ndarray, w: float) -> float:
@@ -248,7 +250,7 @@ def group_delay_ms(cutoff_hz: float, sr_hz: float, filter="cheby1", n_points: in
     elif kind == "fir":
         _, h = signal.freqz(coef, worN=w)
     else:
-        raise AudioError("group_delay_ms: soxr is not a fixed filter; choose an IIR or FIR family")
+        raise ConfigError("group_delay_ms: soxr is not a fixed filter; choose an IIR or FIR family")
     phase = np.unwrap(np.angle(h))
     delay_samples = -np.gradient(phase, w)
     return freqs, 1000 * delay_samples / sr_hz
@@ -294,7 +296,7 @@ def lowpass(x, sr_hz: float, cutoff_hz: float, filter="cheby1", *, seed=None) ->
         down = soxr.resample(x.T, sr_hz, low_sr, quality="VHQ")
         y = soxr.resample(down, low_sr, sr_hz, quality="VHQ").T
         n = x.shape[-1]
-        y = y[..., :n] if y.shape[-1] >= n else np.pad(y, [(0, 0)] * (x.ndim - 1) + [(0, n - y.shape[-1])])
+        y = fix_length(y, size=n, axis=-1)
     return np.ascontiguousarray(y, dtype=np.float32)
 
 
@@ -335,10 +337,43 @@ def make_lowres(x, ratio: int, filter="cheby1", *, seed=None, keep_rate: bool = 
 
         y = soxr.resample(x.T, ratio, 1, quality="VHQ").T
         n_low = -(-x.shape[-1] // ratio)
-        y = y[..., :n_low] if y.shape[-1] >= n_low else np.pad(y, [(0, 0)] * (x.ndim - 1) + [(0, n_low - y.shape[-1])])
+        y = fix_length(y, size=n_low, axis=-1)
         return np.ascontiguousarray(y, dtype=np.float32)
     y = lowpass(x, sr_rel, 1.0, spec)
     return y if keep_rate else np.ascontiguousarray(y[..., ::ratio])
+
+
+def degrade_pair(x, ratio: int, filter="cheby1", *, seed=None) -> tuple[np.ndarray, np.ndarray]:
+    """The one recipe that makes a (reference, low-rate input) pair: for training and for evaluation.
+
+    ``x`` is trimmed to a multiple of ``ratio`` samples and made low-rate with
+    :func:`make_lowres`, so the low-rate input has exactly ``len(x_ref) / ratio`` samples.
+    :func:`srlib.data.make_pairs` and :func:`srlib.evaluate.evaluate_clips` both call it.
+
+    Parameters
+    ----------
+    x : float array, shape (n_samples,)
+        High-rate reference.
+    ratio : int
+    filter : str or FilterSpec
+    seed : int, optional
+        Seed for ``filter="random"``.
+
+    Returns
+    -------
+    x_ref : float32 array, shape (n_samples - n_samples % ratio,)
+    x_lr : float32 array, shape (len(x_ref) // ratio,)
+
+    Examples
+    --------
+    >>> ref, lr = degrade_pair(np.random.default_rng(0).standard_normal(1001), 4)
+    >>> ref.shape, lr.shape
+    ((1000,), (250,))
+    """
+    ratio = validate_ratio(ratio)
+    x = np.asarray(x, dtype=np.float32)
+    x = x[..., : x.shape[-1] - x.shape[-1] % ratio]
+    return x, make_lowres(x, ratio, filter, seed=seed)
 
 
 def with_order(spec: FilterSpec, order: int) -> FilterSpec:

@@ -1,12 +1,13 @@
 """Evaluation: degrade reference clips, up-sample them with each method, score them.
 
-The same code makes every number the book shows and ``srlib evaluate`` prints.
+The same code makes every number the book shows, ``srlib evaluate`` prints
+and ``srlib train`` writes into a model folder (:func:`evaluate_model_dir`).
 For each reference clip ``x`` at ``sr_hz``:
 
-1. ``x`` is trimmed to a multiple of ``ratio`` samples,
-2. the low-rate input is ``make_lowres(x, ratio, filter)``,
-3. each method up-samples it back to ``sr_hz``,
-4. :func:`srlib.metrics.evaluate_pair` scores it against ``x``.
+1. :func:`srlib.degrade.degrade_pair` trims ``x`` to a multiple of ``ratio``
+   samples and makes the low-rate input (the recipe of the training pairs too),
+2. each method up-samples it back to ``sr_hz``,
+3. :func:`srlib.metrics.evaluate_pair` scores it against ``x``.
 
 ``"lowres"`` (the band-limited signal at the high rate: what you hear with no
 super-resolution at all) is scored too, as the floor every method must beat.
@@ -21,15 +22,12 @@ import math
 
 import numpy as np
 
-from .degrade import make_lowres
-from .errors import AudioError
+from .degrade import degrade_pair, make_lowres
+from .errors import AudioError, ConfigError
 from .interpolate import METHODS, upsample_baseline
-from .metrics import evaluate_pair
+from .metrics import METRIC_LABELS, METRICS, evaluate_pair
 
-__all__ = ["METRICS", "evaluate_clips", "summarize", "format_table"]
-
-#: Metric keys, in table order (``pesq`` and ``stoi`` only where computed: ``perceptual=True``).
-METRICS = ("snr_db", "lsd", "lsd_hf", "lsd_lf", "si_sdr_db", "pesq", "stoi")
+__all__ = ["METRICS", "evaluate_clips", "summarize", "format_table", "model_function", "evaluate_model_dir"]
 
 
 def evaluate_clips(clips, sr_hz: int, ratio: int, methods=("lowres", "linear", "spline", "sinc"), *,
@@ -66,9 +64,7 @@ def evaluate_clips(clips, sr_hz: int, ratio: int, methods=("lowres", "linear", "
     rows = []
     clips = list(clips)
     for i, (name, x) in enumerate(tqdm(clips, desc="evaluating", unit="clip", disable=not progress)):
-        x = np.asarray(x, dtype=np.float32)
-        x = x[: len(x) - len(x) % ratio]
-        x_lr = make_lowres(x, ratio, filter, seed=seed + i)
+        x, x_lr = degrade_pair(x, ratio, filter, seed=seed + i)
         for method in methods:
             if method == "lowres":
                 y = make_lowres(x, ratio, filter, seed=seed + i, keep_rate=True)
@@ -77,7 +73,7 @@ def evaluate_clips(clips, sr_hz: int, ratio: int, methods=("lowres", "linear", "
             elif method in METHODS:
                 y = upsample_baseline(x_lr, ratio, method)
             else:
-                raise AudioError(f"method: got {method!r}; expected 'lowres', a baseline or a model name")
+                raise ConfigError(f"method: got {method!r}; expected 'lowres', a baseline or a model name")
             rows.append({"clip": name, "method": method, **evaluate_pair(x, y[: len(x)], sr_hz, ratio,
                                                                          perceptual=perceptual)})
     return rows
@@ -104,10 +100,6 @@ def summarize(rows) -> dict:
     return out
 
 
-_HEADERS = {"snr_db": "SNR (dB)", "lsd": "LSD", "lsd_hf": "LSD-HF", "lsd_lf": "LSD-LF", "si_sdr_db": "SI-SDR (dB)",
-            "pesq": "PESQ-WB", "stoi": "STOI"}
-
-
 def format_table(summary: dict, fmt: str = "markdown") -> str:
     """Render :func:`summarize` output as ``markdown``, ``html``, ``csv`` or ``json``.
 
@@ -127,7 +119,7 @@ def format_table(summary: dict, fmt: str = "markdown") -> str:
     if fmt == "html":
         import html
 
-        head = "".join(f"<th>{html.escape(_HEADERS[k])}</th>" for k in keys)
+        head = "".join(f"<th>{html.escape(METRIC_LABELS[k])}</th>" for k in keys)
         body = "".join(
             f"<tr><td>{html.escape(m)}</td><td>{e['n']}</td>"
             + "".join(f"<td>{e.get(k, nan)['mean']:.2f} ± {e.get(k, nan)['std']:.2f}</td>" for k in keys) + "</tr>"
@@ -135,10 +127,65 @@ def format_table(summary: dict, fmt: str = "markdown") -> str:
         return (f'<table class="srlib-results"><thead><tr><th>method</th><th>n</th>{head}</tr></thead>'
                 f"<tbody>{body}</tbody></table>")
     if fmt != "markdown":
-        raise AudioError(f"format: got {fmt!r}; expected markdown, html, csv or json")
-    lines = ["| method | n | " + " | ".join(_HEADERS[k] for k in keys) + " |",
+        raise ConfigError(f"format: got {fmt!r}; expected markdown, html, csv or json")
+    lines = ["| method | n | " + " | ".join(METRIC_LABELS[k] for k in keys) + " |",
              "|---|---:|" + "---:|" * len(keys)]
     for m, e in summary.items():
         cells = [f"{e.get(k, nan)['mean']:.2f} ± {e.get(k, nan)['std']:.2f}" for k in keys]
         lines.append(f"| {m} | {e['n']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def model_function(name, *, sr_hz: int, ratio: int):
+    """``x_lr -> x_hr`` of a shipped model or model folder for :func:`evaluate_clips`, after checking its rates."""
+    from .audio import validate_ratio
+    from .inference import load_model
+
+    m = load_model(name)
+    if (m.sr_hz, m.ratio) != (int(sr_hz), validate_ratio(ratio)):
+        raise AudioError(f"model {m.name} is for {m.sr_hz} Hz at ratio {m.ratio}; evaluation asked {sr_hz} Hz, "
+                         f"ratio {ratio}")
+    return m.upsample_lr
+
+
+def evaluate_model_dir(path, *, quick: bool = False, max_clips: int | None = None, perceptual: bool = True,
+                       progress: bool = False) -> dict:
+    """Score a trained model folder on its corpus' test split; writes ``metrics.json`` and ``metrics.md``.
+
+    Methods: lowres, linear, spline, sinc, the model it started from (its ``init``,
+    under that model's kind, e.g. ``unet`` for a GAN fine-tuned from the U-Net) and
+    the model itself (named by its kind). ``perceptual`` adds STOI and wide-band
+    PESQ for 16 kHz models (both are speech measures: a music model is scored without them).
+    The clips are made low-rate with the Chebyshev filter (a run trained on random filters too).
+    """
+    from pathlib import Path
+
+    from .data import open_corpus
+    from .inference import SRModel, load_model
+
+    path = Path(path)
+    m = SRModel(path)
+    train_cfg = m.card.train
+    corpus = open_corpus(train_cfg["corpus"], quick=quick)
+    clips = corpus.split("test")[:max_clips]
+    data = [(Path(c.path).name, corpus.load(c, m.sr_hz)) for c in clips]
+    models = {}
+    init = m.config.get("init")
+    if init:
+        try:
+            base = load_model(init)
+        except AudioError:
+            base = None  # the starting model is gone (a deleted run folder): score the model alone
+        if base is not None and base.kind != m.kind:
+            models[base.kind] = base.upsample_lr
+    models[m.kind] = m.upsample_lr
+    filt = train_cfg.get("filter", "cheby1")
+    rows = evaluate_clips(data, m.sr_hz, m.ratio, ("lowres", "linear", "spline", "sinc", *models),
+                          filter="cheby1" if filt == "random" else filt, models=models,
+                          perceptual=perceptual and m.sr_hz == 16000, progress=progress)
+    summary = summarize(rows)
+    result = {"model": m.name, "corpus": corpus.name, "split": "test", "n_clips": len(clips),
+              "sr_hz": m.sr_hz, "ratio": m.ratio, "summary": summary, "per_clip": rows}
+    (path / "metrics.json").write_text(json.dumps(result, indent=1))
+    (path / "metrics.md").write_text(format_table(summary) + "\n")
+    return result

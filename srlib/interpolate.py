@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import interpolate, signal
+from librosa.util import fix_length
 
 from .audio import validate_audio, validate_ratio
 from .errors import AudioError
@@ -75,7 +76,7 @@ def upsample_baseline(x_lr, ratio: int, method: str = "spline") -> np.ndarray:
         import soxr
 
         y = soxr.resample(x_lr.T, 1, ratio, quality="VHQ").T
-        y = y[..., :n_hr] if y.shape[-1] >= n_hr else np.pad(y, [(0, 0)] * (x_lr.ndim - 1) + [(0, n_hr - y.shape[-1])])
+        y = fix_length(y, size=n_hr, axis=-1)
     else:
         raise AudioError(f"method: got {method!r}; expected one of {', '.join(METHODS)}")
     return np.ascontiguousarray(y, dtype=np.float32)

@@ -39,7 +39,14 @@ import numpy as np
 from .audio import validate_audio
 from .errors import AudioError
 
-__all__ = ["snr_db", "si_sdr_db", "lsd", "pesq_wb", "stoi", "evaluate_pair", "LSD_N_FFT", "LSD_HOP", "LSD_EPS"]
+__all__ = ["snr_db", "si_sdr_db", "lsd", "pesq_wb", "stoi", "evaluate_pair", "LSD_N_FFT", "LSD_HOP", "LSD_EPS",
+           "METRICS", "METRIC_LABELS"]
+
+#: Metric keys of :func:`evaluate_pair`, in table order (``pesq`` and ``stoi`` only where computed).
+METRICS = ("snr_db", "lsd", "lsd_hf", "lsd_lf", "si_sdr_db", "pesq", "stoi")
+#: How tables and figures label each metric.
+METRIC_LABELS = {"snr_db": "SNR (dB)", "lsd": "LSD", "lsd_hf": "LSD-HF", "lsd_lf": "LSD-LF",
+                 "si_sdr_db": "SI-SDR (dB)", "pesq": "PESQ-WB", "stoi": "STOI"}
 
 LSD_N_FFT = 2048
 LSD_HOP = 512

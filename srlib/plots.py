@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .metrics import METRIC_LABELS
 from .spectral import log_power_spectrogram
 
 __all__ = ["plot_spectrograms", "plot_waveforms", "plot_filter_responses", "plot_history", "plot_metric_distributions",
@@ -130,10 +131,6 @@ def plot_history(history: dict, keys=("loss", "val_loss")):
     return fig
 
 
-_LABELS = {"snr_db": "SNR (dB)", "lsd": "LSD", "lsd_hf": "LSD-HF", "lsd_lf": "LSD-LF", "si_sdr_db": "SI-SDR (dB)",
-           "pesq": "PESQ-WB", "stoi": "STOI"}
-
-
 def plot_mean_spectra(signals: dict, sr_hz: int, *, cutoff_hz: float | None = None, n_fft: int = 1024,
                       hop: int = 256):
     """Long-term average spectrum of each method: where each one puts its energy.
@@ -183,8 +180,8 @@ def plot_tradeoff(summary: dict, x: str = "snr_db", y: str = "lsd_hf"):
         se = np.sqrt(max(e["n"], 1))
         ax.errorbar(e[x]["mean"], e[y]["mean"], xerr=e[x]["std"] / se, yerr=e[y]["std"] / se, fmt="o", capsize=3)
         ax.annotate(name, (e[x]["mean"], e[y]["mean"]), textcoords="offset points", xytext=(5, 5))
-    ax.set_xlabel(_LABELS.get(x, x) + " (higher is better)")
-    ax.set_ylabel(_LABELS.get(y, y) + " (lower is better)")
+    ax.set_xlabel(METRIC_LABELS.get(x, x) + " (higher is better)")
+    ax.set_ylabel(METRIC_LABELS.get(y, y) + " (lower is better)")
     fig.tight_layout()
     return fig
 
@@ -196,13 +193,12 @@ def plot_metric_distributions(rows, metrics=("snr_db", "lsd", "lsd_hf")):
     -------
     matplotlib Figure with one panel per metric.
     """
-    labels = _LABELS
     methods = list(dict.fromkeys(r["method"] for r in rows))
     fig, axes = _figure(1, len(metrics), 4.2 * len(metrics), 3.2)
     for ax, metric in zip(axes[0], metrics):
         data = [[r[metric] for r in rows if r["method"] == m and np.isfinite(r[metric])] for m in methods]
         ax.boxplot(data, showfliers=False)
         ax.set_xticks(range(1, len(methods) + 1), methods, rotation=30)
-        ax.set_title(labels.get(metric, metric))
+        ax.set_title(METRIC_LABELS.get(metric, metric))
     fig.tight_layout()
     return fig

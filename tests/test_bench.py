@@ -5,12 +5,14 @@ import pytest
 pytest.importorskip("keras")
 
 
-def test_bench_measures_every_method_at_both_rates():
-    from srlib.bench import inference_rtf, spectral_train_throughput
+def test_bench_measures_every_kind_at_both_rates():
+    from srlib.bench import inference_rtf, train_throughput
+    from srlib.models.registry import kind_names
 
     rtf = inference_rtf(duration_s=1.0)
     assert set(rtf) == {16000, 44100}
     for row in rtf.values():
-        assert set(row) == {"linear", "spline", "sinc", "unet", "gan", "spectral", "spectral-gan"}
+        assert set(row) == {"linear", "spline", "sinc", *kind_names()}
         assert all(math.isfinite(v) and v > 0 for v in row.values())
-    assert spectral_train_throughput(patch_len=4096, batch=2, steps=1) > 0
+    speeds = train_throughput(patch_len=4096, batch=2, steps=1)
+    assert set(speeds) == set(kind_names()) and all(v > 0 for v in speeds.values())

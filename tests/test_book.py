@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from srlib.book import notebooks_in_toc
+from tools.book import notebooks_in_toc
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
 EXECUTED = ROOT / "_build" / "src" / "notebooks"
 
 pytestmark = pytest.mark.skipif(not (HTML / "index.html").exists(),
-                                reason="no built book: run 'make test' or 'python -m srlib.book --profile quick'")
+                                reason="no built book: run 'make test' or 'python tools/book.py --profile quick'")
 
 #: Fewest <audio> players each chapter must show.
 MIN_AUDIO = {"01_sampling_and_aliasing": 10, "02_spectrograms_and_griffin_lim": 6, "03_data_generation": 3,

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from srlib.book import notebooks_in_toc
+from tools.book import notebooks_in_toc
 
 HTML = Path(__file__).resolve().parent.parent / "_build" / "html"
 
 pytestmark = pytest.mark.skipif(not (HTML / "index.html").exists(),
-                                reason="no built book: run 'make test' or 'python -m srlib.book --profile quick'")
+                                reason="no built book: run 'make test' or 'python tools/book.py --profile quick'")
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]

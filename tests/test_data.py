@@ -5,7 +5,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import numpy as np
 import pytest
 
-from srlib import AudioError, save
+from srlib import AudioError, ConfigError, DataSourceError, save
 from srlib.data import Corpus, folder_corpus, make_dataset, make_pairs, vctk_corpus
 from srlib.data.corpus import group_split
 from srlib.data.pairs import pairs_cache_key
@@ -51,12 +51,12 @@ def test_folder_corpus_is_group_disjoint_and_stable(folder):
 def test_group_split_fractions():
     splits = [group_split(f"g{i}", (0.8, 0.1, 0.1)) for i in range(2000)]
     assert 0.75 < splits.count("train") / 2000 < 0.85 and splits.count("test") > 150
-    with pytest.raises(AudioError, match="fractions"):
+    with pytest.raises(ConfigError, match="fractions"):
         group_split("x", (0.5, 0.5, 0.5))
 
 
 def test_folder_corpus_errors(tmp_path):
-    with pytest.raises(AudioError, match="does not exist"):
+    with pytest.raises(DataSourceError, match="does not exist"):
         folder_corpus(tmp_path / "nope")
     (tmp_path / "empty").mkdir()
     with pytest.raises(AudioError, match="no audio files"):
@@ -135,7 +135,7 @@ def test_pairs_bad_params(folder):
     corpus = folder_corpus(folder)
     with pytest.raises(AudioError, match="multiples of ratio"):
         make_pairs(corpus, "train", ratio=3, patch_len=4096, stride=2048)
-    with pytest.raises(AudioError, match="split"):
+    with pytest.raises(ConfigError, match="split"):
         make_pairs(corpus, "dev")
 
 
@@ -255,7 +255,7 @@ def test_spotify_previews_downloaded(tmp_path, monkeypatch, mp3_bytes):
 def test_spotify_without_previews_says_why(tmp_path, monkeypatch, mp3_bytes):
     server = _fake_spotify([{"id": "t1", "name": "One", "artists": [{"name": "A"}], "preview_url": None}], mp3_bytes)
     try:
-        with pytest.raises(AudioError, match="late 2024.*folder_corpus"):
+        with pytest.raises(DataSourceError, match="late 2024.*folder_corpus"):
             _run(server, monkeypatch, tmp_path)
     finally:
         server.shutdown()

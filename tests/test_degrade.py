@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from srlib import AudioError
+from srlib import AudioError, ConfigError
 from srlib.degrade import FILTERS, filter_spec, frequency_response, lowpass, make_lowres, random_filter
 
 SR = 16000
@@ -70,7 +70,7 @@ def test_random_filter_is_seeded_and_varied(noise):
 
 
 def test_bad_filter_names():
-    with pytest.raises(AudioError, match="filter"):
+    with pytest.raises(ConfigError, match="filter"):
         filter_spec("nope")
     with pytest.raises(AudioError, match="cutoff_hz"):
         lowpass(np.ones(100), SR, 9000)

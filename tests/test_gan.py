@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from srlib import AudioError
+from srlib import AudioError, ConfigError
 from srlib.data.pairs import Pairs
 from srlib.models.gan import GAN, GANConfig, build_discriminators, build_stft_discriminator, build_wave_discriminator
 from srlib.models.unet import build_unet
@@ -32,7 +32,7 @@ def test_wave_discriminator_shapes_and_pooling():
 
 def test_build_discriminators_counts_and_rejects_none():
     assert len(build_discriminators(GANConfig())) == len(GANConfig().stft_sizes) + GANConfig().wave_scales
-    with pytest.raises(AudioError, match="no discriminator"):
+    with pytest.raises(ConfigError, match="no discriminator"):
         build_discriminators(GANConfig(stft_sizes=(), wave_scales=0))
     cfg = GANConfig(stft_sizes=((128, 32),), wave_scales=3, adv_weight=0.5)
     assert GANConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
@@ -103,14 +103,12 @@ def _gan_config(init, **kw):
 
 def test_generator_starts_as_the_unet_and_a_seeded_run_is_deterministic(tmp_path):
     from srlib.inference import SRModel
-    from srlib.train import _build, _init_model, train
+    from srlib.train import prepare, train
 
     unet_dir = _unet_dir(tmp_path)
     cfg = _gan_config(unet_dir)
-    from srlib.models.unet import PRESETS
-
-    init = _init_model(cfg, PRESETS["tiny"])
-    _, generator, monitor, meta = _build(cfg, PRESETS["tiny"], init)
+    run = prepare(cfg, _pairs(), _pairs(8, seed=1))
+    generator, monitor, meta = run.network, run.monitor, run.meta
     x = np.random.default_rng(2).standard_normal((1, 2048, 1)).astype("float32")
     np.testing.assert_allclose(generator(x, training=False), SRModel(unet_dir).model(x, training=False), atol=1e-6)
     assert monitor == "val_stft" and meta["kind"] == "gan" and meta["init"] == "unet"
@@ -131,10 +129,10 @@ def test_generator_starts_as_the_unet_and_a_seeded_run_is_deterministic(tmp_path
 def test_init_must_match_the_run(tmp_path):
     from srlib.train import TrainConfig, train
 
-    with pytest.raises(AudioError, match="init: model"):
+    with pytest.raises(ConfigError, match="init: model"):
         train(TrainConfig(model="gan", init="unet", preset="tiny", patch_len=1024), tmp_path / "x", verbose=0,
               evaluate=False, pairs=(_pairs(), _pairs(8, seed=1)))
-    with pytest.raises(AudioError, match="expected one of unet, gan, spectral, spectral-gan"):
+    with pytest.raises(ConfigError, match="expected one of unet, gan, spectral, spectral-gan"):
         train(TrainConfig(model="vae"), tmp_path / "y", verbose=0, evaluate=False, pairs=(_pairs(), _pairs(8)))
     assert not (tmp_path / "x").exists()
 
@@ -144,7 +142,7 @@ def test_profiles_for_each_model():
 
     assert profile_config("gan", "full").init == "unet" and profile_config("gan", "quick").quick_data
     assert profile_config("unet", "full").model == "unet"
-    with pytest.raises(AudioError, match="profile"):
+    with pytest.raises(ConfigError, match="profile"):
         profile_config("gan", "huge")
 
 

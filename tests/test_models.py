@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from srlib import AudioError
+from srlib import AudioError, ConfigError
 from srlib.data.pairs import Pairs
 from srlib.errors import TrainingError
 from srlib.models.unet import PRESETS, SubPixel1D, build_unet, pad_length, receptive_field
@@ -38,7 +38,7 @@ def test_shapes_and_zero_init_residual(preset):
 
 
 def test_receptive_field_is_finite_and_below_reach():
-    from srlib.inference import reach
+    from srlib.models.unet import reach
 
     model = build_unet("tiny")
     rf = receptive_field(model)
@@ -109,7 +109,7 @@ def test_training_is_seeded_and_writes_its_files(tmp_path):
     assert {p.name for p in (tmp_path / "a").iterdir()} >= {"config.json", "command.txt", "log.csv", "model.weights.h5", "tensorboard"}
     assert list((tmp_path / "a" / "tensorboard").rglob("events.out.tfevents.*"))
     assert h1["loss"][-1] < h1["loss"][0]
-    with pytest.raises(AudioError, match="already holds"):
+    with pytest.raises(ConfigError, match="already holds"):
         train(_config(), tmp_path / "a", verbose=0, evaluate=False, pairs=(_pairs(), _pairs(16, seed=1)))
 
 
@@ -123,6 +123,7 @@ def test_nan_guard_fires_on_a_poisoned_batch(tmp_path):
 def test_resume_after_interrupt(tmp_path, monkeypatch):
     import keras
 
+    from srlib import callbacks as callbacks_mod
     from srlib import train as train_mod
 
     class Kill(keras.callbacks.Callback):
@@ -130,13 +131,13 @@ def test_resume_after_interrupt(tmp_path, monkeypatch):
             if epoch == 1:
                 raise KeyboardInterrupt
 
-    real_guard = train_mod.NaNGuard
-    monkeypatch.setattr(train_mod, "NaNGuard", lambda: Kill())
+    real_guard = callbacks_mod.NaNGuard
+    monkeypatch.setattr(callbacks_mod, "NaNGuard", lambda: Kill())
     cfg = _config().__class__(**{**_config().__dict__, "epochs": 4})
     with pytest.raises(KeyboardInterrupt):
         train_mod.train(cfg, tmp_path / "r", verbose=0, evaluate=False, pairs=(_pairs(), _pairs(16, seed=1)))
     assert (tmp_path / "r" / "backup").exists()
-    monkeypatch.setattr(train_mod, "NaNGuard", real_guard)
+    monkeypatch.setattr(callbacks_mod, "NaNGuard", real_guard)
     _, hist = train_mod.train(cfg, tmp_path / "r", verbose=0, evaluate=False, pairs=(_pairs(), _pairs(16, seed=1)))
     assert len(hist["loss"]) == 2  # epochs 3 and 4 only: it resumed after the 2 finished ones
     epochs = [int(line.split(",")[0]) for line in (tmp_path / "r" / "log.csv").read_text().splitlines()[1:] if line[0].isdigit()]

@@ -67,7 +67,7 @@ def test_every_notebook_starts_with_the_same_setup_cell_pointing_at_the_reposito
 
     import yaml
 
-    from srlib.book import notebooks_in_toc, setup_cell
+    from tools.book import notebooks_in_toc, setup_cell
 
     url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
     expected = setup_cell()

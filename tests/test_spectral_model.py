@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from srlib import AudioError
+from srlib import AudioError, ConfigError
 from srlib.data.pairs import Pairs
 from srlib.models.spectral import (PHASES, SpectralConfig, SpectralSR, build_spectral_unet, log_magnitude_features,
                                    mirror_phase, train_spectral)
@@ -42,7 +42,7 @@ def test_every_phase_keeps_length_and_the_low_band():
         # the low band is the input's (up to the overlap-add's rounding)
         err = np.abs(Y[: c - 1, 4:-4] - X[: c - 1, 4:-4]).max() / np.abs(X[: c - 1]).max()
         assert err < 0.05, (phase, err)
-    with pytest.raises(AudioError, match="phase"):
+    with pytest.raises(ConfigError, match="phase"):
         sr.reconstruct(X, mag, len(x_in), "random")
 
 
@@ -75,7 +75,7 @@ def test_training_lowers_the_high_band_loss_and_round_trips(tmp_path):
     np.testing.assert_allclose(again.upsample_lr(x, phase="mirror"), model.upsample_lr(x, phase="mirror"), atol=1e-5)
     with pytest.raises(AudioError, match="not a spectral model"):
         SpectralSR.load(tmp_path)
-    with pytest.raises(AudioError, match="pairs are"):
+    with pytest.raises(ConfigError, match="pairs are"):
         train_spectral(_pairs(ratio=2), config=SpectralConfig(ratio=4), epochs=1)
 
 
@@ -115,16 +115,16 @@ def test_train_spectral_kinds_save_load_and_chunk_like_the_whole(tmp_path):
     from srlib.train import profile_config, train
 
     data = (_pairs(16), _pairs(8, seed=1))
-    cfg = replace(profile_config("spectral", "quick"), epochs=2, batch_size=8, spectral={"filters": [4, 8]})
+    cfg = replace(profile_config("spectral", "quick"), epochs=2, batch_size=8, arch={"filters": [4, 8]})
     _, history = train(cfg, tmp_path / "spec", verbose=0, evaluate=False, pairs=data)
     assert history["loss"][-1] < history["loss"][0]
     spec = SRModel(tmp_path / "spec")
-    assert (spec.kind, spec.sr_hz, spec.ratio, spec.spectral_cfg.n_fft) == ("spectral", 16000, 4, 512)
+    assert (spec.kind, spec.sr_hz, spec.ratio, spec.arch.n_fft) == ("spectral", 16000, 4, 512)
     x = np.random.default_rng(3).standard_normal(6000).astype("float32") * 0.1
     assert spec.upsample_lr(x).shape == (24000,)
 
     gan_cfg = replace(profile_config("spectral-gan", "quick"), init=str(tmp_path / "spec"), batch_size=8,
-                      spectral={"filters": [4, 8], "refiner_channels": 4})
+                      arch={"filters": [4, 8], "refiner_channels": 4})
     _, history = train(gan_cfg, tmp_path / "sgan", verbose=0, evaluate=False, pairs=data)
     assert {"g_loss", "d_loss", "val_stft"} <= set(history)
     gen = SRModel(tmp_path / "sgan")
@@ -135,8 +135,8 @@ def test_train_spectral_kinds_save_load_and_chunk_like_the_whole(tmp_path):
     chunked = gen.upsample_lr(x, chunk_len=4096)  # several chunks with margins and fades
     np.testing.assert_allclose(chunked, whole, atol=1e-5)
 
-    with pytest.raises(AudioError, match="init"):  # a spectral model of another size cannot start this run
-        train(replace(gan_cfg, spectral={"filters": [8, 16]}), tmp_path / "bad", verbose=0, evaluate=False,
+    with pytest.raises(ConfigError, match="init"):  # a spectral model of another size cannot start this run
+        train(replace(gan_cfg, arch={"filters": [8, 16]}), tmp_path / "bad", verbose=0, evaluate=False,
               pairs=data)
-    with pytest.raises(AudioError, match="multiple of 128"):
+    with pytest.raises(ConfigError, match="multiple of 128"):
         train(replace(cfg, patch_len=4000), tmp_path / "bad2", verbose=0, evaluate=False, pairs=data)

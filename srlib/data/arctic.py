@@ -25,7 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import AudioError
+from ..audio import atomic_output
+from ..errors import AudioError, DataSourceError
 from .embedded import cache_dir
 
 __all__ = ["arctic_sentence_path", "arctic_sentence", "PYSPTK_SDIST", "ARCTIC_MEMBER", "ARCTIC_SHA256"]
@@ -42,15 +43,15 @@ def _download_sdist(dest: Path) -> Path:
     res = subprocess.run(cmd, capture_output=True, text=True)
     archives = sorted(dest.glob("pysptk-*.tar.gz"))
     if res.returncode != 0 or not archives:
-        raise AudioError(f"could not fetch {PYSPTK_SDIST} from the package index (pip said: "
-                         f"{(res.stderr or res.stdout).strip()[-300:]}); the ARCTIC sentence comes from its source archive")
+        raise DataSourceError(f"could not fetch {PYSPTK_SDIST} from the package index (pip said: "
+                              f"{(res.stderr or res.stdout).strip()[-300:]}); the ARCTIC sentence comes from its source archive")
     return archives[0]
 
 
 def arctic_sentence_path(out_dir=None, *, fetch=_download_sdist) -> Path:
     """Path of the cached ``arctic_a0007.wav``, fetched from PyPI on first use.
 
-    Raises :class:`AudioError` when the archive cannot be fetched, lacks the
+    Raises :class:`DataSourceError` when the archive cannot be fetched, :class:`AudioError` when it lacks the
     file, or the file's SHA-256 differs from :data:`ARCTIC_SHA256`.
     """
     out_dir = Path(out_dir or cache_dir() / "corpus" / "arctic")
@@ -68,9 +69,8 @@ def arctic_sentence_path(out_dir=None, *, fetch=_download_sdist) -> Path:
     if digest != ARCTIC_SHA256:
         raise AudioError(f"arctic_a0007.wav: SHA-256 {digest} differs from the expected {ARCTIC_SHA256}")
     out_dir.mkdir(parents=True, exist_ok=True)
-    tmp_dest = dest.with_suffix(".part")
-    tmp_dest.write_bytes(data)
-    tmp_dest.replace(dest)
+    with atomic_output(dest, overwrite=True) as tmp_dest:
+        Path(tmp_dest).write_bytes(data)
     return dest
 
 

@@ -20,12 +20,11 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from ..audio import load
-from ..errors import AudioError
+from ..audio import AUDIO_SUFFIXES, find_audio_files, load
+from ..errors import AudioError, ConfigError, DataSourceError
 
-__all__ = ["Clip", "Corpus", "folder_corpus", "group_split", "parent_folder_group", "AUDIO_SUFFIXES"]
+__all__ = ["Clip", "Corpus", "folder_corpus", "group_split", "parent_folder_group", "open_corpus", "corpus_table"]
 
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".aif", ".aiff")
 SPLITS = ("train", "val", "test")
 
 
@@ -80,7 +79,7 @@ class Corpus:
     def split(self, name: str) -> list[Clip]:
         """Clips of one split (``train``, ``val`` or ``test``)."""
         if name not in SPLITS:
-            raise AudioError(f"split: got {name!r}; expected one of {SPLITS}")
+            raise ConfigError(f"split: got {name!r}; expected one of {SPLITS}")
         return [c for c in self.clips if c.split == name]
 
     def groups(self, split: str | None = None) -> list[str]:
@@ -145,7 +144,7 @@ def group_split(group: str, fractions=(0.8, 0.1, 0.1), seed: int = 0) -> str:
     True
     """
     if len(fractions) != 3 or abs(sum(fractions) - 1) > 1e-6 or min(fractions) < 0:
-        raise AudioError(f"fractions: got {fractions}; expected three non-negative numbers summing to 1")
+        raise ConfigError(f"fractions: got {fractions}; expected three non-negative numbers summing to 1")
     u = int(hashlib.sha1(f"{seed}:{group}".encode()).hexdigest()[:12], 16) / 16**12
     if u < fractions[0]:
         return "train"
@@ -183,10 +182,10 @@ def folder_corpus(root, *, group_fn: Callable[[Path, Path], str] = parent_folder
     """
     root = Path(root)
     if not root.exists():
-        raise AudioError(f"{root}: corpus folder does not exist")
+        raise DataSourceError(f"{root}: corpus folder does not exist")
     if not root.is_dir():
         raise AudioError(f"{root}: is not a folder; expected a folder of audio files")
-    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file())
+    files = find_audio_files(root)
     if not files:
         raise AudioError(f"{root}: no audio files ({', '.join(AUDIO_SUFFIXES)}) found")
     clips = []
@@ -194,3 +193,36 @@ def folder_corpus(root, *, group_fn: Callable[[Path, Path], str] = parent_folder
         g = group_fn(p, root)
         clips.append(Clip(str(p.resolve()), g, group_split(g, fractions, seed), "folder"))
     return Corpus(name or root.name, clips)
+
+
+def open_corpus(spec: str, *, quick: bool = False, progress: bool = False):
+    """A corpus from a short description.
+
+    ``speech`` / ``music`` (the embedded defaults), ``vctk:PATH[:single|multi]``,
+    or a folder path (a folder corpus).
+    """
+    from .embedded import default_corpus
+    from .vctk import vctk_corpus
+
+    if spec in ("speech", "music"):
+        return default_corpus(spec, quick=quick, progress=progress)
+    if spec.startswith("vctk:"):
+        parts = spec.split(":")
+        return vctk_corpus(parts[1], parts[2] if len(parts) > 2 else "multi")
+    return folder_corpus(Path(spec))
+
+
+def corpus_table(corpus) -> str:
+    """Markdown table: clips, minutes, groups and median/min measured bandwidth per split and source."""
+    rows = ["| split | source | clips | minutes | groups | bandwidth median (kHz) | bandwidth min (kHz) |",
+            "|---|---|---:|---:|---:|---:|---:|"]
+    for split in ("train", "val", "test"):
+        clips = corpus.split(split)
+        for source in sorted({c.source for c in clips}):
+            sel = [c for c in clips if c.source == source]
+            bws = [c.meta["bandwidth_hz"] / 1000 for c in sel if "bandwidth_hz" in c.meta]
+            med = f"{np.median(bws):.1f}" if bws else "n/a"
+            low = f"{np.min(bws):.1f}" if bws else "n/a"
+            minutes = sum(c.duration_s for c in sel) / 60
+            rows.append(f"| {split} | {source} | {len(sel)} | {minutes:.1f} | {len({c.group for c in sel})} | {med} | {low} |")
+    return "\n".join(rows)

@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import AudioError
+from ..errors import ConfigError, DataSourceError
 from .corpus import Clip, Corpus
 
 __all__ = [
@@ -101,7 +101,7 @@ def cache_dir() -> Path:
 
 def _speech_files(languages=None) -> list[Path]:
     if not KLETTRES_ROOT.is_dir():
-        raise AudioError(
+        raise DataSourceError(
             f"{KLETTRES_ROOT}: the embedded speech corpus needs Debian's klettres-data package; "
             "run 'make install' (or 'sudo apt-get install klettres-data'), or use a folder corpus"
         )
@@ -255,7 +255,7 @@ def build_music(out_dir=None, *, minutes: float = 20.0, seed: int = 0, progress:
         import fluidsynth  # noqa: F401  (pyfluidsynth, needs libfluidsynth3)
         import pretty_midi
     except (ImportError, OSError) as exc:
-        raise AudioError(
+        raise DataSourceError(
             f"the embedded music corpus needs pyfluidsynth and Debian's libfluidsynth3 ({exc}); run 'make install'"
         ) from None
     import soundfile as sf
@@ -324,4 +324,4 @@ def default_corpus(kind: str = "speech", *, quick: bool = False, progress: bool 
         return build_speech(max_per_language=4 if quick else None, progress=progress)
     if kind == "music":
         return build_music(minutes=2.5 if quick else 20.0, progress=progress)
-    raise AudioError(f"kind: got {kind!r}; expected 'speech' or 'music'")
+    raise ConfigError(f"kind: got {kind!r}; expected 'speech' or 'music'")

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..audio import validate_ratio
-from ..degrade import make_lowres
+from ..audio import atomic_output, validate_ratio
+from ..degrade import degrade_pair
 from ..errors import AudioError
 from ..interpolate import upsample_baseline
 from .corpus import Corpus
@@ -151,10 +151,9 @@ def make_pairs(corpus: Corpus, split: str = "train", *, ratio: int = 4, sr_hz: i
     hr_l, in_l, lr_l, idx_l = [], [], [], []
     for i, clip in enumerate(tqdm(clips, desc=f"pairs {split}", unit="clip", disable=not progress)):
         x = sub.load(clip, sr_hz)
-        x = x[: len(x) - len(x) % ratio]
         if len(x) < 4 * ratio:
             continue
-        lr = make_lowres(x, ratio, filter, seed=seed + i)
+        x, lr = degrade_pair(x, ratio, filter, seed=seed + i)
         x_in = upsample_baseline(lr, ratio, "spline")
         hr_p, starts = cut_patches(x, patch_len, stride)
         in_p, _ = cut_patches(x_in, patch_len, stride)
@@ -170,7 +169,6 @@ def make_pairs(corpus: Corpus, split: str = "train", *, ratio: int = 4, sr_hz: i
                   np.concatenate(lr_l).astype(np.float32), np.concatenate(idx_l), sr_hz, ratio)
     if cache:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.stem + ".part.npz")
-        np.savez(tmp, hr=pairs.hr, x_in=pairs.x_in, lr=pairs.lr, clip_index=pairs.clip_index)
-        tmp.replace(path)
+        with atomic_output(path, overwrite=True) as tmp, open(tmp, "wb") as f:
+            np.savez(f, hr=pairs.hr, x_in=pairs.x_in, lr=pairs.lr, clip_index=pairs.clip_index)
     return pairs

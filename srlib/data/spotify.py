@@ -18,7 +18,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..errors import AudioError
+from ..audio import atomic_output
+from ..errors import DataSourceError
 from .corpus import Clip, Corpus, group_split
 
 __all__ = ["spotify_corpus", "NO_PREVIEWS_MESSAGE"]
@@ -39,7 +40,7 @@ def _client(api_prefix: str | None, token_url: str | None):
         # the token lives in memory: spotipy's default writes a ".cache" file into the working folder
         auth = SpotifyClientCredentials(cache_handler=MemoryCacheHandler())
     except SpotifyOauthError as exc:
-        raise AudioError(f"Spotify credentials: {exc} (set SPOTIPY_CLIENT_ID and SPOTIPY_CLIENT_SECRET)") from None
+        raise DataSourceError(f"Spotify credentials: {exc} (set SPOTIPY_CLIENT_ID and SPOTIPY_CLIENT_SECRET)") from None
     if token_url:
         auth.OAUTH_TOKEN_URL = token_url
     sp = spotipy.Spotify(auth_manager=auth, requests_timeout=10, retries=0)
@@ -76,7 +77,7 @@ def spotify_corpus(playlist: str, out_dir, *, client=None, api_prefix: str | Non
 
     Raises
     ------
-    AudioError
+    DataSourceError
         Missing credentials, an API error, or no previews at all.
     """
     import requests
@@ -93,11 +94,11 @@ def spotify_corpus(playlist: str, out_dir, *, client=None, api_prefix: str | Non
             items += page.get("items", [])
             page = sp.next(page) if page.get("next") else None
     except (spotipy.SpotifyException, requests.RequestException) as exc:
-        raise AudioError(f"Spotify playlist {pid}: the API call failed ({exc})") from None
+        raise DataSourceError(f"Spotify playlist {pid}: the API call failed ({exc})") from None
     tracks = [it["track"] for it in items if it.get("track")]
     with_preview = [t for t in tracks if t.get("preview_url")]
     if not with_preview:
-        raise AudioError(NO_PREVIEWS_MESSAGE.format(n=len(tracks), playlist=pid))
+        raise DataSourceError(NO_PREVIEWS_MESSAGE.format(n=len(tracks), playlist=pid))
     clips = []
     for t in with_preview:
         dest = out_dir / f"{t['id']}.mp3"
@@ -106,10 +107,9 @@ def spotify_corpus(playlist: str, out_dir, *, client=None, api_prefix: str | Non
                 resp = requests.get(t["preview_url"], timeout=30)
                 resp.raise_for_status()
             except requests.RequestException as exc:
-                raise AudioError(f"preview of track {t['id']}: download failed ({exc})") from None
-            tmp = dest.with_suffix(".part")
-            tmp.write_bytes(resp.content)
-            tmp.replace(dest)
+                raise DataSourceError(f"preview of track {t['id']}: download failed ({exc})") from None
+            with atomic_output(dest, overwrite=True) as tmp:
+                Path(tmp).write_bytes(resp.content)
         artist = (t.get("artists") or [{"name": "unknown"}])[0]["name"]
         clips.append(Clip(str(dest.resolve()), artist, group_split(artist, fractions, seed), "spotify", 30.0,
                           {"track": t.get("name"), "artist": artist, "id": t["id"]}))

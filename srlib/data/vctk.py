@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..errors import AudioError
+from ..errors import AudioError, ConfigError, DataSourceError
 from .corpus import Clip, Corpus
 
 __all__ = ["vctk_corpus", "VCTK_TEST_SPEAKERS", "VCTK_VAL_SPEAKERS"]
@@ -63,7 +63,7 @@ def vctk_corpus(root, split: str = "multi", *, mic: str = "mic1") -> Corpus:
     """
     root = Path(root)
     if not root.is_dir():
-        raise AudioError(f"{root}: VCTK folder does not exist")
+        raise DataSourceError(f"{root}: VCTK folder does not exist")
     version, audio_root, pattern = _layout(root)
     items = []
     for path in sorted(audio_root.glob("*/*")):
@@ -89,5 +89,5 @@ def vctk_corpus(root, split: str = "multi", *, mic: str = "mic1") -> Corpus:
             part = "test" if s in VCTK_TEST_SPEAKERS else "val" if s in VCTK_VAL_SPEAKERS else "train"
             clips.append(Clip(str(p.resolve()), s, part, "vctk", meta={"version": version, "utterance": u}))
     else:
-        raise AudioError(f"split: got {split!r}; expected 'single' or 'multi'")
+        raise ConfigError(f"split: got {split!r}; expected 'single' or 'multi'")
     return Corpus(f"vctk-{version}-{split}", clips)

@@ -44,8 +44,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from ..errors import ConfigError
+from .unet import UNetKind
+
 __all__ = ["GANConfig", "build_stft_discriminator", "build_wave_discriminator", "build_discriminators",
-           "GAN", "STFT_D_SIZES"]
+           "GAN", "LogMagnitude", "STFT_D_SIZES", "compile_gan", "GANKind"]
 
 #: (fft length, hop) of each STFT sub-discriminator, in samples.
 STFT_D_SIZES = ((256, 64), (512, 128), (1024, 256))
@@ -98,46 +101,6 @@ class GANConfig:
         return cls(**d)
 
 
-_LOGMAG = None
-
-
-def _logmag_class():
-    import keras
-    from keras import ops
-
-    @keras.saving.register_keras_serializable(package="srlib")
-    class LogMagnitude(keras.layers.Layer):
-        """(batch, n_samples, 1) -> (batch, frames, bins, 1): ``log(|STFT| + 1e-5)``, Hann window, centred."""
-
-        def __init__(self, n_fft: int, hop: int, **kw):
-            super().__init__(**kw)
-            self.n_fft, self.hop = int(n_fft), int(hop)
-
-        def call(self, x):
-            real, imag = ops.stft(x[..., 0], sequence_length=self.n_fft, sequence_stride=self.hop,
-                                  fft_length=self.n_fft, window="hann", center=True)
-            mag = ops.sqrt(real * real + imag * imag + 1e-10)
-            return ops.log(mag + 1e-5)[..., None]
-
-        def compute_output_shape(self, input_shape):
-            b, n = input_shape[0], input_shape[1]
-            frames = None if n is None else n // self.hop + 1
-            return (b, frames, self.n_fft // 2 + 1, 1)
-
-        def get_config(self):
-            return {**super().get_config(), "n_fft": self.n_fft, "hop": self.hop}
-
-    return LogMagnitude
-
-
-def LogMagnitude(n_fft: int, hop: int, **kw):  # noqa: N802  (a layer factory, named like the layer)
-    """The log-magnitude STFT layer (created lazily so importing srlib does not import Keras)."""
-    global _LOGMAG
-    if _LOGMAG is None:
-        _LOGMAG = _logmag_class()
-    return _LOGMAG(n_fft, hop, **kw)
-
-
 def build_stft_discriminator(n_fft: int, hop: int, channels: int = 16, *, name: str | None = None):
     """One STFT sub-discriminator.
 
@@ -153,6 +116,8 @@ def build_stft_discriminator(n_fft: int, hop: int, channels: int = 16, *, name: 
     """
     import keras
     from keras import layers
+
+    from .layers import LogMagnitude
 
     name = name or f"stft_d_{n_fft}"
     inp = keras.Input((None, 1))
@@ -203,108 +168,54 @@ def build_discriminators(config: GANConfig | None = None) -> list:
     ds = [build_stft_discriminator(n, h, cfg.stft_channels) for n, h in cfg.stft_sizes]
     ds += [build_wave_discriminator(cfg.wave_channels, 2**i) for i in range(cfg.wave_scales)]
     if not ds:
-        from ..errors import AudioError
-
-        raise AudioError("GANConfig: no discriminator (stft_sizes is empty and wave_scales is 0)")
+        raise ConfigError("GANConfig: no discriminator (stft_sizes is empty and wave_scales is 0)")
     return ds
 
 
-_GAN = None
+def __getattr__(name):
+    """``GAN`` and ``LogMagnitude`` live in modules that import Keras; they are loaded on first use."""
+    if name == "GAN":
+        from .gan_model import GAN
+
+        return GAN
+    if name == "LogMagnitude":
+        from .layers import LogMagnitude
+
+        return LogMagnitude
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _gan_class():
-    import keras
-    from keras import ops
+def compile_gan(generator, config):
+    """Wrap ``generator`` in a :class:`GAN` with the discriminators of ``config.gan``, compiled for ``fit``.
 
-    from ..losses import stft_loss
+    Both players use Adam(beta_1=0.5, beta_2=0.9): the generator at ``config.learning_rate``,
+    the discriminators at ``config.d_learning_rate`` (default the same). The checkpoint keeps
+    the generator where it best matches held-out spectra (``val_stft``): the adversarial
+    losses of two moving players say little about quality on their own.
 
-    class _GAN(keras.Model):
-        """Generator + discriminators trained with ``fit()``; ``call`` is the generator."""
-
-        LOSS_NAMES = ("g_loss", "d_loss", "mse", "stft", "adv", "fm", "d_real", "d_fake")
-
-        def __init__(self, generator, discriminators, config: GANConfig | None = None, **kw):
-            super().__init__(**kw)
-            self.generator = generator
-            self.discriminators = list(discriminators)
-            self.config = config or GANConfig()
-            self.trackers = {k: keras.metrics.Mean(name=k) for k in self.LOSS_NAMES}
-
-        def call(self, x, training=False):
-            return self.generator(x, training=training)
-
-        def build(self, input_shape):
-            self.generator.build(input_shape)
-            for d in self.discriminators:
-                d.build(input_shape)
-            self.built = True
-
-        def compile(self, g_optimizer, d_optimizer, **kw):
-            super().compile(optimizer=g_optimizer, **kw)
-            self.d_optimizer = d_optimizer
-
-        @property
-        def metrics(self):
-            return list(self.trackers.values())
-
-        def losses_for(self, x, y, training=True):
-            """All losses of one batch: a dict of scalars (``g_loss``, ``d_loss`` and their parts)."""
-            c = self.config
-            y_hat = self.generator(x, training=training)
-            mse = ops.mean(ops.square(y - y_hat))
-            stft = stft_loss(y, y_hat)
-            adv = d_real = d_fake = fm = 0.0
-            n_feats = 0
-            for d in self.discriminators:
-                out_real = d(y, training=training)
-                out_fake = d(y_hat, training=training)
-                d_real = d_real + ops.mean(ops.square(out_real[-1] - 1.0))
-                d_fake = d_fake + ops.mean(ops.square(out_fake[-1]))
-                adv = adv + ops.mean(ops.square(out_fake[-1] - 1.0))
-                for f_r, f_f in zip(out_real[:-1], out_fake[:-1]):
-                    fm = fm + ops.mean(ops.abs(ops.stop_gradient(f_r) - f_f))
-                    n_feats += 1
-            k = len(self.discriminators)
-            adv, d_real, d_fake, fm = adv / k, d_real / k, d_fake / k, fm / max(n_feats, 1)
-            g_loss = c.mse_weight * mse + c.stft_weight * stft + c.adv_weight * adv + c.fm_weight * fm
-            return {"g_loss": g_loss, "d_loss": d_real + d_fake, "mse": mse, "stft": stft, "adv": adv, "fm": fm,
-                    "d_real": d_real, "d_fake": d_fake}
-
-        def train_step(self, data):
-            import tensorflow as tf
-
-            x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
-            with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-                losses = self.losses_for(x, y, training=True)
-            g_vars = self.generator.trainable_variables
-            d_vars = [v for d in self.discriminators for v in d.trainable_variables]
-            g_grads = g_tape.gradient(losses["g_loss"], g_vars)
-            d_grads = d_tape.gradient(losses["d_loss"], d_vars)
-            self.optimizer.apply(g_grads, g_vars)
-            self.d_optimizer.apply(d_grads, d_vars)
-            for k, v in losses.items():
-                self.trackers[k].update_state(v)
-            return {k: t.result() for k, t in self.trackers.items()}
-
-        def test_step(self, data):
-            x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
-            losses = self.losses_for(x, y, training=False)
-            for k, v in losses.items():
-                self.trackers[k].update_state(v)
-            return {k: t.result() for k, t in self.trackers.items()}
-
-    return _GAN
-
-
-def GAN(generator, discriminators, config: GANConfig | None = None, **kw):  # noqa: N802
-    """A :class:`keras.Model` that trains ``generator`` against ``discriminators`` with ``fit()``.
-
-    Compile with ``gan.compile(g_optimizer=..., d_optimizer=...)``; ``fit`` then
-    logs ``g_loss``, ``d_loss`` and their parts (``mse``, ``stft``, ``adv``,
-    ``fm``, ``d_real``, ``d_fake``), and ``val_*`` of each on validation data.
-    The generator alone is what inference uses (``gan.generator``).
+    Returns
+    -------
+    (GAN, "val_stft", dict of ``config.json`` entries: ``gan`` and ``n_discriminator_params``)
     """
-    global _GAN
-    if _GAN is None:
-        _GAN = _gan_class()
-    return _GAN(generator, discriminators, config, **kw)
+    import keras
+
+    from .gan_model import GAN
+
+    try:
+        gan_cfg = GANConfig.from_dict({**GANConfig().to_dict(), **(config.gan or {})})
+    except TypeError as e:
+        raise ConfigError(f"gan: {e}") from None
+    gan = GAN(generator, build_discriminators(gan_cfg), gan_cfg)
+    d_lr = config.d_learning_rate or config.learning_rate
+    gan.compile(g_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=0.5, beta_2=0.9),
+                d_optimizer=keras.optimizers.Adam(d_lr, beta_1=0.5, beta_2=0.9))
+    gan.build((None, None, 1))
+    n_d = sum(int(d.count_params()) for d in gan.discriminators)
+    return gan, "val_stft", {"gan": gan_cfg.to_dict(), "n_discriminator_params": n_d}
+
+
+class GANKind(UNetKind):
+    """The AudioUNet as the generator of a GAN, usually started from a trained U-Net (``init``)."""
+
+    def compile(self, network, config, arch):
+        return compile_gan(network, config)

@@ -47,11 +47,12 @@ from pathlib import Path
 import numpy as np
 
 from ..audio import validate_audio
-from ..errors import AudioError
+from ..errors import AudioError, ConfigError
+from .kind import ModelKind
 
 __all__ = ["SpectralConfig", "PHASES", "build_spectral_unet", "log_magnitude_features", "SpectralSR",
            "train_spectral", "mirror_phase", "mirror_index", "build_spectral_waveform_generator", "spectral_reach",
-           "spectral_training_arrays", "high_band_mae"]
+           "spectral_training_arrays", "high_band_mae", "SpectralKind", "SpectralGANKind"]
 
 #: Phase choices for the predicted high band that :class:`SpectralSR` offers (the fourth,
 #: ``"gan"``, is a trained model of its own: :func:`build_spectral_waveform_generator`).
@@ -142,7 +143,7 @@ def build_spectral_unet(config: SpectralConfig | None = None):
 
     cfg = config or SpectralConfig()
     if cfg.n_bins % 2 ** (len(cfg.filters) - 1):
-        raise AudioError(f"n_fft {cfg.n_fft}: n_fft / 2 must be divisible by {2 ** (len(cfg.filters) - 1)}")
+        raise ConfigError(f"n_fft {cfg.n_fft}: n_fft / 2 must be divisible by {2 ** (len(cfg.filters) - 1)}")
     inp = keras.Input((None, cfg.n_bins, 1), name="log_magnitude")
     x = inp
     skips = []
@@ -206,52 +207,6 @@ def spectral_reach(config: SpectralConfig) -> int:
     return frames * config.hop + config.n_fft + 4 * sum(config.refiner_dilations)
 
 
-_SPECTRAL_WAVEFORM = None
-
-
-def _spectral_waveform_class():
-    import keras
-    from keras import ops
-
-    class SpectralWaveform(keras.layers.Layer):
-        """(batch, n, 1) spline input, ``n`` a multiple of ``hop`` -> (batch, n, 1) with the mirrored phase.
-
-        The signal is zero-padded by ``n_fft`` on each side and framed without
-        centring, so the frames in the middle are exactly librosa's centred
-        frames (:func:`log_magnitude_features`) and the inverse STFT is exact
-        over the kept samples (the edge frames' window sums are cropped away).
-        """
-
-        def __init__(self, config: SpectralConfig, **kw):
-            super().__init__(**kw)
-            self.cfg = config
-            self.unet = build_spectral_unet(config)
-            self.src = mirror_index(config.n_fft // 2 + 1, config.cutoff_bin).astype("int32")
-
-        def call(self, x):
-            cfg = self.cfg
-            p, c, nb = cfg.n_fft, cfg.cutoff_bin, cfg.n_bins
-            n = ops.shape(x)[1]
-            padded = ops.pad(x[..., 0], [[0, 0], [p, p]])
-            re, im = ops.stft(padded, sequence_length=p, sequence_stride=cfg.hop, fft_length=p, window="hann",
-                              center=False)  # (batch, frames, n_fft/2 + 1)
-            mag = ops.sqrt(re * re + im * im)
-            feats = ops.log(mag[..., :nb] + _EPS)[..., None]
-            pred = self.unet(feats)[..., 0]
-            high = ops.concatenate([ops.maximum(ops.exp(pred[..., c:]) - _EPS, 0.0), mag[..., nb:]], axis=-1)
-            angle = ops.take(ops.arctan2(im, re), self.src, axis=-1)[..., c:]
-            out_re = ops.concatenate([re[..., :c], high * ops.cos(angle)], axis=-1)
-            out_im = ops.concatenate([im[..., :c], high * ops.sin(angle)], axis=-1)
-            y = ops.istft((out_re, out_im), sequence_length=p, sequence_stride=cfg.hop, fft_length=p,
-                          length=n + 2 * p, window="hann", center=False)
-            return y[:, p: p + n, None]
-
-        def compute_output_shape(self, input_shape):
-            return input_shape
-
-    return SpectralWaveform
-
-
 def build_spectral_waveform_generator(config: SpectralConfig | None = None):
     """The phase-aware spectral generator: spline input (batch, n, 1) -> (batch, n, 1), ``n`` a multiple of ``hop``.
 
@@ -266,12 +221,11 @@ def build_spectral_waveform_generator(config: SpectralConfig | None = None):
     import keras
     from keras import layers
 
-    global _SPECTRAL_WAVEFORM
+    from .layers import SpectralWaveform
+
     cfg = config or SpectralConfig()
-    if _SPECTRAL_WAVEFORM is None:
-        _SPECTRAL_WAVEFORM = _spectral_waveform_class()
     inp = keras.Input((None, 1), name="x_in")
-    w = _SPECTRAL_WAVEFORM(cfg, name="spectral")(inp)
+    w = SpectralWaveform(cfg, name="spectral")(inp)
     h = layers.Concatenate(name="refine_in")([w, inp])
     for i, d in enumerate(cfg.refiner_dilations):
         h = layers.Conv1D(cfg.refiner_channels, 9, dilation_rate=d, padding="same", name=f"refine{i}")(h)
@@ -309,7 +263,7 @@ class SpectralSR:
         import librosa
 
         if phase not in PHASES:
-            raise AudioError(f"phase: got {phase!r}; expected one of {', '.join(PHASES)}")
+            raise ConfigError(f"phase: got {phase!r}; expected one of {', '.join(PHASES)}")
         cfg = self.config
         c = cfg.cutoff_bin
         angle = np.angle(X_in)
@@ -343,21 +297,26 @@ class SpectralSR:
         return self.reconstruct(X, mag, len(x_in), phase)
 
     def save(self, folder) -> Path:
-        """Write ``config.json`` (kind ``spectral``) and ``model.weights.h5`` into ``folder``."""
+        """Write ``config.json`` (the :class:`SpectralKind`) and ``model.weights.h5`` into ``folder``: a model folder."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         self.model.save_weights(str(folder / "model.weights.h5"))
-        meta = {"kind": "spectral", "sr_hz": self.sr_hz, "ratio": self.ratio, "spectral": self.config.to_dict()}
+        from .registry import registered
+
+        kind = registered(SpectralKind)
+        meta = {"kind": kind.name, "sr_hz": self.sr_hz, "ratio": self.ratio, kind.arch_key: self.config.to_dict()}
         (folder / "config.json").write_text(json.dumps(meta, indent=2))
         return folder
 
     @classmethod
     def load(cls, folder) -> "SpectralSR":
         """A model folder written by :meth:`save`."""
+        from .registry import registered
+
         folder = Path(folder)
         try:
             meta = json.loads((folder / "config.json").read_text())
-            cfg = SpectralConfig.from_dict(meta["spectral"])
+            cfg = SpectralConfig.from_dict(meta[registered(SpectralKind).arch_key])
         except (OSError, KeyError, ValueError) as exc:
             raise AudioError(f"{folder}: not a spectral model folder ({exc})") from None
         model = build_spectral_unet(cfg)
@@ -404,7 +363,7 @@ def train_spectral(train_pairs, val_pairs=None, config: SpectralConfig | None = 
 
     cfg = config or SpectralConfig(sr_hz=train_pairs.sr_hz, ratio=train_pairs.ratio)
     if (cfg.sr_hz, cfg.ratio) != (train_pairs.sr_hz, train_pairs.ratio):
-        raise AudioError(f"config is {cfg.sr_hz} Hz / ratio {cfg.ratio}; the pairs are "
+        raise ConfigError(f"config is {cfg.sr_hz} Hz / ratio {cfg.ratio}; the pairs are "
                          f"{train_pairs.sr_hz} Hz / ratio {train_pairs.ratio}")
     keras.utils.set_random_seed(seed)
     x, y = spectral_training_arrays(train_pairs, cfg)
@@ -414,3 +373,87 @@ def train_spectral(train_pairs, val_pairs=None, config: SpectralConfig | None = 
     history = model.fit(x, y, batch_size=batch_size, epochs=epochs, validation_data=val, verbose=verbose,
                         shuffle=True)
     return SpectralSR(model, cfg), history.history
+
+
+class SpectralKind(ModelKind):
+    """The 2-D U-Net on log-magnitudes, trained on the high band's log-magnitude MAE, played with Griffin-Lim."""
+
+    def architecture(self, config) -> SpectralConfig:
+        """STFT sized to the rate, then ``config.arch``.
+
+        ``n_fft`` is 512 samples up to 24 kHz and 1024 above (32 ms and 23 ms at 16 and
+        44.1 kHz), the hop a quarter of it.
+        """
+        n_fft = 512 if config.sr_hz <= 24000 else 1024
+        base = SpectralConfig(n_fft=n_fft, hop=n_fft // 4, sr_hz=config.sr_hz, ratio=config.ratio).to_dict()
+        try:
+            return SpectralConfig.from_dict({**base, **(config.arch or {}), "sr_hz": config.sr_hz,
+                                             "ratio": config.ratio})
+        except TypeError as e:
+            raise ConfigError(f"arch: {e}") from None
+
+    def arch_from_dict(self, d: dict) -> SpectralConfig:
+        return SpectralConfig.from_dict(d)
+
+    def build(self, arch: SpectralConfig):
+        return build_spectral_unet(arch)
+
+    def multiple(self, arch: SpectralConfig) -> int:
+        return arch.hop
+
+    def reach(self, arch: SpectralConfig) -> int:
+        return spectral_reach(arch)
+
+    def runner(self, network, arch):
+        spectral = SpectralSR(network, arch)
+
+        def run(windows):  # magnitudes from the network, then a Griffin-Lim phase per window
+            return np.stack([spectral.refine(w) for w in windows])
+
+        return run
+
+    def compile(self, network, config, arch):
+        import keras
+
+        network.compile(keras.optimizers.Adam(config.learning_rate), loss=high_band_mae(arch.cutoff_bin))
+        return network, "val_loss", {}
+
+    def fit_data(self, train_pairs, val_pairs, config, arch) -> dict:
+        x, y = spectral_training_arrays(train_pairs, arch)
+        return dict(x=x, y=y, batch_size=config.batch_size, shuffle=True,
+                    validation_data=spectral_training_arrays(val_pairs, arch))
+
+
+class SpectralGANKind(SpectralKind):
+    """The phase-aware generator (:func:`build_spectral_waveform_generator`) trained as a GAN.
+
+    It starts from a spectral model's 2-D U-Net (same STFT and channels) or from a whole
+    generator of the same architecture.
+    """
+
+    def build(self, arch: SpectralConfig):
+        return build_spectral_waveform_generator(arch)
+
+    def runner(self, network, arch):
+        return ModelKind.runner(self, network, arch)
+
+    def init_fits(self, init, arch) -> bool:
+        own = init.arch
+        if not isinstance(own, SpectralConfig):
+            return False
+        same_stft = (own.n_fft, own.hop, tuple(own.filters)) == (arch.n_fft, arch.hop, tuple(arch.filters))
+        return same_stft and (not isinstance(init.model_kind, SpectralGANKind) or own == arch)
+
+    def load_init(self, network, init) -> None:
+        if isinstance(init.model_kind, SpectralGANKind):
+            network.set_weights(init.model.get_weights())
+        else:  # a spectral model: the magnitudes' network only
+            network.get_layer("spectral").unet.set_weights(init.model.get_weights())
+
+    def compile(self, network, config, arch):
+        from .gan import compile_gan
+
+        return compile_gan(network, config)
+
+    def fit_data(self, train_pairs, val_pairs, config, arch) -> dict:
+        return ModelKind.fit_data(self, train_pairs, val_pairs, config, arch)

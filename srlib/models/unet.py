@@ -25,7 +25,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-__all__ = ["UNetConfig", "PRESETS", "build_unet", "SubPixel1D", "pad_length", "receptive_field"]
+from ..chunking import pad_length
+from ..errors import ConfigError
+from .kind import ModelKind
+
+__all__ = ["UNetConfig", "PRESETS", "build_unet", "SubPixel1D", "pad_length", "receptive_field", "reach", "UNetKind"]
 
 
 @dataclass(frozen=True)
@@ -86,63 +90,34 @@ PRESETS = {
 }
 
 
-def pad_length(n_samples: int, multiple: int) -> int:
-    """Smallest multiple of ``multiple`` that is >= ``n_samples``.
+def reach(config: UNetConfig) -> int:
+    """One-sided reach of an AudioUNet in input samples: how far an output sample looks.
+
+    Sum over layers of ``(kernel // 2) * (step of the grid the layer reads)``,
+    plus one grid step of the deepest level for the strided alignment.
+    The tests check it against :func:`receptive_field`.
 
     Examples
     --------
-    >>> pad_length(100, 32)
-    128
+    >>> reach(PRESETS["tiny"])
+    92
     """
-    return -(-int(n_samples) // multiple) * multiple
+    total = 0
+    for level, k in enumerate(config.kernels):
+        total += (k // 2) * 2**level  # down conv l reads a grid of step 2**l
+        total += (k // 2) * 2 ** (level + 2)  # up conv l reads the grid of down block l+1's output
+    total += (config.kernels[-1] // 2) * 2**config.depth  # bottleneck
+    total += 4 * 2  # output conv (kernel 9) at stride 2
+    return total + 2 ** (config.depth + 1)
 
 
-def _keras():
-    import keras
+def __getattr__(name):
+    """``SubPixel1D`` lives in :mod:`srlib.models.layers` (which imports Keras); loaded on first use."""
+    if name == "SubPixel1D":
+        from .layers import SubPixel1D
 
-    return keras
-
-
-def _subpixel_class():
-    keras = _keras()
-    from keras import ops
-
-    @keras.saving.register_keras_serializable(package="srlib")
-    class SubPixel1D(keras.layers.Layer):
-        """1-D sub-pixel shuffle: (batch, W, r C) -> (batch, r W, C).
-
-        Output step ``w r + i``, channel ``c`` is input step ``w``, channel ``i C + c``
-        (the 1-D form of Shi et al. 2016, as in Kuleshov et al.'s ``SubPixel1D``).
-        """
-
-        def __init__(self, r: int = 2, **kw):
-            super().__init__(**kw)
-            self.r = int(r)
-
-        def call(self, x):
-            shape = ops.shape(x)
-            c = x.shape[-1] // self.r
-            return ops.reshape(x, (shape[0], shape[1] * self.r, c))
-
-        def compute_output_shape(self, input_shape):
-            b, w, c = input_shape
-            return (b, None if w is None else w * self.r, c // self.r)
-
-        def get_config(self):
-            return {**super().get_config(), "r": self.r}
-
-    return SubPixel1D
-
-
-_SUBPIXEL = None
-
-
-def SubPixel1D(r: int = 2, **kw):  # noqa: N802  (a layer factory, named like the layer)
-    """The sub-pixel shuffle layer (created lazily so importing srlib does not import Keras)."""
-    global _SUBPIXEL
-    if _SUBPIXEL is None:
-        _SUBPIXEL = _subpixel_class()
-    return _SUBPIXEL(r, **kw)
+        return SubPixel1D
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def build_unet(config: UNetConfig | str = "small", *, length: int | None = None, name: str = "audio_unet"):
@@ -159,8 +134,10 @@ def build_unet(config: UNetConfig | str = "small", *, length: int | None = None,
     -------
     keras.Model mapping (batch, length, 1) -> (batch, length, 1), float32.
     """
-    keras = _keras()
+    import keras
     from keras import layers
+
+    from .layers import SubPixel1D
 
     cfg = PRESETS[config] if isinstance(config, str) else config
     inp = keras.Input((length, 1), name="spline_input")
@@ -196,7 +173,8 @@ def receptive_field(model, length: int = 4096, seed: int = 0) -> int:
     """
     import numpy as np
 
-    keras = _keras()
+    import keras
+
     probe = keras.models.clone_model(model)
     rng = np.random.default_rng(seed)
     probe.set_weights([w + 0.05 * rng.standard_normal(w.shape).astype(w.dtype) for w in model.get_weights()])
@@ -207,3 +185,32 @@ def receptive_field(model, length: int = 4096, seed: int = 0) -> int:
     d[length // 2] = 0  # the residual path
     idx = np.flatnonzero(d > 1e-6)
     return int(idx.max() - idx.min() + 1) if len(idx) else 1
+
+
+class UNetKind(ModelKind):
+    """The AudioUNet trained on waveform MSE (plus, optionally, the multi-resolution STFT loss)."""
+
+    def architecture(self, config) -> UNetConfig:
+        if config.preset not in PRESETS:
+            raise ConfigError(f"preset: got {config.preset!r}; expected one of {', '.join(PRESETS)}")
+        return PRESETS[config.preset]
+
+    def arch_from_dict(self, d: dict) -> UNetConfig:
+        return UNetConfig.from_dict(d)
+
+    def build(self, arch: UNetConfig):
+        return build_unet(arch)
+
+    def multiple(self, arch: UNetConfig) -> int:
+        return arch.multiple
+
+    def reach(self, arch: UNetConfig) -> int:
+        return reach(arch)
+
+    def compile(self, network, config, arch):
+        import keras
+
+        from ..losses import make_loss
+
+        network.compile(keras.optimizers.Adam(config.learning_rate), loss=make_loss(1.0, config.stft_weight))
+        return network, "val_loss", {}

@@ -1,6 +1,6 @@
 """Build the report: execute the notebooks with papermill, then build the Jupyter Book.
 
-``python -m srlib.book --profile quick|full`` (what ``make book`` and ``make test`` call):
+``python tools/book.py --profile quick|full`` (what ``make book`` and ``make test`` call):
 
 1. reads ``_toc.yml`` and finds the notebooks (``notebooks/NN_name``) in book order;
 2. executes each with papermill, kernel ``python3``, working directory
@@ -124,7 +124,7 @@ def build_book(build: Path, root: Path = ROOT) -> Path:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m srlib.book", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python tools/book.py", description=__doc__.splitlines()[0])
     p.add_argument("--profile", choices=["quick", "full"], default="full")
     p.add_argument("--build", default=str(ROOT / "_build"), help="build folder (default _build/)")
     args = p.parse_args(argv)

@@ -1,0 +1,166 @@
+"""Model folders and their cards, read without Keras.
+
+A *model folder* holds ``model.weights.h5`` and ``config.json`` (``kind``,
+``sr_hz``, ``ratio``, the architecture, the training config) and, when
+``srlib train`` made it, ``command.txt`` (the command that trained it),
+``log.csv`` (one row per epoch) and ``metrics.json`` (the test-split
+evaluation). :class:`ModelCard` reads all of these as plain data: ``srlib
+info``, the default method and the chapters use it without importing
+TensorFlow. :class:`srlib.inference.SRModel` adds the network.
+
+>>> card = ModelCard.read(shipped_models()["unet-speech-16k-r4"])
+>>> card.kind, card.low_sr_hz, card.sr_hz
+('unet', 4000, 16000)
+>>> card.serves(4000, 16000), card.serves(8000, 16000)
+(True, False)
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import AudioError
+
+__all__ = ["WEIGHTS_DIR", "ModelCard", "shipped_models", "model_folder"]
+
+#: Where the shipped model folders live, inside the package.
+WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+
+
+def shipped_models() -> dict:
+    """Folder name -> path of every model shipped inside the package."""
+    if not WEIGHTS_DIR.is_dir():
+        return {}
+    return {p.name: p for p in sorted(WEIGHTS_DIR.iterdir()) if (p / "model.weights.h5").exists()}
+
+
+def model_folder(name_or_path) -> Path:
+    """The folder of a shipped model by alias (``"unet"``) or folder name, or a model folder by path."""
+    from .registry import shipped_aliases
+
+    name = shipped_aliases().get(str(name_or_path), str(name_or_path))
+    shipped = shipped_models()
+    if name in shipped:
+        return shipped[name]
+    path = Path(name_or_path)
+    if path.is_dir():
+        return path.resolve()
+    have = ", ".join(shipped) or "none"
+    raise AudioError(f"model: {name_or_path!r} is neither a shipped model ({have}) nor a model folder")
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """What a model folder says about its model: config, scores, training log and command.
+
+    Attributes
+    ----------
+    path : Path
+    config : dict
+        ``config.json``.
+    metrics : dict or None
+        ``metrics.json`` (``summary``: method -> metric -> mean/std; ``per_clip`` rows).
+    log : list of dict
+        ``log.csv``, one dict per epoch, values as floats.
+    command : str or None
+        ``command.txt``, stripped.
+    """
+
+    path: Path
+    config: dict
+    metrics: dict | None
+    log: list
+    command: str | None
+
+    @classmethod
+    def read(cls, path) -> "ModelCard":
+        """Read a model folder; an :class:`~srlib.errors.AudioError` says what is missing."""
+        path = Path(path)
+        cfg_path, weights = path / "config.json", path / "model.weights.h5"
+        if not cfg_path.exists() or not weights.exists():
+            raise AudioError(f"{path}: not a model folder (needs config.json and model.weights.h5)")
+        try:
+            config = json.loads(cfg_path.read_text())
+            config["sr_hz"], config["ratio"]
+        except (ValueError, KeyError) as exc:
+            raise AudioError(f"{cfg_path}: not a model configuration ({exc!r} is missing or unreadable)") from None
+        metrics = json.loads((path / "metrics.json").read_text()) if (path / "metrics.json").exists() else None
+        log = []
+        if (path / "log.csv").exists():
+            with open(path / "log.csv", newline="") as f:
+                log = [{k: float(v) for k, v in row.items() if v not in ("", None)} for row in csv.DictReader(f)]
+        command = (path / "command.txt").read_text().strip() if (path / "command.txt").exists() else None
+        return cls(path, config, metrics, log, command)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def kind(self) -> str:
+        """The registered kind's name (``config.json``'s ``kind``; folders from before kinds were U-Nets)."""
+        from .registry import kind_names
+
+        return self.config.get("kind", kind_names()[0])
+
+    @property
+    def sr_hz(self) -> int:
+        """Output (high) rate in Hz."""
+        return int(self.config["sr_hz"])
+
+    @property
+    def ratio(self) -> int:
+        return int(self.config["ratio"])
+
+    @property
+    def low_sr_hz(self) -> int:
+        """Input rate the model expects in Hz: ``sr_hz // ratio``."""
+        return self.sr_hz // self.ratio
+
+    @property
+    def train(self) -> dict:
+        """The training config (``config.json``'s ``train``; empty for an untrained folder)."""
+        return self.config.get("train") or {}
+
+    def serves(self, sr_hz: int, target_sr_hz: int) -> bool:
+        """Whether the model can take ``sr_hz`` input to ``target_sr_hz`` without throwing band away.
+
+        It can when the input rate is at most its input rate, the target at most its
+        output rate, and the target more than twice the input (below that, sinc is as good).
+        """
+        return sr_hz <= self.low_sr_hz and 2 * sr_hz < target_sr_hz <= self.sr_hz
+
+    def history(self, *keys: str) -> dict:
+        """Per-epoch values of ``log.csv`` columns: ``{key: [float, ...]}``."""
+        return {k: [row[k] for row in self.log if k in row] for k in keys}
+
+    def score(self, metric: str, method: str | None = None) -> float | None:
+        """Test-split mean of ``metric`` for ``method`` (default: the model itself), or None."""
+        summary = (self.metrics or {}).get("summary", {})
+        return summary.get(method or self.kind, {}).get(metric, {}).get("mean")
+
+    def summary_line(self) -> str:
+        """One line for ``srlib info``: rates, size, corpus and test scores against the spline."""
+        line = (f"model {self.name}: {self.low_sr_hz} Hz -> {self.sr_hz} Hz (ratio {self.ratio}), "
+                f"{self.config.get('n_params', '?')} parameters, trained on {self.train.get('corpus', '?')}")
+        if self.score("snr_db") is not None:
+            line += (f"; test SNR {self.score('snr_db'):.2f} dB (spline {self.score('snr_db', 'spline'):.2f}), "
+                     f"LSD {self.score('lsd'):.2f} (spline {self.score('lsd', 'spline'):.2f})")
+        return line
+
+    def describe(self) -> str:
+        """A few lines on how the model was made: kind, rates, size, data, epochs, speed, command."""
+        c, t = self.config, self.train
+        lines = [f"{self.name}: {self.kind}, {self.low_sr_hz} Hz -> {self.sr_hz} Hz, "
+                 f"{c.get('n_params', 0):,} parameters"]
+        if t:
+            init = f", started from {c['init']}" if c.get("init") else ""
+            lines.append(f"  trained on {t['corpus']} ({c.get('n_train_patches', '?')} patches of {t['patch_len']} "
+                         f"samples), {t['epochs']} epochs{init}, {c.get('train_audio_s_per_s', '?')} s of audio per "
+                         "second on 2 CPU cores")
+        if self.command:
+            lines.append("  command: " + self.command)
+        return "\n".join(lines)
