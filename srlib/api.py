@@ -50,10 +50,11 @@ def resolve_ratio(sr_hz: int, ratio=None, target_sr_hz=None) -> tuple[int, int]:
 
 
 def auto_method(sr_hz: int, target_sr_hz: int) -> str:
-    """The default method: the first kind of :data:`srlib.models.registry.DEFAULT_KINDS` whose shipped model
-    serves the rates (:meth:`srlib.models.card.ModelCard.serves`), else ``"sinc"``.
+    """The default method for ``sr_hz`` Hz input and ``target_sr_hz`` Hz output.
 
-    Reads the shipped models' cards only: no network is loaded (and no Keras imported) to decide.
+    The first kind of :data:`srlib.models.registry.DEFAULT_KINDS` whose shipped model serves
+    the rates (:meth:`srlib.models.card.ModelCard.serves`), else ``"sinc"``. Reads the shipped
+    models' cards only: no network is loaded (and no Keras imported) to decide.
 
     >>> auto_method(4000, 16000), auto_method(8000, 16000)
     ('unet', 'sinc')

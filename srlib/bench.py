@@ -118,7 +118,7 @@ def model_for(kind_name: str, sr_hz: int, ratio: int):
     return SRModel(d)
 
 
-def peak_memory_mb(minutes: float, method: str = "unet") -> float:
+def peak_memory_mb(minutes: float, method: str = "spline") -> float:
     """Peak resident memory (VmHWM, MiB) of a fresh ``srlib upsample`` process on a generated file.
 
     (``ru_maxrss`` would count the parent's memory inherited through fork.)
@@ -151,7 +151,9 @@ def main(argv=None) -> int:
         print(f"  {sr_hz} Hz: " + "  ".join(f"{k} {v:,.0f}x" for k, v in row.items()))
     if args.memory:
         print("\npeak memory of srlib upsample (VmHWM of a fresh process, MiB)")
-        for method in ("spline", "unet", "gan"):
+        from .models.registry import shipped_aliases
+
+        for method in ("spline", *shipped_aliases()):
             print(f"  {method:7s}" + "".join(f"  {m} min: {peak_memory_mb(m, method):6.0f}" for m in (1, 60)))
     return 0
 

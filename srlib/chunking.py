@@ -7,14 +7,15 @@ windows of the (interpolated) signal: float32 arrays of shape
 :func:`overlap_add` applies it to a long signal exactly: numpy in, numpy out,
 no Keras here, so every kind and every runtime shares this one implementation.
 
-The signal is cut into chunks of ``chunk_len`` samples, each run with
-``margin`` samples of real context on both sides that are then discarded.
-Chunk starts and margins are multiples of ``multiple``, so every chunk sees the
-same grid as the whole file, and when the margin is at least the network's
-one-sided reach the kept part of each chunk equals whole-file processing up to
-float rounding. Neighbouring chunks also overlap by ``fade`` samples and are
-cross-faded linearly (the two fades sum to one), so even a model whose reach
-exceeded the margin could not click at a seam. Memory is bounded by ``batch``
+The signal is cut into chunks of ``chunk_len`` samples. Neighbouring chunks
+overlap by ``fade`` samples and are cross-faded linearly (the two fades sum to
+one), and each chunk is run with ``margin`` samples of real context beyond
+its fades on both sides, which are then discarded. Chunk starts and window
+edges are multiples of ``multiple``, so every chunk sees the same grid as the
+whole file, and when the margin is at least the network's one-sided reach the
+kept part of each chunk equals whole-file processing up to float rounding
+(the fades then join equal signals). A model whose reach exceeded the margin
+still could not click at a seam: the fades blend it. Memory is bounded by ``batch``
 windows, whatever the signal's length.
 """
 
@@ -26,7 +27,7 @@ __all__ = ["pad_length", "overlap_add"]
 
 
 def pad_length(n_samples: int, multiple: int) -> int:
-    """Smallest multiple of ``multiple`` that is >= ``n_samples``.
+    """Smallest multiple of ``multiple`` samples that is >= ``n_samples`` samples.
 
     Examples
     --------
@@ -52,7 +53,7 @@ def overlap_add(run, x: np.ndarray, *, multiple: int, margin: int, chunk_len: in
     multiple : int
         Grid of the network in samples: window widths, chunk starts and margins are multiples of it.
     margin : int
-        Context in samples on each side of a chunk (rounded up to a multiple of ``multiple``);
+        Context in samples beyond each chunk's fades (rounded up to a multiple of ``multiple``);
         at least the network's one-sided reach for exact results.
     chunk_len : int
         Samples kept per chunk (rounded up to a multiple of ``multiple``).
@@ -81,7 +82,8 @@ def overlap_add(run, x: np.ndarray, *, multiple: int, margin: int, chunk_len: in
     margin = pad_length(margin, m)
     chunk_len = pad_length(max(chunk_len, m), m)
     fade = min(pad_length(fade, m), margin)
-    if n <= chunk_len + 2 * margin:  # one piece: the whole signal
+    context = pad_length(margin + fade // 2, m)  # the kept part, fades included, has ``margin`` on each side
+    if n <= chunk_len + 2 * context:  # one piece: the whole signal
         padded = np.pad(x, (0, pad_length(n, m) - n))
         return np.asarray(run(padded[None]), dtype=np.float32)[0, :n]
     out = np.zeros(n, np.float32)
@@ -105,7 +107,7 @@ def overlap_add(run, x: np.ndarray, *, multiple: int, margin: int, chunk_len: in
         pending.clear()
 
     for s in tqdm(range(0, n, chunk_len), desc="upsampling", unit="chunk", disable=not progress):
-        lo, hi = max(s - margin, 0), min(s + chunk_len + margin, n)
+        lo, hi = max(s - context, 0), min(s + chunk_len + context, n)
         window = np.pad(x[lo:hi], (0, pad_length(hi - lo, m) - (hi - lo)))
         pending.append((lo, s, window))
         if len(pending) == batch:

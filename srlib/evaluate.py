@@ -137,7 +137,11 @@ def format_table(summary: dict, fmt: str = "markdown") -> str:
 
 
 def model_function(name, *, sr_hz: int, ratio: int):
-    """``x_lr -> x_hr`` of a shipped model or model folder for :func:`evaluate_clips`, after checking its rates."""
+    """``x_lr -> x_hr`` of a shipped model or model folder for :func:`evaluate_clips`, after checking its rates.
+
+    The model must make ``sr_hz`` Hz audio at ``ratio``; the function maps a float array of shape
+    (n_samples,) at ``sr_hz / ratio`` Hz to shape (n_samples * ratio,) at ``sr_hz`` Hz.
+    """
     from .audio import validate_ratio
     from .inference import load_model
 

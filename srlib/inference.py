@@ -19,7 +19,7 @@ from .chunking import overlap_add, pad_length
 from .errors import AudioError
 from .interpolate import upsample_baseline
 from .models.card import WEIGHTS_DIR, ModelCard, model_folder, shipped_models
-from .models.registry import get_kind
+from .models.registry import DEFAULT_KINDS, get_kind
 
 __all__ = ["SRModel", "load_model", "shipped_models", "upsample_with_model", "WEIGHTS_DIR"]
 
@@ -118,8 +118,9 @@ def load_model(name_or_path) -> SRModel:
     return _load_cached(str(model_folder(name_or_path)))
 
 
-def upsample_with_model(x, sr_hz: int, target_sr_hz: int, *, model="unet", progress: bool = False):
-    """Super-resolve ``x`` (any channels) with a trained model.
+def upsample_with_model(x, sr_hz: int, target_sr_hz: int, *, model=None, progress: bool = False):
+    """Super-resolve ``x`` (any channels) with a trained model (an :class:`SRModel`, a shipped name or a folder;
+    default: the shipped model of the first of :data:`srlib.models.registry.DEFAULT_KINDS`).
 
     The input is resampled to the model's input rate when it is *lower*
     (nothing is lost); an input *above* it would have its upper band thrown
@@ -130,7 +131,7 @@ def upsample_with_model(x, sr_hz: int, target_sr_hz: int, *, model="unet", progr
     y : float32 array, shape (..., n_out) at ``model.sr_hz``
     sr_out_hz : int
     """
-    m = model if isinstance(model, SRModel) else load_model(model)
+    m = model if isinstance(model, SRModel) else load_model(model or DEFAULT_KINDS[0])
     x = validate_audio(x)
     if sr_hz > m.low_sr_hz:
         raise AudioError(

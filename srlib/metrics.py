@@ -189,6 +189,12 @@ def evaluate_pair(reference, estimate, sr_hz: float, ratio: int, *, perceptual: 
 
     Parameters
     ----------
+    reference, estimate : float arrays, shape (n_samples,)
+        The high-rate reference and the up-sampled estimate, both at ``sr_hz``.
+    sr_hz : float
+        Their rate in Hz.
+    ratio : int
+        Up-sampling factor: LSD-HF/LSD-LF split at the low rate's Nyquist, ``sr_hz / (2 ratio)`` Hz.
     perceptual : bool
         Also compute ``stoi`` and, at 16 kHz, ``pesq`` (wide band); ~0.1 s per clip.
 

@@ -142,9 +142,18 @@ def griffin_lim(magnitude: np.ndarray, n_iter: int = 32, hop: int = 512, *, leng
 def griffin_lim_curve(x, iterations=(1, 2, 5, 10, 20, 50, 100), n_fft: int = 2048, hop: int = 512, seed: int = 0):
     """Spectral convergence of Griffin-Lim after each count in ``iterations``.
 
+    Parameters
+    ----------
+    x : float array, shape (n_samples,)
+    iterations : iterable of int
+    n_fft, hop : int
+        STFT size and hop in samples.
+    seed : int
+        Seed of the random initial phase.
+
     Returns
     -------
-    list of (n_iter, spectral_convergence, signal) tuples.
+    list of (n_iter, spectral_convergence, signal) tuples; each signal a float array of shape (n_samples,).
     """
     x = validate_audio(x)
     mag = np.abs(stft(x, n_fft, hop))

@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .errors import ConfigError, TrainingError
+from .models.registry import get_kind, kind_names
 
 __all__ = ["TrainConfig", "profile_config", "prepare", "train"]
 
@@ -92,18 +93,16 @@ class TrainConfig:
     seed: int = 0
     quick_data: bool = False
     max_clips: int | None = None
-    model: str = "unet"
+    model: str = kind_names()[0]
     init: str | None = None
     gan: dict | None = None
     d_learning_rate: float | None = None
     arch: dict | None = None
 
 
-def profile_config(model: str = "unet", profile: str = "quick") -> TrainConfig:
-    """The :class:`TrainConfig` of a named profile (``quick``, ``full``) of a registered kind."""
-    from .models.registry import get_kind
-
-    return get_kind(model).profile(profile)
+def profile_config(model: str | None = None, profile: str = "quick") -> TrainConfig:
+    """The :class:`TrainConfig` of a named profile (``quick``, ``full``) of a registered kind (default: the first)."""
+    return get_kind(model or kind_names()[0]).profile(profile)
 
 
 @dataclass
@@ -144,8 +143,6 @@ def prepare(config: TrainConfig, train_pairs, val_pairs) -> Prepared:
     building the network.
     """
     import keras
-
-    from .models.registry import get_kind
 
     kind = get_kind(config.model)
     arch = kind.architecture(config)

@@ -78,18 +78,12 @@ def test_losses_follow_the_least_squares_definitions():
     assert losses["d_real"] == pytest.approx(expect_adv, rel=1e-5)
 
 
-def _pairs(n=32, length=1024, seed=0):
-    rng = np.random.default_rng(seed)
-    hr = (0.3 * rng.standard_normal((n, length))).astype("float32")
-    x_in = (hr + 0.05 * rng.standard_normal((n, length))).astype("float32")
-    return Pairs(hr, x_in, hr[:, ::4], np.zeros(n, int), 16000, 4)
-
-
-def _unet_dir(tmp_path):
+def _unet_dir(tmp_path, synthetic_pairs):
     from srlib.train import TrainConfig, train
 
+    data = (synthetic_pairs(), synthetic_pairs(8, seed=1))
     cfg = TrainConfig(preset="tiny", patch_len=1024, stride=1024, batch_size=8, epochs=1)
-    train(cfg, tmp_path / "unet", verbose=0, evaluate=False, pairs=(_pairs(), _pairs(8, seed=1)))
+    train(cfg, tmp_path / "unet", verbose=0, evaluate=False, pairs=data)
     return tmp_path / "unet"
 
 
@@ -101,20 +95,21 @@ def _gan_config(init, **kw):
                        gan={"stft_sizes": [[256, 64]], "wave_scales": 1, "stft_channels": 4, "wave_channels": 4}, **kw)
 
 
-def test_generator_starts_as_the_unet_and_a_seeded_run_is_deterministic(tmp_path):
+def test_generator_starts_as_the_unet_and_a_seeded_run_is_deterministic(tmp_path, synthetic_pairs):
     from srlib.inference import SRModel
     from srlib.train import prepare, train
 
-    unet_dir = _unet_dir(tmp_path)
+    data = (synthetic_pairs(), synthetic_pairs(8, seed=1))
+    unet_dir = _unet_dir(tmp_path, synthetic_pairs)
     cfg = _gan_config(unet_dir)
-    run = prepare(cfg, _pairs(), _pairs(8, seed=1))
+    run = prepare(cfg, *data)
     generator, monitor, meta = run.network, run.monitor, run.meta
     x = np.random.default_rng(2).standard_normal((1, 2048, 1)).astype("float32")
     np.testing.assert_allclose(generator(x, training=False), SRModel(unet_dir).model(x, training=False), atol=1e-6)
     assert monitor == "val_stft" and meta["kind"] == "gan" and meta["init"] == "unet"
 
-    m1, h1 = train(cfg, tmp_path / "a", verbose=0, evaluate=False, pairs=(_pairs(), _pairs(8, seed=1)))
-    m2, h2 = train(cfg, tmp_path / "b", verbose=0, evaluate=False, pairs=(_pairs(), _pairs(8, seed=1)))
+    m1, h1 = train(cfg, tmp_path / "a", verbose=0, evaluate=False, pairs=data)
+    m2, h2 = train(cfg, tmp_path / "b", verbose=0, evaluate=False, pairs=data)
     assert h1 == h2 and set(h1) >= {"g_loss", "d_loss", "adv", "fm", "val_stft"}
     for w1, w2 in zip(m1.get_weights(), m2.get_weights()):
         np.testing.assert_array_equal(w1, w2)
@@ -126,14 +121,15 @@ def test_generator_starts_as_the_unet_and_a_seeded_run_is_deterministic(tmp_path
     assert {"g_loss", "d_loss", "val_g_loss"} <= set(header)
 
 
-def test_init_must_match_the_run(tmp_path):
+def test_init_must_match_the_run(tmp_path, synthetic_pairs):
     from srlib.train import TrainConfig, train
 
+    data = (synthetic_pairs(), synthetic_pairs(8, seed=1))
     with pytest.raises(ConfigError, match="init: model"):
         train(TrainConfig(model="gan", init="unet", preset="tiny", patch_len=1024), tmp_path / "x", verbose=0,
-              evaluate=False, pairs=(_pairs(), _pairs(8, seed=1)))
+              evaluate=False, pairs=data)
     with pytest.raises(ConfigError, match="expected one of unet, gan, spectral, spectral-gan"):
-        train(TrainConfig(model="vae"), tmp_path / "y", verbose=0, evaluate=False, pairs=(_pairs(), _pairs(8)))
+        train(TrainConfig(model="vae"), tmp_path / "y", verbose=0, evaluate=False, pairs=data)
     assert not (tmp_path / "x").exists()
 
 

@@ -83,26 +83,18 @@ def test_chunked_equals_whole_and_has_no_seams(tmp_path):
         assert abs(np.sqrt(np.mean(b**2)) / np.sqrt(np.mean(a**2)) - 1) < 1e-3
 
 
-def _pairs(n=48, length=1024, seed=0, poison=False):
-    rng = np.random.default_rng(seed)
-    hr = (0.3 * rng.standard_normal((n, length))).astype("float32")
-    x_in = (hr + 0.05 * rng.standard_normal((n, length))).astype("float32")
-    if poison:
-        x_in[5, 10] = np.nan
-    return Pairs(hr, x_in, hr[:, ::4], np.zeros(n, int), 16000, 4)
-
-
 def _config(**kw):
     from srlib.train import TrainConfig
 
     return TrainConfig(preset="tiny", patch_len=1024, stride=1024, batch_size=8, epochs=2, **kw)
 
 
-def test_training_is_seeded_and_writes_its_files(tmp_path):
+def test_training_is_seeded_and_writes_its_files(tmp_path, synthetic_pairs):
     from srlib.train import train
 
-    m1, h1 = train(_config(), tmp_path / "a", verbose=0, evaluate=False, pairs=(_pairs(), _pairs(16, seed=1)))
-    m2, h2 = train(_config(), tmp_path / "b", verbose=0, evaluate=False, pairs=(_pairs(), _pairs(16, seed=1)))
+    data = (synthetic_pairs(48), synthetic_pairs(16, seed=1))
+    m1, h1 = train(_config(), tmp_path / "a", verbose=0, evaluate=False, pairs=data)
+    m2, h2 = train(_config(), tmp_path / "b", verbose=0, evaluate=False, pairs=data)
     assert h1["loss"] == h2["loss"]
     for w1, w2 in zip(m1.get_weights(), m2.get_weights()):
         np.testing.assert_array_equal(w1, w2)
@@ -110,22 +102,23 @@ def test_training_is_seeded_and_writes_its_files(tmp_path):
     assert list((tmp_path / "a" / "tensorboard").rglob("events.out.tfevents.*"))
     assert h1["loss"][-1] < h1["loss"][0]
     with pytest.raises(ConfigError, match="already holds"):
-        train(_config(), tmp_path / "a", verbose=0, evaluate=False, pairs=(_pairs(), _pairs(16, seed=1)))
+        train(_config(), tmp_path / "a", verbose=0, evaluate=False, pairs=data)
 
 
-def test_nan_guard_fires_on_a_poisoned_batch(tmp_path):
+def test_nan_guard_fires_on_a_poisoned_batch(tmp_path, synthetic_pairs):
     from srlib.train import train
 
     with pytest.raises(TrainingError, match="loss became nan at epoch 1"):
-        train(_config(), tmp_path / "n", verbose=0, evaluate=False, pairs=(_pairs(poison=True), _pairs(16, seed=1)))
+        train(_config(), tmp_path / "n", verbose=0, evaluate=False, pairs=(synthetic_pairs(48, poison=True), synthetic_pairs(16, seed=1)))
 
 
-def test_resume_after_interrupt(tmp_path, monkeypatch):
+def test_resume_after_interrupt(tmp_path, monkeypatch, synthetic_pairs):
     import keras
 
     from srlib import callbacks as callbacks_mod
     from srlib import train as train_mod
 
+    data = (synthetic_pairs(48), synthetic_pairs(16, seed=1))
     class Kill(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             if epoch == 1:
@@ -135,10 +128,10 @@ def test_resume_after_interrupt(tmp_path, monkeypatch):
     monkeypatch.setattr(callbacks_mod, "NaNGuard", lambda: Kill())
     cfg = _config().__class__(**{**_config().__dict__, "epochs": 4})
     with pytest.raises(KeyboardInterrupt):
-        train_mod.train(cfg, tmp_path / "r", verbose=0, evaluate=False, pairs=(_pairs(), _pairs(16, seed=1)))
+        train_mod.train(cfg, tmp_path / "r", verbose=0, evaluate=False, pairs=data)
     assert (tmp_path / "r" / "backup").exists()
     monkeypatch.setattr(callbacks_mod, "NaNGuard", real_guard)
-    _, hist = train_mod.train(cfg, tmp_path / "r", verbose=0, evaluate=False, pairs=(_pairs(), _pairs(16, seed=1)))
+    _, hist = train_mod.train(cfg, tmp_path / "r", verbose=0, evaluate=False, pairs=data)
     assert len(hist["loss"]) == 2  # epochs 3 and 4 only: it resumed after the 2 finished ones
     epochs = [int(line.split(",")[0]) for line in (tmp_path / "r" / "log.csv").read_text().splitlines()[1:] if line[0].isdigit()]
     assert epochs[-2:] == [2, 3]

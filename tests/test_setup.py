@@ -32,17 +32,27 @@ def test_requirements_are_exact_pins():
 
 
 def test_every_public_function_has_a_docstring_with_shapes_or_units():
+    """A public function that takes signals or rates says their shapes or units (samples, Hz, s, dB)."""
     import inspect
 
     import srlib
-    from srlib import audio, degrade, interpolate, metrics, spectral
+    from srlib import audio, chunking, degrade, evaluate, interpolate, metrics, spectral
 
-    for mod in (audio, degrade, interpolate, metrics, spectral, srlib.api):
+    units = re.compile(r"shape \(|\b(k?Hz|samples?|seconds?|dB|dBFS|ms)\b|\w_(hz|s)\b")
+    signals = {"x", "y", "x_lr", "x_in", "x_hr", "reference", "estimate", "magnitude", "n_samples"}
+    checked = 0
+    for mod in (audio, chunking, degrade, evaluate, interpolate, metrics, spectral, srlib.api):
         for name in mod.__all__:
             obj = getattr(mod, name)
-            if inspect.isfunction(obj):
-                doc = inspect.getdoc(obj) or ""
-                assert len(doc) > 40, f"{mod.__name__}.{name} needs a docstring"
+            if not inspect.isfunction(obj):
+                continue
+            doc = inspect.getdoc(obj) or ""
+            assert len(doc) > 40, f"{mod.__name__}.{name} needs a docstring"
+            params = set(inspect.signature(obj).parameters)
+            if params & signals or any(p.endswith(("_hz", "_s", "_samples")) for p in params):
+                checked += 1
+                assert units.search(doc), f"{mod.__name__}.{name}: the docstring names no shape or unit"
+    assert checked > 20
 
 
 def test_readme_results_table_matches_the_shipped_metrics():

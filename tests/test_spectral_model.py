@@ -53,21 +53,9 @@ def test_mirror_phase_reflects_about_the_cutoff():
     np.testing.assert_array_equal(phase[:4], out[:4])
 
 
-def _pairs(n=24, length=4096, seed=0, ratio=4):
-    from srlib.degrade import make_lowres
-    from srlib.interpolate import upsample_baseline
-
-    rng = np.random.default_rng(seed)
-    t = np.arange(length) / 16000
-    hr = np.stack([0.3 * np.sin(2 * np.pi * rng.uniform(200, 800) * t) * (1 + 0.5 * np.sin(2 * np.pi * 3 * t))
-                   + 0.05 * rng.standard_normal(length) for _ in range(n)]).astype("float32")
-    lr = np.stack([make_lowres(v, ratio) for v in hr])
-    x_in = np.stack([upsample_baseline(v, ratio, "spline")[:length] for v in lr])
-    return Pairs(hr, x_in, lr, np.arange(n), 16000, ratio)
-
-
-def test_training_lowers_the_high_band_loss_and_round_trips(tmp_path):
-    model, history = train_spectral(_pairs(), _pairs(8, seed=1), epochs=3, batch_size=8, learning_rate=3e-3)
+def test_training_lowers_the_high_band_loss_and_round_trips(tmp_path, synthetic_pairs):
+    model, history = train_spectral(synthetic_pairs(24, 4096), synthetic_pairs(8, 4096, seed=1), epochs=3, batch_size=8,
+                                    learning_rate=3e-3)
     assert history["loss"][-1] < history["loss"][0]
     folder = model.save(tmp_path / "spec")
     again = SpectralSR.load(folder)
@@ -76,7 +64,7 @@ def test_training_lowers_the_high_band_loss_and_round_trips(tmp_path):
     with pytest.raises(AudioError, match="not a spectral model"):
         SpectralSR.load(tmp_path)
     with pytest.raises(ConfigError, match="pairs are"):
-        train_spectral(_pairs(ratio=2), config=SpectralConfig(ratio=4), epochs=1)
+        train_spectral(synthetic_pairs(24, 4096, ratio=2), config=SpectralConfig(ratio=4), epochs=1)
 
 
 def test_features_shape():
@@ -108,13 +96,13 @@ def test_phase_aware_generator_starts_at_the_mirror_phase_model(ratio):
     assert np.abs(y[edge:-edge] - x_in[edge:-edge]).max() > 1e-3  # and it did change the signal
 
 
-def test_train_spectral_kinds_save_load_and_chunk_like_the_whole(tmp_path):
+def test_train_spectral_kinds_save_load_and_chunk_like_the_whole(tmp_path, synthetic_pairs):
     from dataclasses import replace
 
     from srlib.inference import SRModel
     from srlib.train import profile_config, train
 
-    data = (_pairs(16), _pairs(8, seed=1))
+    data = (synthetic_pairs(16, 4096), synthetic_pairs(8, 4096, seed=1))
     cfg = replace(profile_config("spectral", "quick"), epochs=2, batch_size=8, arch={"filters": [4, 8]})
     _, history = train(cfg, tmp_path / "spec", verbose=0, evaluate=False, pairs=data)
     assert history["loss"][-1] < history["loss"][0]

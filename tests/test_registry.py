@@ -1,0 +1,172 @@
+"""The model registry: one table of kinds, asked by everything else; model cards read without Keras."""
+
+import ast
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from srlib import AudioError, ConfigError, DataSourceError, SrlibError, TrainingError
+from srlib.models.card import ModelCard, model_folder, shipped_models
+from srlib.models.registry import DEFAULT_KINDS, KINDS, get_kind, kind_names, registered, shipped_aliases
+
+SRLIB = Path(__file__).resolve().parent.parent / "srlib"
+
+
+def test_error_family():
+    for cls in (AudioError, ConfigError, DataSourceError, TrainingError):
+        assert issubclass(cls, SrlibError) and issubclass(cls, ValueError)
+    assert issubclass(TrainingError, RuntimeError) and not issubclass(ConfigError, AudioError)
+
+
+def test_registry_names_every_kind_once():
+    assert kind_names() == tuple(KINDS) and len(set(kind_names())) == len(KINDS)
+    for name, kind in KINDS.items():
+        assert kind.name == name and registered(type(kind)) is kind and kind.summary
+        assert set(kind.profiles) == {"quick", "full"}
+        assert kind.profile("full").model == name
+    assert set(DEFAULT_KINDS) <= set(KINDS)
+    with pytest.raises(ConfigError, match="model kind: got 'vae'; expected one of unet"):
+        get_kind("vae")
+    with pytest.raises(ConfigError, match="profile: got 'huge'"):
+        get_kind("unet").profile("huge")
+
+
+def _kind_literals(tree, names):
+    """Kind names used to decide something: compared, looked up, matched, or given as a default."""
+    def literal(node):
+        if isinstance(node, ast.Constant) and node.value in names:
+            return [node]
+        if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+            return [e for e in node.elts if isinstance(e, ast.Constant) and e.value in names]
+        return []
+
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            for side in (node.left, *node.comparators):
+                found += literal(side)
+        elif isinstance(node, ast.Subscript):
+            found += literal(node.slice)
+        elif isinstance(node, ast.MatchValue):
+            found += literal(node.value)
+        elif isinstance(node, ast.arguments):
+            for default in (*node.defaults, *node.kw_defaults):
+                found += literal(default) if default is not None else []
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:  # dataclass field defaults
+            found += literal(node.value)
+    return found
+
+
+def test_no_module_branches_on_a_kind_name():
+    """Kinds are dispatched through the registry: no module compares, looks up or defaults to a kind's name."""
+    names = set(kind_names())
+    offenders = []
+    for path in SRLIB.rglob("*.py"):
+        if path.name != "registry.py":
+            offenders += [f"{path.relative_to(SRLIB)}:{n.lineno} {n.value!r}"
+                          for n in _kind_literals(ast.parse(path.read_text()), names)]
+    assert not offenders, offenders
+
+
+def test_the_literal_check_finds_what_it_looks_for():
+    tree = ast.parse("def f(kind='unet'):\n    if kind == 'gan' or kind in ('spectral',):\n        return TABLE['unet']")
+    assert [n.value for n in _kind_literals(tree, {"unet", "gan", "spectral"})] == ["unet", "gan", "spectral", "unet"]
+
+
+def _small_arch(kind, sr_hz=16000, ratio=4):
+    """A small architecture of the kind (the tiny U-Net, 4/8 spectral channels) for fast tests."""
+    config = replace(kind.profile("quick"), sr_hz=sr_hz, ratio=ratio, preset="tiny",
+                     arch={"filters": [4, 8], "refiner_channels": 4})
+    return kind.architecture(config)
+
+
+def _folder(tmp_path, kind, arch, sr_hz=16000, ratio=4, seed=0):
+    """A model folder of the kind with small random weights (an untrained one would be the identity)."""
+    network = kind.build(arch)
+    rng = np.random.default_rng(seed)
+    network.set_weights([w + 0.02 * rng.standard_normal(w.shape).astype(w.dtype) for w in network.get_weights()])
+    d = tmp_path / kind.name
+    d.mkdir()
+    network.save_weights(str(d / "model.weights.h5"))
+    (d / "config.json").write_text(json.dumps({"kind": kind.name, "sr_hz": sr_hz, "ratio": ratio,
+                                               kind.arch_key: arch.to_dict()}))
+    return d
+
+
+@pytest.mark.parametrize("name", kind_names())
+def test_every_kind_loads_from_its_folder_and_chunks_exactly(tmp_path, name):
+    from srlib.inference import SRModel
+
+    kind = get_kind(name)
+    arch = _small_arch(kind)
+    m = SRModel(_folder(tmp_path, kind, arch))
+    assert (m.kind, m.model_kind, m.arch) == (name, kind, arch)
+    assert m.margin >= kind.reach(arch) and m.margin % m.multiple == 0
+    x_lr = (0.1 * np.random.default_rng(1).standard_normal(3000)).astype("float32")
+    whole = m.upsample_lr(x_lr)
+    assert whole.shape == (12000,) and np.isfinite(whole).all()
+    chunked = m.upsample_lr(x_lr, chunk_len=2048)  # several chunks, margins and fades
+    if name == "spectral":  # Griffin-Lim's 32 iterations carry information past its reach: close, not exact
+        assert np.sqrt(np.mean((chunked - whole) ** 2) / np.mean(whole**2)) < 1e-2
+    else:
+        np.testing.assert_allclose(chunked, whole, atol=2e-5)
+
+
+def test_a_new_kind_needs_only_its_class_and_a_registry_entry(tmp_path, monkeypatch, synthetic_pairs):
+    """What adding a kind takes: a ModelKind subclass and one entry; training and loading then just work."""
+    from srlib.inference import SRModel
+    from srlib.models.unet import UNetKind
+    from srlib.train import TrainConfig, train
+
+    class ScaledUNet(UNetKind):
+        """A toy kind: the U-Net trained on MSE with another learning rate, under its own name."""
+
+    toy = ScaledUNet(name="toy", arch_key="unet", summary="a toy kind for the test",
+                     profiles={"quick": dict(preset="tiny", patch_len=1024, stride=1024, epochs=1)})
+    monkeypatch.setitem(KINDS, "toy", toy)
+    config = replace(toy.profile("quick"), batch_size=8)
+    train(config, tmp_path / "toy", verbose=0, evaluate=False, pairs=(synthetic_pairs(16), synthetic_pairs(8, seed=1)))
+    m = SRModel(tmp_path / "toy")
+    assert m.kind == "toy" and m.model_kind is toy and m.card.history("loss")["loss"]
+    assert m.upsample_lr(np.zeros(300, "float32")).shape == (1200,)
+    assert isinstance(config, TrainConfig)
+
+
+def test_model_card_reads_a_shipped_folder_without_keras():
+    code = ("import sys; from srlib.models.card import ModelCard, shipped_models; from srlib.api import auto_method; "
+            "from srlib.cli import main; card = ModelCard.read(shipped_models()['unet-speech-16k-r4']); "
+            "assert auto_method(4000, 16000) == 'unet'; main(['info']); "
+            "assert 'keras' not in sys.modules and 'tensorflow' not in sys.modules, 'Keras was imported'")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert "model kinds (srlib train --model)" in res.stdout and "model unet-speech-16k-r4: 4000 Hz" in res.stdout
+
+
+def test_model_card_fields():
+    card = ModelCard.read(shipped_models()["gan-speech-16k-r4"])
+    assert (card.name, card.kind, card.sr_hz, card.ratio, card.low_sr_hz) == ("gan-speech-16k-r4", "gan", 16000, 4, 4000)
+    history = card.history("stft", "val_stft")
+    assert len(history["val_stft"]) == card.train["epochs"] == len(card.log)
+    assert card.command.startswith("srlib train --model gan")
+    assert card.score("lsd") < card.score("lsd", "spline")
+    assert card.serves(4000, 16000) and card.serves(3000, 16000)
+    assert not card.serves(8000, 16000) and not card.serves(4000, 22050) and not card.serves(4000, 8000)
+    assert "gan-speech-16k-r4: gan, 4000 Hz -> 16000 Hz" in card.describe()
+    assert "test SNR" in card.summary_line()
+
+
+def test_model_card_and_folder_errors(tmp_path):
+    with pytest.raises(AudioError, match="not a model folder"):
+        ModelCard.read(tmp_path)
+    (tmp_path / "model.weights.h5").write_bytes(b"")
+    (tmp_path / "config.json").write_text("{}")
+    with pytest.raises(AudioError, match="not a model configuration"):
+        ModelCard.read(tmp_path)
+    with pytest.raises(AudioError, match="neither a shipped model"):
+        model_folder("no-such-model")
+    assert model_folder("unet") == shipped_models()[shipped_aliases()["unet"]]
