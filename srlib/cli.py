@@ -118,7 +118,9 @@ def _cmd_info(args) -> int:
 
     print(f"srlib {__version__}")
     print("baselines: " + ", ".join(METHODS))
-    print("model kinds (srlib train --model): " + "; ".join(f"{k.name}: {k.summary}" for k in KINDS.values()))
+    print("model kinds (srlib train --model):")
+    for kind in KINDS.values():
+        print(f"  {kind.name}: {kind.summary}")
     models = shipped_models()
     if not models:
         print("models: none shipped")
