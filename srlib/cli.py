@@ -268,6 +268,11 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("srlib: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (srlib info | head): stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":  # pragma: no cover
