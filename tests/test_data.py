@@ -305,3 +305,22 @@ def test_arctic_sentence_is_checked_and_cached(tmp_path, monkeypatch):
     assert arctic.arctic_sentence_path(tmp_path / "c", fetch=no_fetch) == path
     x = arctic.arctic_sentence(8000, out_dir=tmp_path / "c", fetch=no_fetch)
     assert x.shape == (8000,) and x.dtype == np.float32
+
+
+def test_random_gain_is_seeded_in_range_shared_by_input_and_target_and_redrawn_each_epoch(synthetic_pairs):
+    from srlib.data import make_dataset
+
+    pairs = synthetic_pairs(8, 256)
+
+    def epoch(ds):
+        (x, y), = [(x.numpy()[..., 0], y.numpy()[..., 0]) for x, y in ds]
+        return x / pairs.x_in, y / pairs.hr
+
+    ds = make_dataset(pairs, 8, shuffle=False, gain_db=(-40, 0))
+    gx, gy = epoch(ds)
+    np.testing.assert_allclose(gx, gy, rtol=1e-4)  # one gain per patch, input and target alike
+    per_patch = gx[:, 0]
+    np.testing.assert_allclose(gx, np.broadcast_to(per_patch[:, None], gx.shape), rtol=1e-4)
+    assert ((per_patch >= 0.01 - 1e-6) & (per_patch <= 1 + 1e-6)).all() and per_patch.std() > 0
+    assert not np.allclose(epoch(ds)[0][:, 0], per_patch)  # a new draw every epoch
+    np.testing.assert_allclose(epoch(make_dataset(pairs, 8, shuffle=False, gain_db=(-40, 0)))[0][:, 0], per_patch)

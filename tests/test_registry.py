@@ -78,10 +78,13 @@ def test_the_literal_check_finds_what_it_looks_for():
     assert [n.value for n in _kind_literals(tree, {"unet", "gan", "spectral"})] == ["unet", "gan", "spectral", "unet"]
 
 
+#: Small architectures for fast tests, by the config.json key of the kind's architecture.
+SMALL = {"unet": {}, "spectral": {"filters": [4, 8], "refiner_channels": 4}, "frame": {"channels": 16, "blocks": 2}}
+
+
 def _small_arch(kind, sr_hz=16000, ratio=4):
-    """A small architecture of the kind (the tiny U-Net, 4/8 spectral channels) for fast tests."""
-    config = replace(kind.profile("quick"), sr_hz=sr_hz, ratio=ratio, preset="tiny",
-                     arch={"filters": [4, 8], "refiner_channels": 4})
+    """A small architecture of the kind (the tiny U-Net, 4/8 spectral channels, ...) for fast tests."""
+    config = replace(kind.profile("quick"), sr_hz=sr_hz, ratio=ratio, preset="tiny", arch=SMALL[kind.arch_key])
     return kind.architecture(config)
 
 

@@ -19,7 +19,7 @@ __all__ = ["make_dataset", "measure_throughput"]
 
 
 def make_dataset(pairs: Pairs, batch_size: int = 16, *, shuffle: bool = True, seed: int = 0,
-                 drop_remainder: bool = False):
+                 drop_remainder: bool = False, gain_db: tuple | None = None):
     """A ``tf.data.Dataset`` of ``(x_in, hr)`` batches.
 
     Parameters
@@ -30,6 +30,9 @@ def make_dataset(pairs: Pairs, batch_size: int = 16, *, shuffle: bool = True, se
         Reshuffle (seeded) every epoch.
     seed : int
     drop_remainder : bool
+    gain_db : (low, high) or None
+        A random gain per patch, uniform in dB between ``low`` and ``high``, applied to the input and
+        the target alike (seeded; drawn anew every epoch): level-robust training.
 
     Returns
     -------
@@ -40,6 +43,16 @@ def make_dataset(pairs: Pairs, batch_size: int = 16, *, shuffle: bool = True, se
     ds = tf.data.Dataset.from_tensor_slices((pairs.x_in[..., None], pairs.hr[..., None]))
     if shuffle:
         ds = ds.shuffle(len(pairs), seed=seed, reshuffle_each_iteration=True)
+    if gain_db is not None:  # a seeded random stream, drawn anew every epoch
+        low, high = (float(g) for g in gain_db)
+        draws = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+
+        def gain(pair, draw):
+            u = tf.cast(draw % 1_000_003, tf.float32) / 1_000_003.0
+            g = 10.0 ** ((low + (high - low) * u) / 20.0)
+            return pair[0] * g, pair[1] * g
+
+        ds = tf.data.Dataset.zip((ds, draws)).map(gain)
     return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
 
 

@@ -7,15 +7,17 @@ baselines) never pay for TensorFlow.
 - :class:`SubPixel1D`: the U-Net's 1-D sub-pixel shuffle (Chapter: 04_unet_baseline);
 - :class:`LogMagnitude`: ``log |STFT|`` inside a network (the GAN's STFT discriminators, Chapter: 05_gan_extension);
 - :class:`SpectralWaveform`: the phase-aware spectral generator's STFT -> 2-D U-Net -> mirrored phase ->
-  inverse STFT chain (Chapter: 07_music_super_resolution).
+  inverse STFT chain (Chapter: 07_music_super_resolution);
+- :class:`ConvNeXtBlock`, :class:`FrameBandwidthExtension`: the frame-level model (:mod:`srlib.models.frame`).
 """
 
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import ops
 
-__all__ = ["SubPixel1D", "LogMagnitude", "SpectralWaveform"]
+__all__ = ["SubPixel1D", "LogMagnitude", "SpectralWaveform", "ConvNeXtBlock", "FrameBandwidthExtension"]
 
 _EPS = 1e-5
 
@@ -100,6 +102,106 @@ class SpectralWaveform(keras.layers.Layer):
         angle = ops.take(ops.arctan2(im, re), self.src, axis=-1)[..., c:]
         out_re = ops.concatenate([re[..., :c], high * ops.cos(angle)], axis=-1)
         out_im = ops.concatenate([im[..., :c], high * ops.sin(angle)], axis=-1)
+        y = ops.istft((out_re, out_im), sequence_length=p, sequence_stride=cfg.hop, fft_length=p,
+                      length=n + 2 * p, window="hann", center=False)
+        return y[:, p: p + n, None]
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+class ConvNeXtBlock(keras.layers.Layer):
+    """A 1-D ConvNeXt block over frames (Liu et al. 2022; Vocos, AP-BWE): (batch, frames, C) -> same shape.
+
+    ``x + gamma * W2 gelu(W1 LayerNorm(DepthwiseConv(x)))``: a depthwise convolution of
+    ``kernel`` frames mixes time per channel, a pointwise MLP (``expansion`` C hidden
+    units) mixes channels per frame, and a learned per-channel scale ``gamma`` (started at
+    ``1e-2``) keeps a deep stack close to the identity at the start of training.
+    """
+
+    def __init__(self, channels: int, kernel: int = 7, expansion: int = 4, **kw):
+        super().__init__(**kw)
+        self.channels, self.kernel, self.expansion = int(channels), int(kernel), int(expansion)
+        self.dw = keras.layers.DepthwiseConv1D(self.kernel, padding="same", name="dw")
+        self.norm = keras.layers.LayerNormalization(epsilon=1e-6, name="norm")
+        self.pw1 = keras.layers.Dense(self.expansion * self.channels, activation="gelu", name="pw1")
+        self.pw2 = keras.layers.Dense(self.channels, name="pw2")
+
+    def build(self, input_shape):
+        self.gamma = self.add_weight(shape=(self.channels,), initializer=keras.initializers.Constant(1e-2),
+                                     name="gamma")
+        super().build(input_shape)
+
+    def call(self, x):
+        return x + self.gamma * self.pw2(self.pw1(self.norm(self.dw(x))))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+class FrameBandwidthExtension(keras.layers.Layer):
+    """The frame-level model's whole chain: (batch, n, 1) interpolated input -> (batch, n, 1), ``n`` a multiple of hop.
+
+    1. STFT of the input (Hann window of ``n_fft``, hop ``hop``; padded by ``n_fft`` on
+       each side and framed without centring, so the inverse STFT is exact over the kept
+       samples): ``X`` of shape (frames, n_fft / 2 + 1).
+    2. Level: ``mu_t``, the mean over the input's band (bins below the cutoff) of
+       ``log(|X| + eps)`` per frame. The features are ``log(|X| + eps) - mu_t`` for every bin
+       and the cosine and sine of the input band's phase: a gain ``g`` on the input shifts
+       ``log |X|`` and ``mu_t`` by ``log g`` alike, so the network sees the same features at
+       every level.
+    3. A linear projection to ``channels``, ``blocks`` :class:`ConvNeXtBlock` over frames, a
+       LayerNorm, then three linear heads per bin: a log-magnitude ``m`` and two phase
+       components ``(r, i)``. The predicted spectrum has magnitude ``exp(mu_t + m)`` (level
+       restored) and phase ``mirror(angle X) + atan2(i, r)``: the input band's phase reflected
+       about the cutoff (as classical folding does) and corrected by the network.
+    4. Crossover: ``Y = (1 - w) X + w Y_hat`` with ``w`` 0 below ``cutoff - transition`` bins,
+       a linear ramp to 1 at the cutoff bin, 1 above: below the transition the output *is*
+       the input's spectrum, so the model can add a band but never change what was recorded.
+    5. Inverse STFT.
+
+    At the start (zero-initialised heads' kernels, magnitude bias ``-5``, ``r`` bias 1) the
+    added band is the mirrored one at about -43 dB under the frame's level, so an untrained
+    model is close to its input.
+    """
+
+    def __init__(self, config, **kw):
+        from .spectral import mirror_index
+
+        super().__init__(**kw)
+        cfg = self.cfg = config
+        nb, c = cfg.n_fft // 2 + 1, cfg.cutoff_bin
+        self.src = mirror_index(nb, c).astype("int32")
+        ramp = np.clip((np.arange(nb) - (c - cfg.transition_bins)) / max(cfg.transition_bins, 1), 0.0, 1.0)
+        self.mix = ramp.astype("float32")
+        self.proj = keras.layers.Dense(cfg.channels, name="proj")
+        self.blocks = [ConvNeXtBlock(cfg.channels, cfg.kernel, name=f"block{i}") for i in range(cfg.blocks)]
+        self.norm = keras.layers.LayerNormalization(epsilon=1e-6, name="norm")
+        self.mag_head = keras.layers.Dense(nb, kernel_initializer="zeros",
+                                           bias_initializer=keras.initializers.Constant(-5.0), name="mag_head")
+        self.re_head = keras.layers.Dense(nb, kernel_initializer="zeros", bias_initializer="ones", name="re_head")
+        self.im_head = keras.layers.Dense(nb, kernel_initializer="zeros", name="im_head")
+
+    def call(self, x):
+        cfg = self.cfg
+        p, c = cfg.n_fft, cfg.cutoff_bin
+        n = ops.shape(x)[1]
+        padded = ops.pad(x[..., 0], [[0, 0], [p, p]])
+        re, im = ops.stft(padded, sequence_length=p, sequence_stride=cfg.hop, fft_length=p, window="hann",
+                          center=False)  # (batch, frames, n_fft/2 + 1)
+        logmag = ops.log(ops.sqrt(re * re + im * im) + cfg.eps)
+        mu = ops.mean(logmag[..., :c], axis=-1, keepdims=True)
+        angle = ops.arctan2(im, re)
+        feats = ops.concatenate([logmag - mu, ops.cos(angle[..., :c]), ops.sin(angle[..., :c])], axis=-1)
+        h = self.proj(feats)
+        for block in self.blocks:
+            h = block(h)
+        h = self.norm(h)
+        mag = ops.exp(mu + self.mag_head(h))
+        phase = ops.take(angle, self.src, axis=-1) + ops.arctan2(self.im_head(h), self.re_head(h))
+        w = ops.convert_to_tensor(self.mix)
+        out_re = (1.0 - w) * re + w * mag * ops.cos(phase)
+        out_im = (1.0 - w) * im + w * mag * ops.sin(phase)
         y = ops.istft((out_re, out_im), sequence_length=p, sequence_stride=cfg.hop, fft_length=p,
                       length=n + 2 * p, window="hann", center=False)
         return y[:, p: p + n, None]

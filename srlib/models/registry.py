@@ -11,7 +11,7 @@ Each entry carries the kind's training profiles: ``quick`` trains in seconds
 
 >>> from srlib.models.registry import get_kind, kind_names
 >>> kind_names()
-('unet', 'gan', 'spectral', 'spectral-gan')
+('unet', 'gan', 'spectral', 'spectral-gan', 'frame')
 >>> get_kind("gan").profile("full").init
 'unet'
 """
@@ -19,6 +19,7 @@ Each entry carries the kind's training profiles: ``quick`` trains in seconds
 from __future__ import annotations
 
 from ..errors import ConfigError
+from .frame import FrameKind
 from .gan import GANKind
 from .kind import ModelKind
 from .spectral import SpectralGANKind, SpectralKind
@@ -61,6 +62,12 @@ KINDS: dict[str, ModelKind] = {k.name: k for k in (
         summary="the phase-aware spectral generator (spectral model + waveform stage), trained as a GAN",
         profiles={"quick": {**_QUICK, "epochs": 1, "learning_rate": 1e-4, "arch": {"filters": [8, 16, 32]}},
                   "full": dict(epochs=2, learning_rate=1e-4, filter="random", arch={"filters": [8, 16, 32]})}),
+    # The frame-level model (AP-BWE's idea sized for 2 CPU cores): no weights shipped yet.
+    FrameKind(
+        name="frame", arch_key="frame",
+        summary="ConvNeXt blocks over STFT frames with an exact low-band crossover and level normalisation",
+        profiles={"quick": {**_QUICK, "learning_rate": 1e-3},
+                  "full": dict(epochs=12, learning_rate=1e-3, filter="random")}),
 )}
 
 #: Kinds whose shipped model ``srlib upsample`` uses by default where its rates fit, in order of preference.

@@ -1,0 +1,204 @@
+"""A frame-level bandwidth-extension model: frequency bins as channels, ConvNeXt blocks over STFT frames.
+
+The fastest strong bandwidth-extension systems of recent years (AP-BWE, Lu et
+al. 2024; Vocos-style vocoders) do not run at the sample rate: they take an
+STFT, treat its bins as the channels of a 1-D signal at the *frame* rate (one
+step per hop of ``hop`` samples) and run a stack of ConvNeXt blocks along
+time. A second of 16 kHz audio is 125 frames at hop 128 instead of 16,000
+samples, so the arithmetic per second of audio falls by one to two orders of
+magnitude against a sample-rate U-Net.
+
+This module holds our CPU-sized version (:class:`srlib.models.layers.FrameBandwidthExtension`
+has the chain in detail):
+
+- **input**: the STFT of the interpolated low-rate signal, as per-frame
+  level-normalised log-magnitudes and the input band's phase;
+- **output**: a log-magnitude and a phase correction for every bin (the phase
+  as ``atan2`` of two linear heads, added to the mirrored input phase), then
+  an inverse STFT;
+- **crossover**: below the input's cutoff the output is the input's own
+  spectrum, exactly (a short linear transition of ``transition_bins`` bins up
+  to the cutoff), so the model can only add a band, never damage the one that
+  was recorded;
+- **level-robust**: features are relative to each frame's level and the
+  predicted band is scaled back to it, so a quiet recording and a loud one
+  give the same relative band (training also draws a random gain);
+- **losses** (:func:`frame_loss`): the high band's log-magnitude L1, the
+  multi-resolution STFT loss, and the anti-wrapping phase losses of AP-BWE on
+  the high band: instantaneous phase, group delay (phase difference across
+  bins) and instantaneous angular frequency (across frames), each through
+  ``f(d) = |d - 2 pi round(d / 2 pi)|`` so that a difference of a whole turn
+  costs nothing.
+
+Nothing here imports Keras at import time; the layers live in :mod:`srlib.models.layers`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+from ..errors import ConfigError
+from .kind import ModelKind
+
+__all__ = ["FrameConfig", "build_frame_model", "frame_reach", "frame_loss", "anti_wrapping", "FrameKind"]
+
+
+@dataclass(frozen=True)
+class FrameConfig:
+    """Architecture and STFT of the frame-level model (saved in ``config.json``).
+
+    Attributes
+    ----------
+    sr_hz, ratio : int
+        Output rate in Hz and up-sampling factor: the cutoff bin is ``n_fft / (2 ratio)``.
+    n_fft, hop : int
+        STFT size and hop in samples at ``sr_hz``.
+    channels : int
+        Width of the frame-rate network.
+    blocks : int
+        ConvNeXt blocks.
+    kernel : int
+        Depthwise kernel of each block, in frames.
+    transition_bins : int
+        Width of the crossover ramp below the cutoff bin.
+    eps : float
+        Floor added to magnitudes before the logarithm.
+    """
+
+    sr_hz: int = 16000
+    ratio: int = 4
+    n_fft: int = 512
+    hop: int = 128
+    channels: int = 64
+    blocks: int = 4
+    kernel: int = 7
+    transition_bins: int = 8
+    eps: float = 1e-7
+
+    @property
+    def cutoff_bin(self) -> int:
+        """First bin at the low rate's Nyquist frequency: ``n_fft / (2 ratio)``, rounded down."""
+        return self.n_fft // (2 * self.ratio)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "FrameConfig":
+        return cls(**d)
+
+
+def frame_reach(config: FrameConfig) -> int:
+    """One-sided reach in samples: ``blocks (kernel // 2)`` frames of context, a hop each, plus one window.
+
+    >>> frame_reach(FrameConfig())
+    2048
+    """
+    return config.blocks * (config.kernel // 2) * config.hop + config.n_fft
+
+
+def build_frame_model(config: FrameConfig | None = None):
+    """The frame-level model: interpolated input (batch, n, 1) -> (batch, n, 1), ``n`` a multiple of ``hop``.
+
+    One layer, :class:`srlib.models.layers.FrameBandwidthExtension` (named ``frame``), holds the chain.
+    """
+    import keras
+
+    from .layers import FrameBandwidthExtension
+
+    cfg = config or FrameConfig()
+    if cfg.cutoff_bin <= cfg.transition_bins or cfg.n_fft % cfg.hop:
+        raise ConfigError(f"frame model: n_fft {cfg.n_fft}, hop {cfg.hop}, ratio {cfg.ratio} leave no room for a "
+                          f"{cfg.transition_bins}-bin crossover below the cutoff bin {cfg.cutoff_bin}, or hop does not "
+                          "divide n_fft")
+    inp = keras.Input((None, 1), name="x_in")
+    out = FrameBandwidthExtension(cfg, name="frame")(inp)
+    return keras.Model(inp, out, name="frame_bwe")
+
+
+def anti_wrapping(d):
+    """``|d - 2 pi round(d / 2 pi)|``: the distance of a phase difference ``d`` (radians) from whole turns."""
+    from keras import ops
+
+    return ops.abs(d - 2 * math.pi * ops.round(d / (2 * math.pi)))
+
+
+def frame_loss(config: FrameConfig, mag_weight: float = 1.0, stft_weight: float = 1.0, phase_weight: float = 0.3):
+    """The frame model's training loss on waveforms (batch, n, 1): a Keras loss function.
+
+    ``mag_weight L1(log|Y| - log|Y_hat|) + stft_weight STFT(y, y_hat) + phase_weight (IP + GD + IAF)``,
+    the L1 and the phase terms over the bins from the cutoff up (the band below is the
+    input's), with the STFT of the model (``n_fft``, ``hop``, Hann, centred) and
+    :func:`srlib.losses.stft_loss` for the multi-resolution term. Both signals are first divided
+    by the target's RMS (per example), so the loss is invariant to a common gain on ``y`` and
+    ``y_hat``: a clip at -40 dBFS counts as much as one at 0 dBFS.
+    """
+    from keras import ops
+
+    from ..losses import stft_loss
+
+    c = config.cutoff_bin
+
+    def analyse(y):
+        re, im = ops.stft(y[..., 0], sequence_length=config.n_fft, sequence_stride=config.hop,
+                          fft_length=config.n_fft, window="hann", center=True)
+        re, im = re[..., c:], im[..., c:]
+        return ops.log(ops.sqrt(re * re + im * im + 1e-12)), ops.arctan2(im, re + 1e-9)
+
+    def frame_loss(y_true, y_pred):
+        # both scaled by the target's RMS, so the magnitude floors sit at the same level for every recording
+        scale = ops.sqrt(ops.mean(ops.square(y_true), axis=1, keepdims=True)) + 1e-8
+        y_true, y_pred = y_true / scale, y_pred / scale
+        log_t, phi_t = analyse(y_true)
+        log_p, phi_p = analyse(y_pred)
+        mag = ops.mean(ops.abs(log_t - log_p))
+        ip = ops.mean(anti_wrapping(phi_p - phi_t))
+        gd = ops.mean(anti_wrapping((phi_p[..., 1:] - phi_p[..., :-1]) - (phi_t[..., 1:] - phi_t[..., :-1])))
+        iaf = ops.mean(anti_wrapping((phi_p[:, 1:] - phi_p[:, :-1]) - (phi_t[:, 1:] - phi_t[:, :-1])))
+        return mag_weight * mag + stft_weight * stft_loss(y_true, y_pred) + phase_weight * (ip + gd + iaf)
+
+    return frame_loss
+
+
+class FrameKind(ModelKind):
+    """The frame-level model trained on log-magnitude, multi-resolution STFT and phase losses, with random gain."""
+
+    #: Random gain of training pairs, dBFS relative to the clip (input and target alike).
+    GAIN_DB = (-40.0, 0.0)
+
+    def architecture(self, config) -> FrameConfig:
+        """STFT sized to the rate (``n_fft`` 512 up to 24 kHz, 1024 above; hop a quarter), then ``config.arch``."""
+        n_fft = 512 if config.sr_hz <= 24000 else 1024
+        base = FrameConfig(sr_hz=config.sr_hz, ratio=config.ratio, n_fft=n_fft, hop=n_fft // 4).to_dict()
+        try:
+            return FrameConfig.from_dict({**base, **(config.arch or {}), "sr_hz": config.sr_hz,
+                                          "ratio": config.ratio})
+        except TypeError as e:
+            raise ConfigError(f"arch: {e}") from None
+
+    def arch_from_dict(self, d: dict) -> FrameConfig:
+        return FrameConfig.from_dict(d)
+
+    def build(self, arch: FrameConfig):
+        return build_frame_model(arch)
+
+    def multiple(self, arch: FrameConfig) -> int:
+        return arch.hop
+
+    def reach(self, arch: FrameConfig) -> int:
+        return frame_reach(arch)
+
+    def compile(self, network, config, arch):
+        import keras
+
+        # clipnorm: the phase terms' atan2 has steep gradients where a bin is nearly silent
+        network.compile(keras.optimizers.Adam(config.learning_rate, clipnorm=1.0), loss=frame_loss(arch))
+        return network, "val_loss", {}
+
+    def fit_data(self, train_pairs, val_pairs, config, arch) -> dict:
+        from ..data import make_dataset
+
+        return dict(x=make_dataset(train_pairs, config.batch_size, seed=config.seed, gain_db=self.GAIN_DB),
+                    validation_data=make_dataset(val_pairs, config.batch_size, shuffle=False),
+                    shuffle=False)

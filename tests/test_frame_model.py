@@ -1,0 +1,104 @@
+"""The frame-level model: crossover, level robustness, reach, losses and training through the registry."""
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from srlib import ConfigError  # noqa: E402
+from srlib.degrade import make_lowres  # noqa: E402
+from srlib.interpolate import upsample_baseline  # noqa: E402
+from srlib.models.frame import FrameConfig, anti_wrapping, build_frame_model, frame_loss, frame_reach  # noqa: E402
+from srlib.spectral import stft  # noqa: E402
+
+CFG = FrameConfig(channels=16, blocks=2)
+
+
+def _speechlike(n=16000, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n) / 16000
+    x = sum(np.sin(2 * np.pi * f * t + rng.uniform(0, 6)) / k for k, f in enumerate((150, 310, 620, 1900, 3400), 1))
+    return (0.2 * x * (1 + 0.5 * np.sin(2 * np.pi * 4 * t)) + 0.01 * rng.standard_normal(n)).astype("float32")
+
+
+def _perturbed(cfg=CFG, seed=0):
+    model = build_frame_model(cfg)
+    rng = np.random.default_rng(seed)
+    model.set_weights([w + 0.05 * rng.standard_normal(w.shape).astype(w.dtype) for w in model.get_weights()])
+    return model
+
+
+def _run(model, x):
+    return np.asarray(model.predict_on_batch(x[None, :, None]))[0, :, 0]
+
+
+def test_the_recorded_band_passes_through_and_the_band_above_is_added():
+    x = _speechlike()
+    x_in = upsample_baseline(make_lowres(x, 4), 4, "spline")[:16000]
+    model = _perturbed()
+    head = model.get_layer("frame").mag_head
+    head.bias.assign(np.zeros(head.bias.shape, "float32"))  # the added band at the frame's own level
+    y = _run(model, x_in)
+    X, Y = np.abs(stft(x_in, 512, 128)), np.abs(stft(y, 512, 128))
+    below = CFG.cutoff_bin - CFG.transition_bins
+    # below the crossover the output is the input (up to the resynthesis of a modified STFT)
+    assert np.abs(Y[:below, 4:-4] - X[:below, 4:-4]).max() < 2e-3 * X[:below].max()
+    # above the cutoff the model adds energy the spline did not have
+    assert Y[CFG.cutoff_bin + 4:, 4:-4].mean() > 3 * X[CFG.cutoff_bin + 4:, 4:-4].mean()
+
+
+def test_an_untrained_model_stays_close_to_its_input():
+    x_in = upsample_baseline(make_lowres(_speechlike(), 4), 4, "spline")[:16000]
+    y = _run(build_frame_model(CFG), x_in)
+    assert np.sqrt(np.mean((y - x_in) ** 2) / np.mean(x_in**2)) < 0.05
+
+
+@pytest.mark.parametrize("gain_db", [-40.0, -20.0, 6.0])
+def test_output_scales_with_the_input_level(gain_db):
+    model = _perturbed()
+    x_in = upsample_baseline(make_lowres(_speechlike(), 4), 4, "spline")[:16000]
+    g = 10 ** (gain_db / 20)
+    y, y_g = _run(model, x_in), _run(model, g * x_in)
+    assert np.sqrt(np.mean((y_g / g - y) ** 2) / np.mean(y**2)) < 1e-3
+
+
+def test_reach_bounds_what_an_output_sample_sees():
+    model = _perturbed()
+    x = np.random.default_rng(1).standard_normal(16384).astype("float32") * 0.1
+    x2 = x.copy()
+    x2[8192] += 1.0
+    changed = np.flatnonzero(np.abs(_run(model, x2) - _run(model, x)) > 1e-6)
+    assert changed.size and max(8192 - changed.min(), changed.max() - 8192) <= frame_reach(CFG)
+
+
+def test_losses_are_zero_on_the_target_invariant_to_gain_and_ignore_whole_turns():
+    loss = frame_loss(CFG)
+    y = _speechlike(8192)[None, :, None]
+    y_hat = _speechlike(8192, seed=3)[None, :, None]
+    assert float(loss(y, y)) < 1e-3
+    assert float(loss(y, y_hat)) > 0.5
+    assert abs(float(loss(0.01 * y, 0.01 * y_hat)) - float(loss(y, y_hat))) < 1e-2
+    d = np.array([0.0, 2 * math.pi, -4 * math.pi, math.pi / 2], "float32")
+    np.testing.assert_allclose(np.asarray(anti_wrapping(d)), [0, 0, 0, math.pi / 2], atol=1e-5)
+
+
+def test_a_config_without_room_for_the_crossover_is_refused():
+    with pytest.raises(ConfigError, match="crossover"):
+        build_frame_model(FrameConfig(n_fft=64, hop=16, ratio=4, transition_bins=8))
+
+
+def test_training_through_the_registry_lowers_the_loss(tmp_path, synthetic_pairs):
+    from srlib.inference import SRModel
+    from srlib.train import profile_config, train
+
+    config = replace(profile_config("frame", "quick"), epochs=3, batch_size=8, patch_len=4096, stride=4096,
+                     arch={"channels": 16, "blocks": 2}, learning_rate=3e-3)
+    data = (synthetic_pairs(24, 4096), synthetic_pairs(8, 4096, seed=1))
+    _, history = train(config, tmp_path / "frame", verbose=0, evaluate=False, pairs=data)
+    assert history["loss"][-1] < history["loss"][0]
+    m = SRModel(tmp_path / "frame")
+    assert m.kind == "frame" and m.arch.channels == 16
+    assert m.upsample_lr(np.zeros(1000, "float32") + 1e-3).shape == (4000,)
