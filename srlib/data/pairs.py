@@ -34,6 +34,7 @@ from ..errors import AudioError
 from ..interpolate import upsample_baseline
 from .corpus import Corpus
 from .embedded import cache_dir
+from .recorded import GATE_FRACTION, gate
 
 __all__ = ["Pairs", "make_pairs", "pairs_cache_key", "cut_patches"]
 
@@ -104,7 +105,7 @@ def pairs_cache_key(corpus: Corpus, split: str, **params) -> str:
 def make_pairs(corpus: Corpus, split: str = "train", *, ratio: int = 4, sr_hz: int = 16000,
                patch_len: int = 8192, stride: int = 4096, filter="cheby1", seed: int = 0,
                min_rms_db: float = -40.0, max_clips: int | None = None, cache: bool = True,
-               progress: bool = False) -> Pairs:
+               gate_fraction: float | None = GATE_FRACTION, progress: bool = False) -> Pairs:
     """Build (or load from cache) the training pairs of one split.
 
     Parameters
@@ -124,7 +125,10 @@ def make_pairs(corpus: Corpus, split: str = "train", *, ratio: int = 4, sr_hz: i
     min_rms_db : float
         Drop patches whose target RMS is below this, in dBFS.
     max_clips : int, optional
-        Use only the first N clips of the split (quick profile).
+        Use only the first N clips of the split (quick profile), counted after the gate.
+    gate_fraction : float or None
+        The bandwidth gate (:func:`srlib.data.recorded.gate`): only clips whose measured bandwidth
+        reaches this share of ``sr_hz / 2`` Hz make pairs (None: every clip).
     cache : bool
         Read/write ``cache_dir()/pairs/<key>.npz``.
 
@@ -137,12 +141,14 @@ def make_pairs(corpus: Corpus, split: str = "train", *, ratio: int = 4, sr_hz: i
     ratio = validate_ratio(ratio)
     if patch_len % ratio or stride % ratio:
         raise AudioError(f"patch_len ({patch_len}) and stride ({stride}) must be multiples of ratio ({ratio})")
-    clips = corpus.split(split)[:max_clips]
+    clips = corpus.split(split)
+    clips = (gate(clips, sr_hz, gate_fraction) if gate_fraction else clips)[:max_clips]
     if not clips:
-        raise AudioError(f"corpus {corpus.name!r} has no clips in split {split!r}")
+        raise AudioError(f"corpus {corpus.name!r} has no clips in split {split!r} whose bandwidth passes the "
+                         f"{sr_hz} Hz gate (gate_fraction={gate_fraction})")
     sub = Corpus(corpus.name, clips)
     params = dict(ratio=ratio, sr_hz=sr_hz, patch_len=patch_len, stride=stride, filter=str(filter),
-                  seed=seed, min_rms_db=min_rms_db)
+                  seed=seed, min_rms_db=min_rms_db, gate_fraction=gate_fraction)
     path = cache_dir() / "pairs" / f"{pairs_cache_key(sub, split, **params)}.npz"
     if cache and path.exists():
         d = np.load(path)
