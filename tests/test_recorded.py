@@ -203,3 +203,17 @@ def test_data_commands_list_and_measure_the_sources(packages, capsys):
     assert main(["data", "info", "recorded-speech", "-q"]) == 0
     out = capsys.readouterr().out
     assert "hours passing the 16 kHz gate" in out and "| ktuberling | ktuberling-data | test |" in out
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(bool(missing_packages("speech") or missing_packages("music")),
+                    reason="the Debian packages of the recorded corpora are not installed (make install)")
+def test_the_installed_packages_build_the_quick_slices():
+    """On the real packages (installed by make): every source present, splits and the gate as documented."""
+    speech = open_corpus("recorded-speech", quick=True)
+    assert {c.source for c in speech.clips} == {s.name for s in SOURCES.values() if s.content == "speech"}
+    assert {c.source for c in speech.split("test")} == {"ktuberling", "hedgewars-voices"}
+    assert len(gate(speech.split("train"), 16000)) > 100 and "fillets-cs/m" in speech.groups("train")
+    music = open_corpus("recorded-music", quick=True)
+    assert {c.source for c in music.split("test")} == {"fof-sectoid"}
+    assert all(c.meta["sr_hz"] == 44100 for c in music.clips)
