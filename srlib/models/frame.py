@@ -39,7 +39,7 @@ import math
 from dataclasses import asdict, dataclass
 
 from ..errors import ConfigError
-from .kind import ModelKind
+from .kind import ModelKind, stft_size_for
 
 __all__ = ["FrameConfig", "build_frame_model", "frame_reach", "frame_loss", "anti_wrapping", "FrameKind"]
 
@@ -168,14 +168,9 @@ class FrameKind(ModelKind):
     GAIN_DB = (-40.0, 0.0)
 
     def architecture(self, config) -> FrameConfig:
-        """STFT sized to the rate (``n_fft`` 512 up to 24 kHz, 1024 above; hop a quarter), then ``config.arch``."""
-        n_fft = 512 if config.sr_hz <= 24000 else 1024
-        base = FrameConfig(sr_hz=config.sr_hz, ratio=config.ratio, n_fft=n_fft, hop=n_fft // 4).to_dict()
-        try:
-            return FrameConfig.from_dict({**base, **(config.arch or {}), "sr_hz": config.sr_hz,
-                                          "ratio": config.ratio})
-        except TypeError as e:
-            raise ConfigError(f"arch: {e}") from None
+        """The STFT sized to the rate (:func:`~srlib.models.kind.stft_size_for`), then ``config.arch``."""
+        n_fft, hop = stft_size_for(config.sr_hz)
+        return self.arch_with_overrides(FrameConfig, config, n_fft=n_fft, hop=hop)
 
     def arch_from_dict(self, d: dict) -> FrameConfig:
         return FrameConfig.from_dict(d)

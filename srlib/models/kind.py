@@ -19,7 +19,19 @@ import numpy as np
 
 from ..errors import ConfigError
 
-__all__ = ["ModelKind"]
+__all__ = ["ModelKind", "stft_size_for"]
+
+
+def stft_size_for(sr_hz: int) -> tuple:
+    """``(n_fft, hop)`` in samples of the STFT-based kinds at ``sr_hz`` Hz: 512 up to 24 kHz, 1024 above, hop n_fft / 4.
+
+    32 ms windows at 16 kHz, 23 ms at 44.1 kHz.
+
+    >>> stft_size_for(16000), stft_size_for(44100)
+    ((512, 128), (1024, 256))
+    """
+    n_fft = 512 if sr_hz <= 24000 else 1024
+    return n_fft, n_fft // 4
 
 
 @dataclass(frozen=True)
@@ -55,6 +67,17 @@ class ModelKind:
     def arch_from_dict(self, d: dict):
         """The architecture config saved under :attr:`arch_key` in ``config.json``."""
         raise NotImplementedError
+
+    def arch_with_overrides(self, arch_class, config, **base):
+        """``arch_class`` built from ``base``, then the run's ``config.arch`` fields, with the run's rates.
+
+        A field the class does not have is a :class:`~srlib.errors.ConfigError` that names it.
+        """
+        fields = {**base, **(config.arch or {}), "sr_hz": config.sr_hz, "ratio": config.ratio}
+        try:
+            return arch_class.from_dict({**arch_class(sr_hz=config.sr_hz, ratio=config.ratio).to_dict(), **fields})
+        except TypeError as e:
+            raise ConfigError(f"arch: {e}") from None
 
     def build(self, arch):
         """A fresh Keras network of this architecture: what ``model.weights.h5`` holds."""

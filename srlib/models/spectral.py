@@ -48,7 +48,7 @@ import numpy as np
 
 from ..audio import validate_audio
 from ..errors import AudioError, ConfigError
-from .kind import ModelKind
+from .kind import ModelKind, stft_size_for
 
 __all__ = ["SpectralConfig", "PHASES", "build_spectral_unet", "log_magnitude_features", "SpectralSR",
            "train_spectral", "mirror_phase", "mirror_index", "build_spectral_waveform_generator", "spectral_reach",
@@ -379,18 +379,9 @@ class SpectralKind(ModelKind):
     """The 2-D U-Net on log-magnitudes, trained on the high band's log-magnitude MAE, played with Griffin-Lim."""
 
     def architecture(self, config) -> SpectralConfig:
-        """STFT sized to the rate, then ``config.arch``.
-
-        ``n_fft`` is 512 samples up to 24 kHz and 1024 above (32 ms and 23 ms at 16 and
-        44.1 kHz), the hop a quarter of it.
-        """
-        n_fft = 512 if config.sr_hz <= 24000 else 1024
-        base = SpectralConfig(n_fft=n_fft, hop=n_fft // 4, sr_hz=config.sr_hz, ratio=config.ratio).to_dict()
-        try:
-            return SpectralConfig.from_dict({**base, **(config.arch or {}), "sr_hz": config.sr_hz,
-                                             "ratio": config.ratio})
-        except TypeError as e:
-            raise ConfigError(f"arch: {e}") from None
+        """The STFT sized to the rate (:func:`~srlib.models.kind.stft_size_for`), then ``config.arch``."""
+        n_fft, hop = stft_size_for(config.sr_hz)
+        return self.arch_with_overrides(SpectralConfig, config, n_fft=n_fft, hop=hop)
 
     def arch_from_dict(self, d: dict) -> SpectralConfig:
         return SpectralConfig.from_dict(d)
