@@ -161,18 +161,21 @@ def evaluate_model_dir(path, *, quick: bool = False, max_clips: int | None = Non
     the model itself (named by its kind). ``perceptual`` adds STOI and wide-band
     PESQ for 16 kHz models (both are speech measures: a music model is scored without them).
     The clips are made low-rate with the Chebyshev filter (a run trained on random filters too).
+    Test clips pass the bandwidth gate for the model's rate (:func:`srlib.data.gate`); where the
+    test split holds several sources (whole packages held out), ``metrics.json``'s ``per_source``
+    and ``metrics.md`` report each on its own as well.
     """
     from pathlib import Path
 
-    from .data import open_corpus
+    from .data import gate, open_corpus
     from .inference import SRModel, load_model
 
     path = Path(path)
     m = SRModel(path)
     train_cfg = m.card.train
     corpus = open_corpus(train_cfg["corpus"], quick=quick)
-    clips = corpus.split("test")[:max_clips]
-    data = [(Path(c.path).name, corpus.load(c, m.sr_hz)) for c in clips]
+    clips = gate(corpus.split("test"), m.sr_hz)[:max_clips]
+    data = [(f"{c.source}/{Path(c.path).name}", corpus.load(c, m.sr_hz)) for c in clips]
     models = {}
     init = m.config.get("init")
     if init:
@@ -188,8 +191,14 @@ def evaluate_model_dir(path, *, quick: bool = False, max_clips: int | None = Non
                           filter="cheby1" if filt == "random" else filt, models=models,
                           perceptual=perceptual and m.sr_hz == 16000, progress=progress)
     summary = summarize(rows)
+    sources = list(dict.fromkeys(c.source for c in clips))
+    per_source = {s: summarize([r for r in rows if r["clip"].startswith(f"{s}/")]) for s in sources}
     result = {"model": m.name, "corpus": corpus.name, "split": "test", "n_clips": len(clips),
-              "sr_hz": m.sr_hz, "ratio": m.ratio, "summary": summary, "per_clip": rows}
+              "sr_hz": m.sr_hz, "ratio": m.ratio, "summary": summary, "per_source": per_source, "per_clip": rows}
     (path / "metrics.json").write_text(json.dumps(result, indent=1))
-    (path / "metrics.md").write_text(format_table(summary) + "\n")
+    text = format_table(summary) + "\n"
+    if len(sources) > 1:  # a corpus with several test sources (held out whole): each one on its own too
+        text += "".join(f"\n**{s}** ({per_source[s][m.kind]['n']} clips)\n\n{format_table(per_source[s])}\n"
+                        for s in sources)
+    (path / "metrics.md").write_text(text)
     return result

@@ -217,3 +217,25 @@ def test_the_installed_packages_build_the_quick_slices():
     music = open_corpus("recorded-music", quick=True)
     assert {c.source for c in music.split("test")} == {"fof-sectoid"}
     assert all(c.meta["sr_hz"] == 44100 for c in music.clips)
+
+
+def test_evaluating_a_model_folder_reports_each_held_out_source(packages, tmp_path):
+    pytest.importorskip("keras")
+    from srlib.evaluate import evaluate_model_dir
+    from srlib.models.unet import PRESETS, build_unet
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    build_unet("tiny").save_weights(str(folder / "model.weights.h5"))  # untrained: the spline, exactly
+    (folder / "config.json").write_text(json.dumps({
+        "kind": "unet", "sr_hz": 16000, "ratio": 4, "unet": PRESETS["tiny"].to_dict(),
+        "train": {"corpus": "recorded-speech", "filter": "random"}}))
+    result = evaluate_model_dir(folder, perceptual=False)
+    assert result["n_clips"] == 3 and set(result["per_source"]) == {"ktuberling", "hedgewars-voices"}
+    assert result["per_source"]["ktuberling"]["unet"]["n"] == 2
+    s = result["summary"]
+    assert abs(s["unet"]["snr_db"]["mean"] - s["spline"]["snr_db"]["mean"]) < 1e-3
+    text = (folder / "metrics.md").read_text()
+    assert "**ktuberling** (2 clips)" in text and "**hedgewars-voices** (1 clips)" in text
+    saved = json.loads((folder / "metrics.json").read_text())
+    assert saved["per_clip"][0]["clip"].split("/")[0] in {"ktuberling", "hedgewars-voices"}
