@@ -81,6 +81,9 @@ def test_losses_are_zero_on_the_target_invariant_to_gain_and_ignore_whole_turns(
     assert float(loss(y, y)) < 1e-3
     assert float(loss(y, y_hat)) > 0.5
     assert abs(float(loss(0.01 * y, 0.01 * y_hat)) - float(loss(y, y_hat))) < 1e-2
+    with_wave = frame_loss(CFG, wave_weight=10.0)
+    assert float(with_wave(y, y)) < 1e-3 and float(with_wave(y, y_hat)) > float(loss(y, y_hat)) + 1.0
+    assert abs(float(with_wave(0.01 * y, 0.01 * y_hat)) - float(with_wave(y, y_hat))) < 1e-2
     d = np.array([0.0, 2 * math.pi, -4 * math.pi, math.pi / 2], "float32")
     np.testing.assert_allclose(np.asarray(anti_wrapping(d)), [0, 0, 0, math.pi / 2], atol=1e-5)
 

@@ -124,10 +124,12 @@ def anti_wrapping(d):
     return ops.abs(d - 2 * math.pi * ops.round(d / (2 * math.pi)))
 
 
-def frame_loss(config: FrameConfig, mag_weight: float = 1.0, stft_weight: float = 1.0, phase_weight: float = 0.3):
+def frame_loss(config: FrameConfig, mag_weight: float = 1.0, stft_weight: float = 1.0, phase_weight: float = 0.3,
+               wave_weight: float = 0.0):
     """The frame model's training loss on waveforms (batch, n, 1): a Keras loss function.
 
-    ``mag_weight L1(log|Y| - log|Y_hat|) + stft_weight STFT(y, y_hat) + phase_weight (IP + GD + IAF)``,
+    ``mag_weight L1(log|Y| - log|Y_hat|) + stft_weight STFT(y, y_hat) + phase_weight (IP + GD + IAF)
+    + wave_weight MSE(y, y_hat)``,
     the L1 and the phase terms over the bins from the cutoff up (the band below is the
     input's), with the STFT of the model (``n_fft``, ``hop``, Hann, centred) and
     :func:`srlib.losses.stft_loss` for the multi-resolution term. Both signals are first divided
@@ -156,7 +158,10 @@ def frame_loss(config: FrameConfig, mag_weight: float = 1.0, stft_weight: float 
         ip = ops.mean(anti_wrapping(phi_p - phi_t))
         gd = ops.mean(anti_wrapping((phi_p[..., 1:] - phi_p[..., :-1]) - (phi_t[..., 1:] - phi_t[..., :-1])))
         iaf = ops.mean(anti_wrapping((phi_p[:, 1:] - phi_p[:, :-1]) - (phi_t[:, 1:] - phi_t[:, :-1])))
-        return mag_weight * mag + stft_weight * stft_loss(y_true, y_pred) + phase_weight * (ip + gd + iaf)
+        total = mag_weight * mag + stft_weight * stft_loss(y_true, y_pred) + phase_weight * (ip + gd + iaf)
+        if wave_weight:  # the waveform error relative to the target's power: pulls towards what SNR rewards
+            total = total + wave_weight * ops.mean(ops.square(y_true - y_pred))
+        return total
 
     return frame_loss
 
