@@ -36,9 +36,12 @@ SETUP_CELL = """\
 # In the project's own environment (make lab, make book) this does nothing.
 import importlib.util, shutil, subprocess, sys
 if importlib.util.find_spec("srlib") is None:
-    if shutil.which("apt-get"):
-        subprocess.run("apt-get update -qq && apt-get install -y -qq klettres-data libfluidsynth3", shell=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "srlib @ git+{url}"], check=True)"""
+    if shutil.which("apt-get"):  # one by one: a package this system lacks is skipped, the others install
+        subprocess.run("apt-get update -qq", shell=True)
+        for pkg in ("klettres-data libfluidsynth3 fillets-ng-data-cs tuxpaint-stamps-default ktuberling-data "
+                    "hedgewars-data wesnoth-1.16-music fretsonfire-songs-muldjord fretsonfire-songs-sectoid").split():
+            subprocess.run(f"apt-get install -y -qq --no-install-recommends {{pkg}}", shell=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "srlib[all] @ git+{url}"], check=True)"""
 
 
 def setup_cell(root: Path = ROOT) -> str:
