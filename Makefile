@@ -41,8 +41,10 @@ test: install browser-deps
 book: install
 	$(PY) tools/book.py --profile $(PROFILE)
 
+# JupyterLab refuses to start as root unless told (containers, cloud notebooks): tell it when uid is 0.
 lab: install
-	$(VENV)/bin/jupyter lab notebooks/
+	@echo "JupyterLab starts below: open the http://localhost:8888/lab?token=... address it prints."
+	$(VENV)/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean:
 	rm -rf _build

@@ -118,3 +118,26 @@ def test_every_shipped_model_carries_its_provenance_and_is_documented():
         # the training log has one row per epoch the config asked for (a resumed run included)
         rows = [r for r in (folder / "log.csv").read_text().splitlines()[1:] if r[:1].isdigit()]
         assert len(rows) == m.config["train"]["epochs"], name
+
+
+def test_solution_cells_are_collapsed_in_jupyterlab_and_announced():
+    """The book hides solutions with the hide-cell tag; JupyterLab reads the notebook format's own metadata."""
+    import json
+
+    from tools.book import notebooks_in_toc
+
+    for nb_path in notebooks_in_toc():
+        cells = json.loads(nb_path.read_text())["cells"]
+        solutions = [i for i, c in enumerate(cells) if c["cell_type"] == "code"
+                     and "hide-cell" in c["metadata"].get("tags", []) and "setup" not in c["metadata"]["tags"]]
+        assert solutions, f"{nb_path.name} has no solution cell"
+        for i in solutions:
+            assert "".join(cells[i]["source"]).startswith("# Solution"), nb_path.name
+            assert cells[i]["metadata"].get("jupyter") == {"source_hidden": True, "outputs_hidden": True}, nb_path.name
+            assert "Show the solution" in "".join(cells[i - 1]["source"]), nb_path.name
+
+
+def test_make_lab_starts_as_root_too():
+    makefile = (ROOT / "Makefile").read_text()
+    lab = makefile[makefile.index("\nlab:"):].split("\n\n")[0]
+    assert "--allow-root" in lab and "id -u" in lab
