@@ -110,3 +110,11 @@ def test_markdown_tables_in_outputs_render_as_tables():
         page = _page(stem)
         assert "<p>| " not in page, stem
         assert page.count("<table") >= 2, stem
+
+
+def test_pages_show_the_parameters_once_and_the_executed_notebooks_keep_the_injected_cell():
+    for nb in notebooks_in_toc():
+        assert "injected-parameters" not in _page(nb.stem), nb.stem
+        cells = json.loads((EXECUTED / f"{nb.stem}.ipynb").read_text())["cells"]
+        injected = [c for c in cells if "injected-parameters" in c["metadata"].get("tags", [])]
+        assert len(injected) == 1 and "remove-cell" in injected[0]["metadata"]["tags"], nb.stem

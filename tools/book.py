@@ -6,7 +6,9 @@
 2. executes each with papermill, kernel ``python3``, working directory
    ``notebooks/``, parameters from ``book/params/<profile>.yaml``, into
    ``_build/src/notebooks/`` (the tracked notebooks stay without outputs);
-3. fails on a cell error and on an executed notebook with no outputs at all;
+3. fails on a cell error and on an executed notebook with no outputs at all, and tags
+   papermill's injected-parameters cell ``remove-cell`` (the page shows the chapter's own
+   parameters cell once; the executed notebook keeps the injected one);
 4. copies ``_config.yml``, ``_toc.yml`` and ``book/`` beside them and runs
    ``jupyter-book build`` with execution off and warnings as errors
    (``-W -n --keep-going``); the HTML ends in ``_build/html``.
@@ -86,6 +88,17 @@ def check_executed(nb_path: Path) -> None:
                 raise RuntimeError(f"{nb_path}: a cell raised {o.get('ename')}: {o.get('evalue')}")
 
 
+def hide_injected_parameters(nb_path: Path) -> None:
+    """Tag papermill's injected-parameters cell ``remove-cell``: the page shows the chapter's own
+    parameters cell once, and the executed notebook keeps the record of what was injected."""
+    nb = json.loads(nb_path.read_text())
+    for cell in nb["cells"]:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            cell["metadata"]["tags"] = tags + ["remove-cell"]
+    nb_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+
+
 def execute(profile: str, build: Path, root: Path = ROOT) -> dict:
     """Execute every notebook of the book for ``profile``; returns wall times in seconds."""
     import papermill as pm
@@ -102,6 +115,7 @@ def execute(profile: str, build: Path, root: Path = ROOT) -> dict:
                             execution_timeout=CELL_TIMEOUT_S)
         times[nb.stem] = round(time.perf_counter() - t0, 1)
         check_executed(dest)
+        hide_injected_parameters(dest)
         print(f"[book] {nb.stem}: {times[nb.stem]} s", flush=True)
     return times
 
