@@ -118,3 +118,10 @@ def test_pages_show_the_parameters_once_and_the_executed_notebooks_keep_the_inje
         cells = json.loads((EXECUTED / f"{nb.stem}.ipynb").read_text())["cells"]
         injected = [c for c in cells if "injected-parameters" in c["metadata"].get("tags", [])]
         assert len(injected) == 1 and "remove-cell" in injected[0]["metadata"]["tags"], nb.stem
+
+
+def test_no_tensorflow_start_up_log_in_the_pages():
+    for nb in notebooks_in_toc():
+        page = _page(nb.stem)
+        for noise in ("absl::InitializeLog", "cpu_feature_guard", "oneDNN custom operations"):
+            assert noise not in page, f"{nb.stem}: {noise}"
