@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PROFILE ?= full
 
-.PHONY: test book lab install system-deps browser-deps pytest book-quick clean
+.PHONY: test book lab serve install system-deps browser-deps pytest book-quick clean
 
 $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "srlib needs Python 3.11, found " + sys.version.split()[0]'
@@ -45,6 +45,12 @@ book: install
 lab: install
 	@echo "JupyterLab starts below: open the http://localhost:8888/lab?token=... address it prints."
 	$(VENV)/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
+
+# The built book on the loopback interface (make book first).
+serve:
+	@test -f _build/html/index.html || { echo "no built book: run 'make book' (or 'make book PROFILE=quick') first" >&2; exit 1; }
+	@echo "serving _build/html at http://127.0.0.1:8000/ (Ctrl-C stops)"
+	$(PYTHON) -m http.server --directory _build/html --bind 127.0.0.1 8000
 
 clean:
 	rm -rf _build

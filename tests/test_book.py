@@ -22,6 +22,8 @@ pytestmark = pytest.mark.skipif(not (HTML / "index.html").exists(),
 MIN_AUDIO = {"01_sampling_and_aliasing": 10, "02_spectrograms_and_griffin_lim": 6, "03_data_generation": 3,
              "04_unet_baseline": 4, "05_gan_extension": 5, "06_results": 5,
              "07_music_super_resolution": 7}
+#: Heaviest a chapter page may be (players embed Ogg Vorbis; see srlib.players).
+PAGE_LIMIT_BYTES = dict.fromkeys(MIN_AUDIO, 2_000_000)
 
 
 def _page(stem):
@@ -46,7 +48,8 @@ def test_every_notebook_page_exists_and_plays_audio():
         page = _page(stem)
         n_audio = page.count("<audio")
         assert n_audio >= MIN_AUDIO[stem], f"{stem}: {n_audio} audio players"
-        assert re.search(r'<audio[^>]*>\s*<source src="data:audio/wav;base64,[A-Za-z0-9+/]{100}', page), stem
+        assert re.search(r'<audio[^>]*>\s*<source src="data:audio/ogg;base64,[A-Za-z0-9+/]{100}', page), stem
+        assert len(page.encode()) <= PAGE_LIMIT_BYTES[stem], f"{stem}: {len(page.encode()) / 1e6:.1f} MB"
 
 
 def test_no_error_outputs_anywhere():

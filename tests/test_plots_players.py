@@ -10,7 +10,16 @@ def test_shared_gain_and_players(sine):
     assert g == np.float32(2.0) or abs(g - 2.0) < 1e-6
     html = comparison({"low": b[::2], "high": a}, {"low": 8000, "high": 16000}).data
     assert html.count("<audio") == 2
-    assert player(a, 16000, 2.0).data  # wav bytes
+    p = player(a, 16000, 2.0)
+    assert p.data[:4] == b"OggS" and 'type="audio/ogg"' in p._repr_html_() and "data:audio/ogg;base64," in html
+    import io
+
+    import soundfile as sf
+
+    decoded, sr_hz = sf.read(io.BytesIO(p.data), dtype="float32")
+    assert sr_hz == 16000 and abs(len(decoded) - len(a)) < 1024
+    # the shared gain and no normalisation survive the codec: the 0.5 sine at gain 2 peaks near full scale
+    assert 0.9 < np.abs(decoded).max() < 1.1 and len(p.data) < len(a) * 2 / 3  # far smaller than 16-bit WAV
 
 
 def test_figures(sine):
