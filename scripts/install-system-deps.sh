@@ -14,6 +14,7 @@ pkgs=(klettres-data libfluidsynth3
       fillets-ng-data-cs tuxpaint-stamps-default ktuberling-data hedgewars-data
       wesnoth-1.16-music fretsonfire-songs-muldjord fretsonfire-songs-sectoid)
 [ "${1:-}" = "--browser" ] && pkgs+=(chromium)
+command -v npm >/dev/null 2>&1 || pkgs+=(npm)  # the book build vendors MathJax and the widget manager with npm
 need=()
 for pkg in "${pkgs[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")

@@ -9,7 +9,8 @@
 3. fails on a cell error and on an executed notebook with no outputs at all, and tags
    papermill's injected-parameters cell ``remove-cell`` (the page shows the chapter's own
    parameters cell once; the executed notebook keeps the injected one);
-4. copies ``_config.yml``, ``_toc.yml`` and ``book/`` beside them and runs
+4. copies ``_config.yml``, ``_toc.yml`` and ``book/`` beside them, unpacks MathJax, RequireJS
+   and the widget manager from the npm registry beside them (:data:`VENDORED`), and runs
    ``jupyter-book build`` with execution off and warnings as errors
    (``-W -n --keep-going``); the HTML ends in ``_build/html``.
 
@@ -120,6 +121,44 @@ def execute(profile: str, build: Path, root: Path = ROOT) -> dict:
     return times
 
 
+#: The JavaScript the pages run, vendored from the npm registry at build time (so no page needs a CDN,
+#: offline or behind a firewall): package -> {path in its tarball: path under the html's _static}.
+#: They are unpacked into ``_vendor`` (``_config.yml``'s ``html_static_path``; not ``_static``, whose
+#: every .js file Jupyter Book would add to every page), and ``_config.yml`` points Sphinx's
+#: ``mathjax_path`` and myst-nb's ``nb_ipywidgets_js`` at them.
+VENDORED = {
+    "mathjax@3.2.2": {"package/es5/tex-mml-chtml.js": "mathjax/tex-mml-chtml.js",
+                      "package/es5/output/chtml/fonts/woff-v2/": "mathjax/output/chtml/fonts/woff-v2/",
+                      "package/es5/input/tex/extensions/": "mathjax/input/tex/extensions/"},
+    "requirejs@2.3.7": {"package/require.js": "vendor/require.js"},
+    "@jupyter-widgets/html-manager@1.0.6": {"package/dist/": "vendor/html-manager/"},
+}
+
+
+def vendor_js(static: Path, cache: Path) -> None:
+    """Fetch :data:`VENDORED` with ``npm pack`` (once, into ``cache``) and unpack the listed files into ``static``."""
+    import tarfile
+
+    cache.mkdir(parents=True, exist_ok=True)
+    for spec, files in VENDORED.items():
+        name, version = spec.rsplit("@", 1)
+        tgz = cache / f"{name.lstrip('@').replace('/', '-')}-{version}.tgz"
+        if not tgz.exists():
+            if shutil.which("npm") is None:
+                raise SystemExit("the book vendors MathJax and the widget manager with npm: "
+                                 "run 'bash scripts/install-system-deps.sh' (Debian package npm)")
+            subprocess.run(["npm", "pack", spec, "--silent", "--pack-destination", str(cache)], check=True,
+                           stdout=subprocess.DEVNULL)
+        with tarfile.open(tgz) as tar:
+            for member in tar.getmembers():
+                for src, dest in files.items():
+                    if member.isfile() and not member.name.endswith(".map") and (
+                            member.name == src or (src.endswith("/") and member.name.startswith(src))):
+                        target = static / dest / member.name[len(src):] if src.endswith("/") else static / dest
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        target.write_bytes(tar.extractfile(member).read())
+
+
 def build_book(build: Path, root: Path = ROOT) -> Path:
     """Stage the prose and executed notebooks and run ``jupyter-book build``; returns the HTML folder."""
     src = build / "src"
@@ -129,6 +168,7 @@ def build_book(build: Path, root: Path = ROOT) -> Path:
     if (src / "book").exists():
         shutil.rmtree(src / "book")
     shutil.copytree(root / "book", src / "book")
+    vendor_js(src / "_vendor", build / "npm")
     jb = Path(sys.executable).parent / "jupyter-book"
     cmd = [str(jb), "build", str(src), "--builder", "html", "-W", "-n", "--keep-going"]
     print("[book] " + " ".join(cmd), flush=True)
