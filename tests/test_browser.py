@@ -27,8 +27,9 @@ pytestmark = pytest.mark.skipif(not (HTML / "index.html").exists(),
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 
-#: For each <audio>: its source type, whether Chromium can play that type, and whether
-#: the source's metadata loaded (the data decodes) with a positive duration.
+#: For each <audio>: its source type, whether Chromium can play that type, whether the
+#: source's metadata loaded (the data decodes) with a positive duration, and whether it plays:
+#: started muted (what a page may do without a click), its clock advances.
 PROBE_AUDIO = """async () => {
   const probe = (a) => new Promise((resolve) => {
     const done = (ok) => resolve({ok, duration: a.duration, error: a.error && a.error.code});
@@ -44,7 +45,15 @@ PROBE_AUDIO = """async () => {
     const s = a.querySelector('source');
     const type = (s && s.type) || '';
     const src = a.currentSrc || (s && s.src) || a.src || '';
-    out.push({type, src_start: src.slice(0, 22), can: a.canPlayType(type), ...(await probe(a))});
+    const loaded = await probe(a);
+    let played = false;
+    if (loaded.ok) {
+      a.muted = true;
+      try { await a.play(); await new Promise((r) => setTimeout(r, 300)); played = a.currentTime > 0; }
+      catch (e) { played = false; }
+      a.pause();
+    }
+    out.push({type, src_start: src.slice(0, 22), can: a.canPlayType(type), played, ...loaded});
   }
   return out;
 }"""
@@ -90,6 +99,7 @@ def test_audio_players_load_in_chromium(server, browser_page, stem):
     for i, p in enumerate(players):
         assert p["can"] in ("maybe", "probably"), f"{stem} player {i}: Chromium cannot play {p['type']!r}"
         assert p["ok"] and p["duration"] > 0, f"{stem} player {i} ({p['src_start']}...): did not load: {p}"
+        assert p["played"], f"{stem} player {i}: loaded but did not play: {p}"
 
 
 #: JavaScript errors a page may raise without failing the test, each with why.
