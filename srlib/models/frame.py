@@ -39,7 +39,7 @@ import math
 from dataclasses import asdict, dataclass
 
 from ..errors import ConfigError
-from .kind import ModelKind, stft_size_for
+from .kind import STFTKind
 
 __all__ = ["FrameConfig", "build_frame_model", "frame_reach", "frame_loss", "anti_wrapping", "FrameKind"]
 
@@ -166,25 +166,14 @@ def frame_loss(config: FrameConfig, mag_weight: float = 1.0, stft_weight: float 
     return frame_loss
 
 
-class FrameKind(ModelKind):
+class FrameKind(STFTKind):
     """The frame-level model trained on log-magnitude, multi-resolution STFT and phase losses, with random gain."""
 
-    #: Random gain of training pairs, dBFS relative to the clip (input and target alike).
-    GAIN_DB = (-40.0, 0.0)
-
-    def architecture(self, config) -> FrameConfig:
-        """The STFT sized to the rate (:func:`~srlib.models.kind.stft_size_for`), then ``config.arch``."""
-        n_fft, hop = stft_size_for(config.sr_hz)
-        return self.arch_with_overrides(FrameConfig, config, n_fft=n_fft, hop=hop)
-
-    def arch_from_dict(self, d: dict) -> FrameConfig:
-        return FrameConfig.from_dict(d)
+    arch_class = FrameConfig
+    gain_db = (-40.0, 0.0)
 
     def build(self, arch: FrameConfig):
         return build_frame_model(arch)
-
-    def multiple(self, arch: FrameConfig) -> int:
-        return arch.hop
 
     def reach(self, arch: FrameConfig) -> int:
         return frame_reach(arch)
@@ -195,10 +184,3 @@ class FrameKind(ModelKind):
         # clipnorm: the phase terms' atan2 has steep gradients where a bin is nearly silent
         network.compile(keras.optimizers.Adam(config.learning_rate, clipnorm=1.0), loss=frame_loss(arch))
         return network, "val_loss", {}
-
-    def fit_data(self, train_pairs, val_pairs, config, arch) -> dict:
-        from ..data import make_dataset
-
-        return dict(x=make_dataset(train_pairs, config.batch_size, seed=config.seed, gain_db=self.GAIN_DB),
-                    validation_data=make_dataset(val_pairs, config.batch_size, shuffle=False),
-                    shuffle=False)

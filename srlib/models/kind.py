@@ -14,12 +14,13 @@ This module does not import Keras; the methods that need it import it inside.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import ClassVar
 
 import numpy as np
 
 from ..errors import ConfigError
 
-__all__ = ["ModelKind", "stft_size_for"]
+__all__ = ["ModelKind", "STFTKind", "stft_size_for"]
 
 
 def stft_size_for(sr_hz: int) -> tuple:
@@ -59,6 +60,9 @@ class ModelKind:
     shipped: str | None = None
     profiles: dict = field(default_factory=dict)
 
+    #: Random gain of the training pairs in dB, (low, high), input and target alike; None: none.
+    gain_db: ClassVar[tuple | None] = None
+
     # --- architecture -------------------------------------------------------------------
     def architecture(self, config):
         """The architecture config of a training run (:class:`srlib.train.TrainConfig`)."""
@@ -67,17 +71,6 @@ class ModelKind:
     def arch_from_dict(self, d: dict):
         """The architecture config saved under :attr:`arch_key` in ``config.json``."""
         raise NotImplementedError
-
-    def arch_with_overrides(self, arch_class, config, **base):
-        """``arch_class`` built from ``base``, then the run's ``config.arch`` fields, with the run's rates.
-
-        A field the class does not have is a :class:`~srlib.errors.ConfigError` that names it.
-        """
-        fields = {**base, **(config.arch or {}), "sr_hz": config.sr_hz, "ratio": config.ratio}
-        try:
-            return arch_class.from_dict({**arch_class(sr_hz=config.sr_hz, ratio=config.ratio).to_dict(), **fields})
-        except TypeError as e:
-            raise ConfigError(f"arch: {e}") from None
 
     def build(self, arch):
         """A fresh Keras network of this architecture: what ``model.weights.h5`` holds."""
@@ -133,10 +126,43 @@ class ModelKind:
     def fit_data(self, train_pairs, val_pairs, config, arch) -> dict:
         """``fit`` keyword arguments for the training and validation pairs.
 
-        The default: (spline input, target) patches as seeded, reshuffled ``tf.data`` datasets.
+        The default: (spline input, target) patches as seeded, reshuffled ``tf.data`` datasets,
+        the training patches at a random gain where the kind has a :attr:`gain_db`.
         """
         from ..data import make_dataset
 
-        return dict(x=make_dataset(train_pairs, config.batch_size, seed=config.seed),
+        return dict(x=make_dataset(train_pairs, config.batch_size, seed=config.seed, gain_db=self.gain_db),
                     validation_data=make_dataset(val_pairs, config.batch_size, shuffle=False),
                     shuffle=False)  # the dataset reshuffles itself, seeded, every epoch
+
+
+class STFTKind(ModelKind):
+    """A kind whose network works on STFT frames: an ``arch_class`` config with ``n_fft`` and ``hop``.
+
+    Its STFT is sized to the rate (:func:`stft_size_for`) before the run's ``config.arch``
+    overrides, and its grid is the hop, so every chunk's frames fall on the whole file's frames.
+    """
+
+    #: The architecture's dataclass (with ``sr_hz``, ``ratio``, ``n_fft``, ``hop``, ``to_dict``, ``from_dict``).
+    arch_class: ClassVar[type]
+
+    def architecture(self, config):
+        """``arch_class`` with the rate's STFT, then the run's ``config.arch`` fields, then the run's rates.
+
+        A field the class does not have is a :class:`~srlib.errors.ConfigError` that names it.
+        """
+        n_fft, hop = stft_size_for(config.sr_hz)
+        defaults = self.arch_class(sr_hz=config.sr_hz, ratio=config.ratio).to_dict()
+        fields = {**defaults, "n_fft": n_fft, "hop": hop, **(config.arch or {}), "sr_hz": config.sr_hz,
+                  "ratio": config.ratio}
+        try:
+            return self.arch_class.from_dict(fields)
+        except TypeError as e:
+            raise ConfigError(f"arch: {e}") from None
+
+    def arch_from_dict(self, d: dict):
+        return self.arch_class.from_dict(d)
+
+    def multiple(self, arch) -> int:
+        return arch.hop
+

@@ -48,7 +48,7 @@ import numpy as np
 
 from ..audio import validate_audio
 from ..errors import AudioError, ConfigError
-from .kind import ModelKind, stft_size_for
+from .kind import STFTKind
 
 __all__ = ["SpectralConfig", "PHASES", "build_spectral_unet", "log_magnitude_features", "SpectralSR",
            "train_spectral", "mirror_phase", "mirror_index", "build_spectral_waveform_generator", "spectral_reach",
@@ -375,22 +375,13 @@ def train_spectral(train_pairs, val_pairs=None, config: SpectralConfig | None = 
     return SpectralSR(model, cfg), history.history
 
 
-class SpectralKind(ModelKind):
+class SpectralKind(STFTKind):
     """The 2-D U-Net on log-magnitudes, trained on the high band's log-magnitude MAE, played with Griffin-Lim."""
 
-    def architecture(self, config) -> SpectralConfig:
-        """The STFT sized to the rate (:func:`~srlib.models.kind.stft_size_for`), then ``config.arch``."""
-        n_fft, hop = stft_size_for(config.sr_hz)
-        return self.arch_with_overrides(SpectralConfig, config, n_fft=n_fft, hop=hop)
-
-    def arch_from_dict(self, d: dict) -> SpectralConfig:
-        return SpectralConfig.from_dict(d)
+    arch_class = SpectralConfig
 
     def build(self, arch: SpectralConfig):
         return build_spectral_unet(arch)
-
-    def multiple(self, arch: SpectralConfig) -> int:
-        return arch.hop
 
     def reach(self, arch: SpectralConfig) -> int:
         return spectral_reach(arch)
@@ -415,18 +406,21 @@ class SpectralKind(ModelKind):
                     validation_data=spectral_training_arrays(val_pairs, arch))
 
 
-class SpectralGANKind(SpectralKind):
+class SpectralGANKind(STFTKind):
     """The phase-aware generator (:func:`build_spectral_waveform_generator`) trained as a GAN.
 
-    It starts from a spectral model's 2-D U-Net (same STFT and channels) or from a whole
-    generator of the same architecture.
+    Same architecture as :class:`SpectralKind`; it runs and trains on waveforms like the U-Net
+    (the default runner and data). It starts from a spectral model's 2-D U-Net (same STFT and
+    channels) or from a whole generator of the same architecture.
     """
+
+    arch_class = SpectralConfig
 
     def build(self, arch: SpectralConfig):
         return build_spectral_waveform_generator(arch)
 
-    def runner(self, network, arch):
-        return ModelKind.runner(self, network, arch)
+    def reach(self, arch: SpectralConfig) -> int:
+        return spectral_reach(arch)
 
     def init_fits(self, init, arch) -> bool:
         own = init.arch
@@ -445,6 +439,3 @@ class SpectralGANKind(SpectralKind):
         from .gan import compile_gan
 
         return compile_gan(network, config)
-
-    def fit_data(self, train_pairs, val_pairs, config, arch) -> dict:
-        return ModelKind.fit_data(self, train_pairs, val_pairs, config, arch)
