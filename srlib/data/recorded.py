@@ -291,7 +291,8 @@ def build_recorded(content: str = "speech", *, sources=None, out_dir=None, max_f
     from .embedded import cache_dir
 
     chosen = _chosen(content, sources)
-    missing = missing_packages(content, [s.name for s in chosen])
+    listed = {s.name: s.files() for s in chosen}  # one walk of each package's folders
+    missing = sorted({s.package for s in chosen if not listed[s.name]})
     if missing:
         raise DataSourceError(
             f"the recorded {content} corpus needs the Debian package(s) {', '.join(missing)}; install them with "
@@ -300,7 +301,7 @@ def build_recorded(content: str = "speech", *, sources=None, out_dir=None, max_f
     tasks, where = [], []
     for s in chosen:
         per_group: dict = {}
-        for f in s.files():
+        for f in listed[s.name]:
             g = str(s.group(f))
             if max_files_per_group is not None and per_group.get(g, 0) >= max_files_per_group:
                 continue
