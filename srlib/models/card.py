@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from ..errors import AudioError
@@ -56,6 +57,9 @@ def model_folder(name_or_path) -> Path:
 class ModelCard:
     """What a model folder says about its model: config, scores, training log and command.
 
+    ``config.json`` is read (and checked) at once; the other files when first asked for, so
+    choosing a default model or listing the shipped ones does not parse every test score.
+
     Attributes
     ----------
     path : Path
@@ -71,9 +75,6 @@ class ModelCard:
 
     path: Path
     config: dict
-    metrics: dict | None
-    log: list
-    command: str | None
 
     @classmethod
     def read(cls, path) -> "ModelCard":
@@ -87,13 +88,24 @@ class ModelCard:
             config["sr_hz"], config["ratio"]
         except (ValueError, KeyError) as exc:
             raise AudioError(f"{cfg_path}: not a model configuration ({exc!r} is missing or unreadable)") from None
-        metrics = json.loads((path / "metrics.json").read_text()) if (path / "metrics.json").exists() else None
-        log = []
-        if (path / "log.csv").exists():
-            with open(path / "log.csv", newline="") as f:
-                log = [{k: float(v) for k, v in row.items() if v not in ("", None)} for row in csv.DictReader(f)]
-        command = (path / "command.txt").read_text().strip() if (path / "command.txt").exists() else None
-        return cls(path, config, metrics, log, command)
+        return cls(path, config)
+
+    @cached_property
+    def metrics(self) -> dict | None:
+        path = self.path / "metrics.json"
+        return json.loads(path.read_text()) if path.exists() else None
+
+    @cached_property
+    def log(self) -> list:
+        if not (self.path / "log.csv").exists():
+            return []
+        with open(self.path / "log.csv", newline="") as f:
+            return [{k: float(v) for k, v in row.items() if v not in ("", None)} for row in csv.DictReader(f)]
+
+    @cached_property
+    def command(self) -> str | None:
+        path = self.path / "command.txt"
+        return path.read_text().strip() if path.exists() else None
 
     @property
     def name(self) -> str:
