@@ -16,7 +16,7 @@ import numpy as np
 
 from .audio import resample, validate_audio
 from .chunking import overlap_add, pad_length
-from .errors import AudioError
+from .errors import AudioError, ConfigError
 from .interpolate import upsample_baseline
 from .models.card import WEIGHTS_DIR, ModelCard, model_folder, shipped_models
 from .models.registry import DEFAULT_KINDS, get_kind
@@ -42,8 +42,12 @@ class SRModel:
     model_kind : srlib.models.kind.ModelKind
     arch
         The architecture config (a :class:`~srlib.models.unet.UNetConfig`, ...).
+    runtime : {"keras", "light"}
+        What runs the network: Keras, or the kind's light runtime
+        (:meth:`srlib.models.kind.ModelKind.light_runner`, e.g. the frame model's NumPy forward
+        pass), which needs no TensorFlow.
     model : keras.Model
-        The network with its weights.
+        The network with its weights (built on first use when the light runtime serves).
     sr_hz : int
         Output (high) rate in Hz.
     ratio : int
@@ -53,30 +57,44 @@ class SRModel:
         Chunk grid and context in samples (the kind's grid; its reach, rounded up to the grid).
     """
 
-    def __init__(self, path):
+    def __init__(self, path, runtime: str = "auto"):
+        """``runtime``: ``"auto"`` (the light runtime where the folder has one, else Keras), ``"keras"`` or ``"light"``."""
+        if runtime not in ("auto", "keras", "light"):
+            raise ConfigError(f"runtime: got {runtime!r}; expected auto, keras or light")
         self.card = ModelCard.read(path)
         self.path, self.name, self.config = self.card.path, self.card.name, self.card.config
         self.kind, self.sr_hz, self.ratio, self.low_sr_hz = (self.card.kind, self.card.sr_hz, self.card.ratio,
                                                              self.card.low_sr_hz)
         self.model_kind = get_kind(self.kind)
         self.arch = self.model_kind.arch_from_dict(self.config[self.model_kind.arch_key])
-        self.model = self.model_kind.build(self.arch)
-        self.model.load_weights(str(self.path / "model.weights.h5"))
         self.multiple = self.model_kind.multiple(self.arch)
         self.margin = pad_length(self.model_kind.reach(self.arch), self.multiple)
-        self._run = self.model_kind.runner(self.model, self.arch)
-        # clips of many lengths retrace the compiled predict step; TF warns about each retrace,
-        # which is expected here (one trace per input length) and only clutters notebooks
-        import logging
+        self._model = None
+        light = None if runtime == "keras" else self.model_kind.light_runner(self.arch, self.path)
+        if light is None and runtime == "light":
+            raise ConfigError(f"{self.path}: no light runtime for this {self.kind} model (srlib train writes it)")
+        self.runtime = "light" if light is not None else "keras"
+        self._run = light if light is not None else self.model_kind.runner(self.model, self.arch)
 
-        logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    @property
+    def model(self):
+        """The Keras network with its weights (built and loaded on first use)."""
+        if self._model is None:
+            # clips of many lengths retrace the compiled predict step; TF warns about each retrace,
+            # which is expected here (one trace per input length) and only clutters notebooks
+            import logging
+
+            logging.getLogger("tensorflow").setLevel(logging.ERROR)
+            self._model = self.model_kind.build(self.arch)
+            self._model.load_weights(str(self.path / "model.weights.h5"))
+        return self._model
 
     def describe(self) -> str:
         """A few lines on how the model was made (:meth:`ModelCard.describe`)."""
         return self.card.describe()
 
     def __repr__(self) -> str:
-        return f"SRModel({self.name!r}, {self.low_sr_hz} Hz -> {self.sr_hz} Hz, ratio {self.ratio})"
+        return f"SRModel({self.name!r}, {self.low_sr_hz} Hz -> {self.sr_hz} Hz, ratio {self.ratio}, {self.runtime})"
 
     def refine(self, x_in, *, chunk_len: int = 32768, fade: int = 256, batch: int = 4,
                progress: bool = False) -> np.ndarray:

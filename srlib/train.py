@@ -246,6 +246,7 @@ def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = Tr
     clean = run.kind.build(run.arch)
     clean.set_weights(network.get_weights())
     clean.save_weights(str(out / "model.weights.h5"))
+    run.kind.export(clean, run.arch, out)  # the light runtime's copy, where the kind has one
     (out / "best.weights.h5").unlink(missing_ok=True)
     meta["train_seconds"] = round(seconds, 1)
     epochs_run = len(next(iter(history.history.values()), []))

@@ -75,7 +75,7 @@ def test_reach_bounds_what_an_output_sample_sees():
 
 
 def test_losses_are_zero_on_the_target_invariant_to_gain_and_ignore_whole_turns():
-    loss = frame_loss(CFG)
+    loss = frame_loss(CFG, wave_weight=0.0)
     y = _speechlike(8192)[None, :, None]
     y_hat = _speechlike(8192, seed=3)[None, :, None]
     assert float(loss(y, y)) < 1e-3
@@ -86,6 +86,27 @@ def test_losses_are_zero_on_the_target_invariant_to_gain_and_ignore_whole_turns(
     assert abs(float(with_wave(0.01 * y, 0.01 * y_hat)) - float(with_wave(y, y_hat))) < 1e-2
     d = np.array([0.0, 2 * math.pi, -4 * math.pi, math.pi / 2], "float32")
     np.testing.assert_allclose(np.asarray(anti_wrapping(d)), [0, 0, 0, math.pi / 2], atol=1e-5)
+
+
+def _rel_rms(a, b):
+    return float(np.sqrt(np.mean((a - b) ** 2) / np.mean(b**2)))
+
+
+@pytest.mark.parametrize("cfg", [CFG, FrameConfig(sr_hz=44100, n_fft=1024, hop=256, channels=8, blocks=1, kernel=3)])
+def test_the_numpy_forward_pass_equals_keras(tmp_path, cfg):
+    from srlib.models.frame_numpy import FrameForward, export_frame
+
+    model = _perturbed(cfg)
+    export_frame(model, tmp_path / "model.npz")
+    forward = FrameForward(cfg, tmp_path / "model.npz")
+    x_in = upsample_baseline(make_lowres(_speechlike(16384), 4), 4, "spline")[:16384]
+    batch = np.stack([x_in, 0.01 * x_in[::-1]])
+    expected = np.asarray(model.predict_on_batch(batch[..., None]))[..., 0]
+    got = forward(batch)
+    assert got.shape == expected.shape and got.dtype == np.float32
+    assert _rel_rms(got[0], expected[0]) < 1e-4 and _rel_rms(got[1], expected[1]) < 1e-4
+    silent = forward(np.zeros((1, 4096), "float32"))  # |X| = 0 everywhere: no NaN from the unit phasors
+    assert np.isfinite(silent).all() and np.abs(silent).max() < 1e-6
 
 
 def test_a_config_without_room_for_the_crossover_is_refused():
@@ -105,3 +126,13 @@ def test_training_through_the_registry_lowers_the_loss(tmp_path, synthetic_pairs
     m = SRModel(tmp_path / "frame")
     assert m.kind == "frame" and m.arch.channels == 16
     assert m.upsample_lr(np.zeros(1000, "float32") + 1e-3).shape == (4000,)
+    # training exported the NumPy copy, and inference uses it unless Keras is asked for
+    assert (tmp_path / "frame" / "model.npz").exists() and m.runtime == "light"
+    with_keras = SRModel(tmp_path / "frame", runtime="keras")
+    x_lr = make_lowres(_speechlike(12000), 4)
+    assert with_keras.runtime == "keras"
+    assert _rel_rms(m.upsample_lr(x_lr), with_keras.upsample_lr(x_lr)) < 1e-4
+    (tmp_path / "frame" / "model.npz").unlink()
+    assert SRModel(tmp_path / "frame").runtime == "keras"
+    with pytest.raises(ConfigError, match="light runtime"):
+        SRModel(tmp_path / "frame", runtime="light")

@@ -125,7 +125,7 @@ def anti_wrapping(d):
 
 
 def frame_loss(config: FrameConfig, mag_weight: float = 1.0, stft_weight: float = 1.0, phase_weight: float = 0.3,
-               wave_weight: float = 0.0):
+               wave_weight: float = 100.0):
     """The frame model's training loss on waveforms (batch, n, 1): a Keras loss function.
 
     ``mag_weight L1(log|Y| - log|Y_hat|) + stft_weight STFT(y, y_hat) + phase_weight (IP + GD + IAF)
@@ -177,6 +177,22 @@ class FrameKind(STFTKind):
 
     def reach(self, arch: FrameConfig) -> int:
         return frame_reach(arch)
+
+    def export(self, network, arch, folder) -> None:
+        from pathlib import Path
+
+        from .frame_numpy import NPZ_NAME, export_frame
+
+        export_frame(network, Path(folder) / NPZ_NAME)
+
+    def light_runner(self, arch, folder):
+        """The NumPy forward pass (:class:`srlib.models.frame_numpy.FrameForward`) of the folder's ``model.npz``."""
+        from pathlib import Path
+
+        from .frame_numpy import NPZ_NAME, FrameForward
+
+        path = Path(folder) / NPZ_NAME
+        return FrameForward(arch, path) if path.exists() else None
 
     def compile(self, network, config, arch):
         import keras

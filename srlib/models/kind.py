@@ -97,6 +97,17 @@ class ModelKind:
 
         return run
 
+    def export(self, network, arch, folder) -> None:
+        """Write what :meth:`light_runner` reads into the model ``folder`` (``srlib train`` calls it). Default: nothing."""
+
+    def light_runner(self, arch, folder):
+        """A ``run(windows) -> windows`` like :meth:`runner` that needs no Keras, or None (the default: none).
+
+        Where a kind has one and the folder holds its export, inference (and so ``srlib
+        upsample``) runs without importing TensorFlow.
+        """
+        return None
+
     # --- training -----------------------------------------------------------------------
     def profile(self, name: str):
         """The :class:`srlib.train.TrainConfig` of the named profile."""
