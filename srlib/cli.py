@@ -33,6 +33,15 @@ def _method_choices():
     return list(METHODS) + list(shipped_aliases()) + list(shipped_models())
 
 
+def _default_method(src: Path, args) -> str:
+    """What ``srlib upsample`` uses for ``src`` when no ``--model`` is given (:func:`srlib.api.auto_method`)."""
+    from .api import auto_method, resolve_ratio
+    from .audio import info
+
+    sr_hz = int(info(src).samplerate)
+    return auto_method(sr_hz, resolve_ratio(sr_hz, args.ratio, args.target_sr)[1])
+
+
 def _cmd_upsample(args) -> int:
     from .api import upsample_file
 
@@ -41,10 +50,10 @@ def _cmd_upsample(args) -> int:
         out_dir = Path(args.output_dir or args.output or "")
         if not str(out_dir) or out_dir.resolve() == src.resolve():
             raise AudioError("upsample of a folder needs --output-dir, a different folder from the input")
-        out_dir.mkdir(parents=True, exist_ok=True)
         files = find_audio_files(src)
-        if not files:
+        if not files:  # before anything is created: nothing to process leaves nothing behind
             raise AudioError(f"{src}: no audio files ({', '.join(AUDIO_SUFFIXES)}) found")
+        out_dir.mkdir(parents=True, exist_ok=True)
         from tqdm.auto import tqdm
 
         failed = []
@@ -65,9 +74,10 @@ def _cmd_upsample(args) -> int:
     dest = Path(args.output)
     if args.output_dir:
         dest = Path(args.output_dir) / dest
-    written = upsample_file(src, dest, args.ratio, target_sr_hz=args.target_sr, method=args.model,
+    method = args.model or _default_method(src, args)
+    written = upsample_file(src, dest, args.ratio, target_sr_hz=args.target_sr, method=method,
                             overwrite=args.overwrite, progress=not args.quiet)
-    _say(args, f"wrote {written}")
+    _say(args, f"wrote {written} ({method})")
     return 0
 
 
@@ -75,6 +85,18 @@ def _cmd_evaluate(args) -> int:
     from .audio import load
     from .evaluate import evaluate_clips, format_table, summarize
 
+    if args.corpus:
+        if args.reference:
+            raise AudioError("evaluate: give reference files or --corpus, not both")
+        from .data import open_corpus
+        from .evaluate import evaluate_sources, format_sources
+
+        results = evaluate_sources(open_corpus(args.corpus, progress=not args.quiet), args.methods, sr_hz=args.sr,
+                                   ratio=args.ratio, split=args.split, levels_db=args.levels,
+                                   max_clips_per_source=args.max_clips, filter=args.filter,
+                                   perceptual=args.perceptual, progress=not args.quiet)
+        print(format_sources(results, args.format))
+        return 0
     paths = []
     for p in map(Path, args.reference):
         if p.is_dir():
@@ -82,7 +104,7 @@ def _cmd_evaluate(args) -> int:
         else:
             paths.append(p)
     if not paths:
-        raise AudioError("evaluate: no reference audio files found")
+        raise AudioError("evaluate: no reference audio files found (give files, folders or --corpus)")
     clips = []
     for p in paths:
         x, _ = load(p, sr_hz=args.sr)
@@ -204,7 +226,13 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Degrade each reference file by --ratio, up-sample it with each "
                                     "method and print SNR, LSD, LSD-HF, LSD-LF and SI-SDR (mean ± std); "
                                     "--perceptual adds PESQ and STOI.")
-    ev.add_argument("reference", nargs="+", help="reference audio files or folders")
+    ev.add_argument("reference", nargs="*", help="reference audio files or folders")
+    ev.add_argument("--corpus", help="instead of files: score a corpus split source by source (e.g. recorded-speech, "
+                                     "whose test split holds packages kept out of training)")
+    ev.add_argument("--split", default="test", choices=["train", "val", "test"], help="with --corpus (default test)")
+    ev.add_argument("--levels", type=float, nargs="+", default=[0.0],
+                    help="with --corpus: input levels in dB relative to the recording (default 0)")
+    ev.add_argument("--max-clips", type=int, help="with --corpus: at most this many clips per source")
     ev.add_argument("--sr", type=int, default=16000, help="rate to evaluate at, Hz (default 16000)")
     ev.add_argument("--ratio", type=int, default=4, help="up-sampling factor (default 4)")
     ev.add_argument("--methods", nargs="+", default=["lowres", "linear", "spline", "sinc"],
@@ -277,6 +305,14 @@ def main(argv=None) -> int:
         return args.func(args)
     except SrlibError as exc:
         print(f"srlib: error: {exc}", file=sys.stderr)
+        return 1
+    except ModuleNotFoundError as exc:  # an optional dependency: say which extra installs it
+        from .extras import missing_dependency
+
+        clear = missing_dependency(exc)
+        if clear is None:
+            raise
+        print(f"srlib: error: {clear}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("srlib: interrupted", file=sys.stderr)

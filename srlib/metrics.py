@@ -24,6 +24,11 @@ some clamp at a larger epsilon or use magnitude instead of power (a factor of
 2 in log10), and STFT sizes differ. Compare numbers only under one definition:
 the results chapter recomputes every baseline under this one.
 
+Level: :func:`evaluate_pair` divides reference and estimate alike by the
+reference's peak before measuring, so that no number depends on the recording
+level (SNR, SI-SDR and STOI do not anyway; LSD's ``epsilon`` floor and PESQ do).
+A clip recorded at -20 dBFS and its model output are scored as if peak-normalised.
+
 Perceptual and intelligibility measures come from registry packages, not our
 code: wide-band PESQ (ITU-T P.862.2, the ``pesq`` package; defined for 16 kHz
 speech only, from -0.5 to 4.5) and STOI (Taal et al. 2011, ``pystoi``; 0 to 1,
@@ -200,9 +205,13 @@ def evaluate_pair(reference, estimate, sr_hz: float, ratio: int, *, perceptual: 
 
     Returns
     -------
-    dict with ``snr_db``, ``si_sdr_db``, ``lsd``, ``lsd_hf`` and ``lsd_lf`` (and ``pesq``, ``stoi``).
+    dict with ``snr_db``, ``si_sdr_db``, ``lsd``, ``lsd_hf`` and ``lsd_lf`` (and ``pesq``, ``stoi``),
+    measured on the pair divided by the reference's peak (a silent reference is measured as is).
     """
     cutoff = sr_hz / (2 * ratio)
+    peak = float(np.max(np.abs(reference))) if np.size(reference) else 0.0
+    if peak > 0:
+        reference, estimate = np.asarray(reference) / peak, np.asarray(estimate) / peak
     out = {
         "snr_db": snr_db(reference, estimate),
         "si_sdr_db": si_sdr_db(reference, estimate),

@@ -83,3 +83,15 @@ def test_html_table_has_a_row_per_method():
     summary = {m: {"n": 2, "snr_db": {"mean": 1.0, "std": 0.5}, "lsd": {"mean": 2.0, "std": 0.1}} for m in ("a", "b<")}
     out = format_table(summary, "html")
     assert out.count("<tr>") == 3 and "<td>b&lt;</td>" in out and "<th>LSD</th>" in out and "LSD-HF" not in out
+
+
+def test_evaluate_pair_does_not_depend_on_the_recording_level():
+    from srlib.metrics import evaluate_pair
+
+    rng = np.random.default_rng(3)
+    x = (0.5 * np.sin(2 * np.pi * 300 * np.arange(16000) / 16000) + 0.05 * rng.standard_normal(16000)).astype("float32")
+    y = x + 0.02 * rng.standard_normal(16000).astype("float32")
+    y[::7] = 0.0  # an estimate with deep holes, where the floor of the logarithm matters
+    loud, quiet = evaluate_pair(x, y, 16000, 4), evaluate_pair(1e-3 * x, 1e-3 * y, 16000, 4)
+    for key in loud:
+        assert quiet[key] == pytest.approx(loud[key], rel=1e-4, abs=1e-6), key

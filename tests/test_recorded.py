@@ -239,3 +239,22 @@ def test_evaluating_a_model_folder_reports_each_held_out_source(packages, tmp_pa
     assert "**ktuberling** (2 clips)" in text and "**hedgewars-voices** (1 clips)" in text
     saved = json.loads((folder / "metrics.json").read_text())
     assert saved["per_clip"][0]["clip"].split("/")[0] in {"ktuberling", "hedgewars-voices"}
+
+
+def test_evaluating_a_corpus_source_by_source_and_level_by_level(packages, capsys):
+    from srlib.cli import main
+    from srlib.evaluate import evaluate_sources, format_sources
+
+    corpus = open_corpus("recorded-speech")
+    results = evaluate_sources(corpus, ["spline", "sinc"], sr_hz=16000, ratio=4, levels_db=(0, -20),
+                               max_clips_per_source=1)
+    assert set(results) == {(s, lv) for s in ("ktuberling", "hedgewars-voices") for lv in (0.0, -20.0)}
+    assert results[("ktuberling", 0.0)]["sinc"]["n"] == 1
+    quiet, loud = results[("ktuberling", -20.0)]["sinc"], results[("ktuberling", 0.0)]["sinc"]
+    assert quiet["lsd"]["mean"] == pytest.approx(loud["lsd"]["mean"], rel=1e-3)  # the metrics are level-free
+    assert "**hedgewars-voices**, input level -20 dB (1 clips)" in format_sources(results)
+    assert format_sources(results, "csv").splitlines()[1].startswith("ktuberling,0,spline,1,")
+    assert main(["evaluate", "--corpus", "recorded-speech", "--methods", "spline", "--levels", "0", "-6",
+                 "--max-clips", "1", "-q"]) == 0
+    assert "**ktuberling**, input level -6 dB" in capsys.readouterr().out
+    assert main(["evaluate", "x.wav", "--corpus", "recorded-speech", "-q"]) == 1

@@ -1,0 +1,74 @@
+"""A plain install: the tool runs without the extras, and what needs one says which, in one line."""
+
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from importlib.metadata import packages_distributions
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from srlib import save
+from srlib.extras import EXTRA_OF, MissingDependencyError, missing_dependency
+
+ROOT = Path(__file__).resolve().parents[1]
+BLOCKED = ("keras", "tensorflow", "pesq", "pystoi", "music21", "pretty_midi", "IPython", "ipywidgets")
+
+
+def test_every_optional_module_names_an_extra_that_installs_it():
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    dists = packages_distributions()
+
+    def norm(name):
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    for module, extra in EXTRA_OF.items():
+        assert extra in extras, module
+        wanted = {norm(re.split(r"[<>=!~\[; ]", req)[0]) for req in extras[extra]}
+        if module in dists:  # installed here: one of the distributions that provide it is in that extra
+            assert wanted & {norm(d) for d in dists[module]}, (module, dists[module])
+
+
+def test_missing_dependency_names_the_extra_and_ignores_other_modules():
+    err = missing_dependency(ModuleNotFoundError("No module named 'pesq'", name="pesq"))
+    assert isinstance(err, MissingDependencyError) and isinstance(err, ImportError)
+    assert 'pip install "srlib[perceptual]"' in str(err)
+    assert missing_dependency(ModuleNotFoundError("No module named 'numpy'", name="numpy")) is None
+
+
+@pytest.fixture
+def plain(tmp_path):
+    """Run the CLI where every optional dependency fails to import, as on a plain install."""
+    shadow = tmp_path / "shadow"
+    for name in BLOCKED:
+        (shadow / name).mkdir(parents=True)
+        (shadow / name / "__init__.py").write_text(
+            f"raise ModuleNotFoundError({'No module named ' + repr(name)!r}, name={name!r})\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(shadow), str(ROOT)])}
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "srlib", *args], capture_output=True, text=True, env=env,
+                              cwd=tmp_path, timeout=300)
+
+    return run
+
+
+def test_the_plain_install_runs_the_default_model_and_says_which_extra_the_rest_needs(plain, tmp_path):
+    rng = np.random.default_rng(0)
+    t = np.arange(8000) / 4000
+    save(tmp_path / "in.wav", (0.3 * np.sin(2 * np.pi * 220 * t) + 0.01 * rng.standard_normal(8000)), 4000)
+    done = plain("upsample", "in.wav", "out.wav", "--ratio", "4", "-q")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out.wav").exists()
+    assert plain("info").returncode == 0
+    for args, extra in [(("upsample", "in.wav", "u.wav", "--ratio", "4", "--model", "unet", "-q"), "models"),
+                        (("train", "--model", "frame", "--profile", "quick", "--out", "run", "-q"), "models"),
+                        (("evaluate", "in.wav", "--sr", "4000", "--ratio", "2", "--perceptual", "-q"), "perceptual")]:
+        failed = plain(*args)
+        assert failed.returncode == 1, (args, failed.stderr)
+        assert "Traceback" not in failed.stderr and f'pip install "srlib[{extra}]"' in failed.stderr, args
+        assert len(failed.stderr.strip().splitlines()) == 1, failed.stderr
+    assert not (tmp_path / "u.wav").exists() and not (tmp_path / "run").exists()
