@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .audio import _validate_rate, resample, validate_audio, validate_ratio
-from .errors import AudioError
+from .errors import AudioError, ConfigError
 from .interpolate import METHODS, upsample_baseline
 
 __all__ = ["upsample", "upsample_file", "resolve_ratio", "auto_method"]
@@ -49,28 +49,36 @@ def resolve_ratio(sr_hz: int, ratio=None, target_sr_hz=None) -> tuple[int, int]:
     return validate_ratio(math.ceil(target / sr_hz), name="target_sr_hz / sr_hz"), target
 
 
-def auto_method(sr_hz: int, target_sr_hz: int) -> str:
+def auto_method(sr_hz: int, target_sr_hz: int, content: str | None = None) -> str:
     """The default method for ``sr_hz`` Hz input and ``target_sr_hz`` Hz output.
 
-    The first kind of :data:`srlib.models.registry.DEFAULT_KINDS` whose shipped model serves
-    the rates (:meth:`srlib.models.card.ModelCard.serves`), else ``"sinc"``. Reads the shipped
-    models' cards only: no network is loaded (and no Keras imported) to decide.
+    Among the shipped models of the kinds in :data:`srlib.models.registry.DEFAULT_KINDS`
+    trained on ``content`` (``"speech"`` or ``"music"``; default: speech for outputs up to
+    24 kHz, music above) that serve the rates (:meth:`srlib.models.card.ModelCard.serves`),
+    the first kind's model with the lowest input rate (the one whose band starts where the
+    input's ends); where none serves, ``"sinc"``. Reads the shipped models' cards only: no
+    network is loaded (and no Keras imported) to decide.
 
-    >>> auto_method(4000, 16000), auto_method(8000, 16000)
-    ('unet', 'sinc')
+    Returns
+    -------
+    str: a kind's name where its own shipped model is chosen (``"frame"``), else a folder name.
     """
     from .models.card import ModelCard, shipped_models
     from .models.registry import DEFAULT_KINDS, get_kind
 
-    shipped = shipped_models()
-    for name in DEFAULT_KINDS:
-        folder = get_kind(name).shipped
-        if folder in shipped and ModelCard.read(shipped[folder]).serves(sr_hz, target_sr_hz):
-            return name
-    return "sinc"
+    if content not in (None, "speech", "music"):
+        raise ConfigError(f"content: got {content!r}; expected speech or music")
+    content = content or ("speech" if target_sr_hz <= 24000 else "music")
+    cards = [ModelCard.read(path) for path in shipped_models().values()]
+    fits = [c for c in cards if c.kind in DEFAULT_KINDS and c.content == content and c.serves(sr_hz, target_sr_hz)]
+    if not fits:
+        return "sinc"
+    best = min(fits, key=lambda c: (DEFAULT_KINDS.index(c.kind), c.low_sr_hz))
+    return best.kind if get_kind(best.kind).shipped == best.name else best.name
 
 
-def upsample(x, sr_hz: int, ratio=None, *, target_sr_hz=None, method: str | None = None, progress: bool = False):
+def upsample(x, sr_hz: int, ratio=None, *, target_sr_hz=None, method: str | None = None, content: str | None = None,
+             progress: bool = False):
     """Super-resolve ``x`` by ``ratio`` (or to ``target_sr_hz``).
 
     Parameters
@@ -85,7 +93,10 @@ def upsample(x, sr_hz: int, ratio=None, *, target_sr_hz=None, method: str | None
         Output rate instead of ``ratio``.
     method : str, optional
         A baseline from :data:`srlib.interpolate.METHODS`, a shipped model by kind
-        (``"unet"``, ``"gan"``) or folder name, or a model folder. Default: :func:`auto_method`.
+        (``"frame"``, ``"unet"``, ``"gan"``) or folder name, or a model folder. Default:
+        :func:`auto_method` for ``content``.
+    content : {"speech", "music"}, optional
+        What ``x`` holds, for the default method (default: speech up to 24 kHz output, music above).
 
     Returns
     -------
@@ -94,7 +105,7 @@ def upsample(x, sr_hz: int, ratio=None, *, target_sr_hz=None, method: str | None
     """
     x = validate_audio(x, name="x")
     r, target = resolve_ratio(sr_hz, ratio, target_sr_hz)
-    method = method or auto_method(sr_hz, target)
+    method = method or auto_method(sr_hz, target, content)
     if method in METHODS:
         y = upsample_baseline(x, r, method)
         out_sr = sr_hz * r
@@ -112,7 +123,7 @@ class SilentInputWarning(UserWarning):
 
 
 def upsample_file(in_path, out_path, ratio=None, *, target_sr_hz=None, method: str | None = None,
-                  overwrite: bool = False, progress: bool = False, block_s: float = 30.0,
+                  content: str | None = None, overwrite: bool = False, progress: bool = False, block_s: float = 30.0,
                   context_s: float = 1.0) -> Path:
     """Read ``in_path``, super-resolve it, write ``out_path`` atomically, in bounded memory.
 
@@ -153,7 +164,7 @@ def upsample_file(in_path, out_path, ratio=None, *, target_sr_hz=None, method: s
     fmt = output_format(out_path)
     sr_in = int(meta.samplerate)
     _, target = resolve_ratio(sr_in, ratio, target_sr_hz)
-    method = method or auto_method(sr_in, target)  # once, not per block
+    method = method or auto_method(sr_in, target, content)  # once, not per block
     subtype = meta.subtype if out_path.suffix.lower() == in_path.suffix.lower() else None
     # block and context lengths in whole "units", so each block maps to a whole number of output samples
     unit = sr_in // math.gcd(sr_in, target)

@@ -7,8 +7,12 @@
   at 16 kHz and 44.1 kHz output for linear, spline, sinc and every kind (its
   shipped model for the rate, else an untrained one of the same size), all
   measured in the same run on the same signal;
-- peak memory (VmHWM of a fresh process) of ``srlib upsample`` with the
-  U-Net on a 1-minute and a 60-minute file (``--memory``; about a minute).
+- a kind with a light runtime (the frame model's NumPy forward pass) is timed
+  both ways: ``frame`` (light, what ``srlib upsample`` uses) and ``frame/keras``;
+- the whole ``srlib upsample`` process with the default model on a 20-minute
+  4 kHz file (start-up included; start-up alone on a 1-second file) and its peak
+  memory (VmHWM of a fresh process) with each shipped alias on a 1-minute and a
+  60-minute file (``--memory``; a few minutes).
 
 Figures depend on the machine; the notebooks and the closing notes quote
 the ones measured on the 2-core CI machine.
@@ -88,10 +92,14 @@ def inference_rtf(duration_s: float = 30.0, ratio: int = 4, kinds=None) -> dict:
             row[method] = duration_s / (time.perf_counter() - t0)
         for name in kinds or kind_names():
             model = model_for(name, sr_hz, ratio)
-            model.upsample_lr(x_lr)  # warm-up: traces the graph for these chunk shapes (once per shape)
-            t0 = time.perf_counter()
-            model.upsample_lr(x_lr)
-            row[name] = duration_s / (time.perf_counter() - t0)
+            runs = {name: model}
+            if model.runtime == "light":
+                runs[f"{name}/keras"] = type(model)(model.path, runtime="keras")
+            for label, m in runs.items():
+                m.upsample_lr(x_lr)  # warm-up: traces the graph for these chunk shapes (once per shape)
+                t0 = time.perf_counter()
+                m.upsample_lr(x_lr)
+                row[label] = duration_s / (time.perf_counter() - t0)
         out[sr_hz] = row
     return out
 
@@ -118,23 +126,32 @@ def model_for(kind_name: str, sr_hz: int, ratio: int):
     return SRModel(d)
 
 
-def peak_memory_mb(minutes: float, method: str = "spline") -> float:
-    """Peak resident memory (VmHWM, MiB) of a fresh ``srlib upsample`` process on a generated file.
+def cli_run(minutes: float, method: str | None = None) -> dict:
+    """One fresh ``srlib upsample`` process (4 kHz -> 16 kHz) on a generated file of ``minutes``.
 
-    (``ru_maxrss`` would count the parent's memory inherited through fork.)
+    Returns ``{"wall_s": ..., "peak_mb": ...}``: the process's wall time, start-up included
+    (the file is written beforehand), and its peak resident memory (VmHWM, MiB;
+    ``ru_maxrss`` would count the parent's memory inherited through fork). ``method``
+    None is the default model.
     """
     from .audio import save
 
     with tempfile.TemporaryDirectory() as d:
         src, dst = os.path.join(d, "in.wav"), os.path.join(d, "out.wav")
-        n = int(minutes * 60 * 4000)
-        save(src, _signal(n, 4000), 4000)
+        save(src, _signal(int(minutes * 60 * 4000), 4000), 4000)
+        model = ["--model", method] if method else []
         code = ("import sys; from srlib.cli import main; "
-                f"rc = main(['upsample', {src!r}, {dst!r}, '--ratio', '4', '--model', {method!r}, '-q']); "
+                f"rc = main(['upsample', {src!r}, {dst!r}, '--ratio', '4', '-q', *{model!r}]); "
                 "print(next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM')) / 1024); "
                 "sys.exit(rc)")
+        t0 = time.perf_counter()
         res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-        return float(res.stdout.strip().splitlines()[-1])
+        return {"wall_s": time.perf_counter() - t0, "peak_mb": float(res.stdout.strip().splitlines()[-1])}
+
+
+def peak_memory_mb(minutes: float, method: str | None = None) -> float:
+    """Peak resident memory (VmHWM, MiB) of a fresh ``srlib upsample`` process (:func:`cli_run`)."""
+    return cli_run(minutes, method)["peak_mb"]
 
 
 def main(argv=None) -> int:
@@ -149,6 +166,13 @@ def main(argv=None) -> int:
     print(f"\ninference real-time factor (x real time, {args.duration:g} s of output, ratio 4)")
     for sr_hz, row in inference_rtf(args.duration).items():
         print(f"  {sr_hz} Hz: " + "  ".join(f"{k} {v:,.0f}x" for k, v in row.items()))
+    from .api import auto_method
+
+    default = auto_method(4000, 16000)
+    start, whole = cli_run(1 / 60), cli_run(20)
+    print(f"\nsrlib upsample, default model ({default}), whole process: start-up (1 s file) {start['wall_s']:.2f} s; "
+          f"20-minute 4 kHz file {whole['wall_s']:.1f} s = {1200 / whole['wall_s']:,.0f}x real time, "
+          f"peak {whole['peak_mb']:.0f} MiB")
     if args.memory:
         print("\npeak memory of srlib upsample (VmHWM of a fresh process, MiB)")
         from .models.registry import shipped_aliases

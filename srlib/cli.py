@@ -39,7 +39,7 @@ def _default_method(src: Path, args) -> str:
     from .audio import info
 
     sr_hz = int(info(src).samplerate)
-    return auto_method(sr_hz, resolve_ratio(sr_hz, args.ratio, args.target_sr)[1])
+    return auto_method(sr_hz, resolve_ratio(sr_hz, args.ratio, args.target_sr)[1], args.content)
 
 
 def _cmd_upsample(args) -> int:
@@ -62,7 +62,7 @@ def _cmd_upsample(args) -> int:
             dest.parent.mkdir(parents=True, exist_ok=True)
             try:
                 upsample_file(f, dest, args.ratio, target_sr_hz=args.target_sr, method=args.model,
-                              overwrite=args.overwrite)
+                              content=args.content, overwrite=args.overwrite)
             except AudioError as exc:
                 failed.append((f, str(exc)))
         _say(args, f"{len(files) - len(failed)} of {len(files)} files written to {out_dir}")
@@ -216,7 +216,11 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--target-sr", type=int, metavar="HZ", help="output sample rate in Hz")
     up.add_argument("--model", default=None,
                     help="a classical baseline (" + ", ".join(_method_choices()) + "), or a model folder; "
-                         "default: unet where a shipped model fits the rates, else sinc")
+                         "default: the shipped frame-level model for the content where one fits the rates, "
+                         "else sinc")
+    up.add_argument("--content", choices=["speech", "music"],
+                    help="what the audio holds, for the default model (default: speech for outputs up to "
+                         "24 kHz, music above)")
     up.add_argument("--output-dir", help="folder for outputs (required when the input is a folder)")
     up.add_argument("--overwrite", action="store_true", help="replace existing output files")
     up.add_argument("-q", "--quiet", action="store_true", help="no progress or messages")

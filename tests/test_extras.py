@@ -72,3 +72,34 @@ def test_the_plain_install_runs_the_default_model_and_says_which_extra_the_rest_
         assert "Traceback" not in failed.stderr and f'pip install "srlib[{extra}]"' in failed.stderr, args
         assert len(failed.stderr.strip().splitlines()) == 1, failed.stderr
     assert not (tmp_path / "u.wav").exists() and not (tmp_path / "run").exists()
+
+
+def test_the_wheel_holds_the_package_and_its_weights_and_runs_alone(tmp_path):
+    """``pip wheel`` of the repository; installed alone (no extras) into an empty folder, it upsamples a file."""
+    import zipfile
+
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+                            "-w", str(tmp_path / "dist"), str(ROOT)], capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    (wheel,) = (tmp_path / "dist").glob("srlib-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert not [n for n in names if n.split("/")[0] in ("notebooks", "tests", "tools", "book", "scripts")]
+    for folder in (ROOT / "srlib" / "weights").iterdir():
+        if folder.is_dir():
+            for name in ("config.json", "model.weights.h5", "metrics.json", "command.txt"):
+                assert f"srlib/weights/{folder.name}/{name}" in names, (folder.name, name)
+    target = tmp_path / "site"
+    installed = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),
+                                str(wheel)], capture_output=True, text=True, timeout=300)
+    assert installed.returncode == 0, installed.stderr
+    shadow = tmp_path / "shadow"
+    for name in BLOCKED:
+        (shadow / name).mkdir(parents=True)
+        (shadow / name / "__init__.py").write_text(f"raise ModuleNotFoundError(name={name!r})\n")
+    save(tmp_path / "in.wav", 0.3 * np.sin(2 * np.pi * 220 * np.arange(4000) / 4000), 4000)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(shadow), str(target)])}
+    code = "import srlib, sys; print(srlib.__file__); sys.exit(srlib.cli.main(['upsample', 'in.wav', 'out.wav', '--ratio', '4']))"
+    done = subprocess.run([sys.executable, "-c", "import srlib.cli; " + code], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(str(target)) and (tmp_path / "out.wav").exists()

@@ -143,7 +143,9 @@ def test_a_new_kind_needs_only_its_class_and_a_registry_entry(tmp_path, monkeypa
 def test_model_card_reads_a_shipped_folder_without_keras():
     code = ("import sys; from srlib.models.card import ModelCard, shipped_models; from srlib.api import auto_method; "
             "from srlib.cli import main; card = ModelCard.read(shipped_models()['unet-speech-16k-r4']); "
-            "assert auto_method(4000, 16000) == 'unet'; main(['info']); "
+            "assert auto_method(4000, 16000) == 'frame'; main(['info']); "
+            "import numpy as np, srlib; y, sr = srlib.upsample(np.ones(4000, 'float32') * 0.1, 4000, 4); "
+            "assert sr == 16000 and y.shape == (16000,); "
             "assert 'keras' not in sys.modules and 'tensorflow' not in sys.modules, 'Keras was imported'")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
@@ -158,7 +160,8 @@ def test_model_card_fields():
     assert card.command.startswith("srlib train --model gan")
     assert card.score("lsd") < card.score("lsd", "spline")
     assert card.serves(4000, 16000) and card.serves(3000, 16000)
-    assert not card.serves(8000, 16000) and not card.serves(4000, 22050) and not card.serves(4000, 8000)
+    assert card.serves(4000, 8000)  # the model's 16 kHz output resampled: the 2-4 kHz band is still its work
+    assert not card.serves(8000, 16000) and not card.serves(4000, 22050) and not card.serves(4000, 7000)
     assert "gan-speech-16k-r4: gan, 4000 Hz -> 16000 Hz" in card.describe()
     assert "test SNR" in card.summary_line()
 
@@ -173,3 +176,26 @@ def test_model_card_and_folder_errors(tmp_path):
     with pytest.raises(AudioError, match="neither a shipped model"):
         model_folder("no-such-model")
     assert model_folder("unet") == shipped_models()[shipped_aliases()["unet"]]
+
+
+def test_the_default_model_fits_the_rates_and_the_content(tmp_path, monkeypatch):
+    import srlib.models.card as card_module
+    from srlib.api import auto_method
+
+    def folder(name, kind, sr_hz, ratio, corpus):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "model.weights.h5").write_bytes(b"")
+        (tmp_path / name / "config.json").write_text(json.dumps(
+            {"kind": kind, "sr_hz": sr_hz, "ratio": ratio, "train": {"corpus": corpus}}))
+
+    folder(get_kind("frame").shipped, "frame", 16000, 4, "recorded-speech")
+    folder("frame-speech-16k-r2", "frame", 16000, 2, "recorded-speech")
+    folder("frame-music-44k-r4", "frame", 44100, 4, "recorded-music")
+    folder("unet-speech-16k-r4", "unet", 16000, 4, "speech")
+    monkeypatch.setattr(card_module, "WEIGHTS_DIR", tmp_path)
+    assert auto_method(4000, 16000) == auto_method(3000, 16000) == "frame"  # the tightest fit: its band starts at 2 kHz
+    assert auto_method(8000, 16000) == auto_method(6000, 16000) == "frame-speech-16k-r2"
+    assert auto_method(11025, 44100) == auto_method(4000, 16000, "music") == "frame-music-44k-r4"
+    assert auto_method(12000, 16000) == auto_method(22050, 44100) == auto_method(12000, 16000, "music") == "sinc"
+    with pytest.raises(ConfigError, match="content"):
+        auto_method(4000, 16000, "noise")

@@ -141,9 +141,16 @@ class ModelCard:
         """Whether the model can take ``sr_hz`` input to ``target_sr_hz`` without throwing band away.
 
         It can when the input rate is at most its input rate, the target at most its
-        output rate, and the target more than twice the input (below that, sinc is as good).
+        output rate, and the target at least twice the input (below that, sinc is as good).
         """
-        return sr_hz <= self.low_sr_hz and 2 * sr_hz < target_sr_hz <= self.sr_hz
+        return sr_hz <= self.low_sr_hz and 2 * sr_hz <= target_sr_hz <= self.sr_hz
+
+    @property
+    def content(self) -> str:
+        """``"music"`` for a model trained on a music corpus (``music``, ``recorded-music``,
+        ``magnatagatune:...``), else ``"speech"``."""
+        corpus = str(self.train.get("corpus", ""))
+        return "music" if "music" in corpus or "magnatagatune" in corpus else "speech"
 
     def history(self, *keys: str) -> dict:
         """Per-epoch values of ``log.csv`` columns: ``{key: [float, ...]}``."""

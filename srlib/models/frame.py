@@ -63,7 +63,10 @@ class FrameConfig:
     transition_bins : int
         Width of the crossover ramp below the cutoff bin.
     eps : float
-        Floor added to magnitudes before the logarithm.
+        Added to each frame's mean input-band magnitude (an all-zero frame stays finite).
+    floor : float
+        The features' floor under each frame's mean input-band magnitude (1e-3: -60 dB): bins
+        below it read as the floor, not as the rounding noise of a float32 FFT.
     """
 
     sr_hz: int = 16000
@@ -75,6 +78,7 @@ class FrameConfig:
     kernel: int = 7
     transition_bins: int = 8
     eps: float = 1e-7
+    floor: float = 1e-3
 
     @property
     def cutoff_bin(self) -> int:

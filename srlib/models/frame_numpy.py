@@ -8,7 +8,8 @@ NumPy and SciPy only (what a plain ``pip install srlib`` has):
 
 1. ``X = rfft(w * frame_t(x))``: Hann-windowed frames (periodic window of
    ``n_fft``, hop ``hop``) of the input padded by ``n_fft`` on each side;
-2. the network on ``[log(|X| + eps) - mu_t, cos angle X, sin angle X]`` (input band):
+2. the network on ``[log(|X| + f_t) - mu_t, X / (|X| + f_t)]`` (the second over the input band;
+   ``mu_t`` the log of the band's mean magnitude, ``f_t`` the floor under it):
    a projection, ConvNeXt blocks ``h + gamma W2 gelu(W1 LN(dwconv(h)))``, a LayerNorm
    and three linear heads;
 3. the crossover of the predicted band with the input's spectrum, as in Keras;
@@ -151,11 +152,12 @@ class FrameForward:
         frames = sliding_window_view(padded, p, axis=-1)[:, ::hop]  # (batch, T, p)
         spec = np.fft.rfft(frames * self.window, axis=-1).astype(np.complex64)
         absx = np.abs(spec)
-        logmag = np.log(absx + cfg.eps)
-        mu = logmag[..., :c].mean(axis=-1, keepdims=True)
+        level = absx[..., :c].mean(axis=-1, keepdims=True) + cfg.eps
+        mu, floored = np.log(level), absx + cfg.floor * level
+        feats = np.concatenate([np.log(floored) - mu, spec.real[..., :c] / floored[..., :c],
+                                spec.imag[..., :c] / floored[..., :c]], axis=-1)
         # unit phasors instead of angles: exp(j angle X) = X / |X| (1 where X = 0, as atan2(0, 0) = 0)
         unit = np.where(absx > 0, spec / np.where(absx > 0, absx, 1), 1).astype(np.complex64)
-        feats = np.concatenate([logmag - mu, unit.real[..., :c], unit.imag[..., :c]], axis=-1)
         m, r, i = self.network(feats)  # heads over the bins from ``lo`` up: below, the crossover keeps X
         corr = r + 1j * i
         size = np.abs(corr)

@@ -145,11 +145,14 @@ class FrameBandwidthExtension(keras.layers.Layer):
     1. STFT of the input (Hann window of ``n_fft``, hop ``hop``; padded by ``n_fft`` on
        each side and framed without centring, so the inverse STFT is exact over the kept
        samples): ``X`` of shape (frames, n_fft / 2 + 1).
-    2. Level: ``mu_t``, the mean over the input's band (bins below the cutoff) of
-       ``log(|X| + eps)`` per frame. The features are ``log(|X| + eps) - mu_t`` for every bin
-       and the cosine and sine of the input band's phase: a gain ``g`` on the input shifts
-       ``log |X|`` and ``mu_t`` by ``log g`` alike, so the network sees the same features at
-       every level.
+    2. Level: ``a_t``, the mean over the input's band (bins below the cutoff) of ``|X|`` per
+       frame (plus ``eps``), and ``mu_t = log a_t``. With the floor ``f_t = floor a_t`` the
+       features are ``log(|X| + f_t) - mu_t`` for every bin and ``X / (|X| + f_t)`` (real and
+       imaginary parts, the phase weighted down where a bin is below the floor) for the input
+       band. A gain ``g`` on the input scales ``|X|``, ``a_t`` and ``f_t`` alike, so the network
+       sees the same features at every level; and bins far below their frame's level (where
+       float32 rounding of the FFT is all there is) are held at the floor instead of feeding
+       rounding noise to the network.
     3. A linear projection to ``channels``, ``blocks`` :class:`ConvNeXtBlock` over frames, a
        LayerNorm, then three linear heads per bin: a log-magnitude ``m`` and two phase
        components ``(r, i)``. The predicted spectrum has magnitude ``exp(mu_t + m)`` (level
@@ -189,10 +192,12 @@ class FrameBandwidthExtension(keras.layers.Layer):
         padded = ops.pad(x[..., 0], [[0, 0], [p, p]])
         re, im = ops.stft(padded, sequence_length=p, sequence_stride=cfg.hop, fft_length=p, window="hann",
                           center=False)  # (batch, frames, n_fft/2 + 1)
-        logmag = ops.log(ops.sqrt(re * re + im * im) + cfg.eps)
-        mu = ops.mean(logmag[..., :c], axis=-1, keepdims=True)
+        absx = ops.sqrt(re * re + im * im)
+        level = ops.mean(absx[..., :c], axis=-1, keepdims=True) + cfg.eps
+        mu, floored = ops.log(level), absx + cfg.floor * level
         angle = ops.arctan2(im, re)
-        feats = ops.concatenate([logmag - mu, ops.cos(angle[..., :c]), ops.sin(angle[..., :c])], axis=-1)
+        feats = ops.concatenate([ops.log(floored) - mu, re[..., :c] / floored[..., :c], im[..., :c] / floored[..., :c]],
+                                axis=-1)
         h = self.proj(feats)
         for block in self.blocks:
             h = block(h)

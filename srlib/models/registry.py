@@ -75,7 +75,7 @@ KINDS: dict[str, ModelKind] = {k.name: k for k in (
 )}
 
 #: Kinds whose shipped model ``srlib upsample`` uses by default where its rates fit, in order of preference.
-DEFAULT_KINDS = ("frame", "unet")
+DEFAULT_KINDS = ("frame",)
 
 
 def get_kind(name: str) -> ModelKind:
