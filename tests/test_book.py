@@ -20,8 +20,9 @@ pytestmark = pytest.mark.skipif(not (HTML / "index.html").exists(),
 
 #: Fewest <audio> players each chapter must show.
 MIN_AUDIO = {"01_sampling_and_aliasing": 10, "02_spectrograms_and_griffin_lim": 6, "03_data_generation": 3,
-             "04_unet_baseline": 4, "05_gan_extension": 5, "06_results": 5,
-             "07_music_super_resolution": 7}
+             "04_unet_baseline": 4, "05_gan_extension": 5, "06_frame_level_model": 8,
+             "07_results": 5,
+             "08_music_super_resolution": 7}
 #: Heaviest a chapter page may be (players embed Ogg Vorbis; see srlib.players).
 PAGE_LIMIT_BYTES = dict.fromkeys(MIN_AUDIO, 2_000_000)
 
@@ -80,12 +81,12 @@ def test_bibliography_resolves():
 
 def test_results_page_pastes_the_comparison_table_and_numbers():
     page = (HTML / "book" / "results.html").read_text()
-    assert "{glue" not in page and "nb06_" not in page
+    assert "{glue" not in page and "nb07_" not in page
     for method in ("lowres", "spline", "sinc", "unet", "gan"):
         assert re.search(rf"<td[^>]*>\s*(<p>)?\s*{method}\s*(</p>)?\s*</td>", page), method
     assert "PESQ-WB" in page and "LSD-HF" in page
-    glued = _glued("06_results")
-    for name in ("nb06_gan_lsd_hf", "nb06_unet_snr_db", "nb06_spline_pesq"):
+    glued = _glued("07_results")
+    for name in ("nb07_gan_lsd_hf", "nb07_unet_snr_db", "nb07_spline_pesq"):
         assert re.search(rf">\s*{re.escape(glued[name])}\s*<", page), name
 
 
@@ -94,22 +95,22 @@ def test_gan_chapter_glues_its_comparison_and_the_room_keeps_its_widgets():
     assert {"nb05_gan_lsd", "nb05_unet_lsd", "nb05_lsd_ratio", "nb05_gan_pesq"} <= set(glued)
     page = _page("05_gan_extension")
     assert re.search(rf">\s*{re.escape(glued['nb05_gan_lsd_hf'])}\s*<", page)
-    room = _page("06_results")
+    room = _page("07_results")
     assert "application/vnd.jupyter.widget-state+json" in room and "ToggleButtonsModel" in room
 
 
 def test_music_chapter_compares_every_music_and_spectral_model():
-    glued = _glued("07_music_super_resolution")
-    assert {"nb07_spline_lsd_hf", "nb07_unet_lsd_hf", "nb07_gan_lsd_hf", "nb07_spectral_lsd_hf",
-            "nb07_phase_gan_lsd_hf", "nb07_speech_spectral_lsd", "nb07_speech_phase_aware_gan_lsd"} <= set(glued)
-    page = _page("07_music_super_resolution")
+    glued = _glued("08_music_super_resolution")
+    assert {"nb08_spline_lsd_hf", "nb08_unet_lsd_hf", "nb08_gan_lsd_hf", "nb08_spectral_lsd_hf",
+            "nb08_phase_gan_lsd_hf", "nb08_speech_spectral_lsd", "nb08_speech_phase_aware_gan_lsd"} <= set(glued)
+    page = _page("08_music_super_resolution")
     # the phase table has the phase-aware generator's row, the results tables name every model
     assert "<td><p>shipped phase-aware</p>" in page and page.count("<td><p>phase-aware GAN</p>") >= 2
 
 
 def test_markdown_tables_in_outputs_render_as_tables():
     # a table printed with IPython's Markdown() must become <table>, not a paragraph of pipes
-    for stem in ("04_unet_baseline", "07_music_super_resolution"):
+    for stem in ("04_unet_baseline", "08_music_super_resolution"):
         page = _page(stem)
         assert "<p>| " not in page, stem
         assert page.count("<table") >= 2, stem

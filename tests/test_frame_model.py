@@ -107,6 +107,8 @@ def test_the_numpy_forward_pass_equals_keras(tmp_path, cfg):
     assert _rel_rms(got[0], expected[0]) < 1e-4 and _rel_rms(got[1], expected[1]) < 1e-4
     silent = forward(np.zeros((1, 4096), "float32"))  # |X| = 0 everywhere: no NaN from the unit phasors
     assert np.isfinite(silent).all() and np.abs(silent).max() < 1e-6
+    tiny = forward(1e-38 * batch[:1])  # subnormal bins: no overflow in the phasors either
+    assert np.isfinite(tiny).all()
 
 
 def test_a_config_without_room_for_the_crossover_is_refused():

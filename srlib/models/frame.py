@@ -41,7 +41,7 @@ from dataclasses import asdict, dataclass
 from ..errors import ConfigError
 from .kind import STFTKind
 
-__all__ = ["FrameConfig", "build_frame_model", "frame_reach", "frame_loss", "anti_wrapping", "FrameKind"]
+__all__ = ["FrameConfig", "build_frame_model", "frame_macs_per_second", "frame_reach", "frame_loss", "anti_wrapping", "FrameKind"]
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,21 @@ def frame_reach(config: FrameConfig) -> int:
     2048
     """
     return config.blocks * (config.kernel // 2) * config.hop + config.n_fft
+
+
+def frame_macs_per_second(config: FrameConfig) -> float:
+    """Multiply-accumulates of the network per second of output audio (the FFTs not counted).
+
+    Per frame: the projection ``F C`` (``F = n_fft / 2 + 1 + 2 cutoff_bin`` features), each block
+    ``kernel C + 8 C^2`` (depthwise convolution and the 4x MLP), and the three heads ``3 (n_fft / 2 + 1) C``;
+    ``sr_hz / hop`` frames per second.
+
+    >>> round(frame_macs_per_second(FrameConfig()) / 1e6, 1)
+    25.9
+    """
+    nb, c = config.n_fft // 2 + 1, config.channels
+    per_frame = (nb + 2 * config.cutoff_bin) * c + config.blocks * (config.kernel * c + 8 * c * c) + 3 * nb * c
+    return per_frame * config.sr_hz / config.hop
 
 
 def build_frame_model(config: FrameConfig | None = None):

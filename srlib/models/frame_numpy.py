@@ -88,6 +88,17 @@ def _gelu(h):
     return 0.5 * h * (1.0 + _erf(h * np.float32(1 / np.sqrt(2.0))))
 
 
+def _unit(re, im, size):
+    """The unit phasor ``exp(j atan2(im, re))`` from real parts: ``(re + j im) / size``, 1 where ``size`` is 0.
+
+    Real divisions, not a complex one: dividing a complex64 by a subnormal magnitude overflows
+    inside NumPy's complex division, where ``re / size`` and ``im / size`` are at most 1.
+    """
+    ok = size > 0
+    safe = np.where(ok, size, 1)
+    return (np.where(ok, re / safe, 1) + 1j * np.where(ok, im / safe, 0)).astype(np.complex64)
+
+
 def _depthwise(h, kernel, bias):
     """'same' depthwise convolution over frames: h (batch, frames, C), kernel (k, C) -> (batch, frames, C)."""
     k = kernel.shape[0]
@@ -156,12 +167,9 @@ class FrameForward:
         mu, floored = np.log(level), absx + cfg.floor * level
         feats = np.concatenate([np.log(floored) - mu, spec.real[..., :c] / floored[..., :c],
                                 spec.imag[..., :c] / floored[..., :c]], axis=-1)
-        # unit phasors instead of angles: exp(j angle X) = X / |X| (1 where X = 0, as atan2(0, 0) = 0)
-        unit = np.where(absx > 0, spec / np.where(absx > 0, absx, 1), 1).astype(np.complex64)
+        unit = _unit(spec.real, spec.imag, absx)
         m, r, i = self.network(feats)  # heads over the bins from ``lo`` up: below, the crossover keeps X
-        corr = r + 1j * i
-        size = np.abs(corr)
-        corr = np.where(size > 0, corr / np.where(size > 0, size, 1), 1)
+        corr = _unit(r, i, np.hypot(r, i))
         high = np.exp(mu + m) * unit[..., self.src[lo:]] * corr  # magnitude, mirrored phase, correction
         w = self.mix[lo:]
         out = spec.copy()

@@ -7,7 +7,7 @@ baselines) never pay for TensorFlow.
 - :class:`SubPixel1D`: the U-Net's 1-D sub-pixel shuffle (Chapter: 04_unet_baseline);
 - :class:`LogMagnitude`: ``log |STFT|`` inside a network (the GAN's STFT discriminators, Chapter: 05_gan_extension);
 - :class:`SpectralWaveform`: the phase-aware spectral generator's STFT -> 2-D U-Net -> mirrored phase ->
-  inverse STFT chain (Chapter: 07_music_super_resolution);
+  inverse STFT chain (Chapter: 08_music_super_resolution);
 - :class:`ConvNeXtBlock`, :class:`FrameBandwidthExtension`: the frame-level model (:mod:`srlib.models.frame`).
 """
 
