@@ -28,7 +28,7 @@ import soxr
 from .errors import AudioError
 
 __all__ = ["load", "save", "resample", "validate_audio", "validate_ratio", "info", "atomic_output", "output_format",
-           "AUDIO_SUFFIXES", "find_audio_files"]
+           "AUDIO_SUFFIXES", "find_audio_files", "declared_wav_frames", "TruncatedAudioWarning"]
 
 
 def validate_audio(
@@ -164,17 +164,68 @@ def _check_readable_path(path: Path) -> None:
         raise AudioError(f"{path}: the file is empty (0 bytes); expected audio")
 
 
+class TruncatedAudioWarning(UserWarning):
+    """A WAV file holds fewer frames than its header promises (a cut-off copy or download)."""
+
+
+def declared_wav_frames(path) -> int | None:
+    """Frames a RIFF/WAVE file's header promises (its ``data`` chunk size over the block size), or None.
+
+    None where the file is not RIFF/WAVE, the header is unreadable, or the size is a streaming
+    writer's placeholder (0 or 0xFFFFFFFF).
+    """
+    import struct
+
+    try:
+        with open(path, "rb") as f:
+            if f.read(4) != b"RIFF" or not f.read(4) or f.read(4) != b"WAVE":
+                return None
+            block = None
+            while True:
+                head = f.read(8)
+                if len(head) < 8:
+                    return None
+                tag, size = head[:4], struct.unpack("<I", head[4:])[0]
+                if tag == b"fmt ":
+                    fmt = f.read(size)
+                    if len(fmt) < 14:
+                        return None
+                    block = struct.unpack("<H", fmt[12:14])[0]
+                    f.seek(size % 2, 1)
+                elif tag == b"data":
+                    if not block or size in (0, 0xFFFFFFFF):
+                        return None
+                    return size // block
+                else:
+                    f.seek(size + size % 2, 1)
+    except OSError:
+        return None
+
+
 def info(path) -> sf._SoundFileInfo:
     """Header information of an audio file (rate, channels, frames, subtype).
 
-    Raises :class:`AudioError` where the file is missing, empty or unreadable.
+    Raises :class:`AudioError` where the file is missing, empty or unreadable. A WAV file
+    whose header promises more frames than it holds (:func:`declared_wav_frames`) is read for
+    what it has, with a :class:`TruncatedAudioWarning` that names it and both frame counts.
     """
     path = Path(path)
     _check_readable_path(path)
     try:
-        return sf.info(str(path))
+        meta = sf.info(str(path))
     except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
         raise AudioError(f"{path}: not a readable audio file ({exc})") from None
+    _warn_if_truncated(path, meta.frames)
+    return meta
+
+
+def _warn_if_truncated(path, frames: int) -> None:
+    import warnings
+
+    declared = declared_wav_frames(path)
+    if declared is not None and declared > frames:
+        warnings.warn(f"{path}: truncated: its header promises {declared} frames but the file holds {frames}; "
+                      "processing what it holds", TruncatedAudioWarning, stacklevel=3)
 
 
 def load(path, sr_hz: int | None = None, mono: bool = True) -> tuple[np.ndarray, int]:
@@ -201,7 +252,8 @@ def load(path, sr_hz: int | None = None, mono: bool = True) -> tuple[np.ndarray,
     ------
     AudioError
         Missing file, a directory, an empty or header-only file, corrupt data,
-        or NaN/inf samples.
+        or NaN/inf samples. A WAV file cut short of its header's length only warns
+        (:class:`TruncatedAudioWarning`).
     """
     path = Path(path)
     _check_readable_path(path)
@@ -211,6 +263,7 @@ def load(path, sr_hz: int | None = None, mono: bool = True) -> tuple[np.ndarray,
         raise AudioError(f"{path}: not a readable audio file ({exc})") from None
     if data.shape[0] == 0:
         raise AudioError(f"{path}: the file has a header but no audio frames")
+    _warn_if_truncated(path, data.shape[0])
     x = data.T  # (n_channels, n_samples)
     if mono or x.shape[0] == 1:
         x = x.mean(axis=0)

@@ -128,3 +128,25 @@ def test_save_errors(tmp_path, sine):
         save(tmp_path / "a.xyz", sine(), 16000)
     with pytest.raises(AudioError, match="sr_hz"):
         save(tmp_path / "a.wav", sine(), 0)
+
+
+@pytest.mark.parametrize("subtype", ["PCM_16", "PCM_24", "FLOAT"])
+def test_a_truncated_wav_is_read_for_what_it_holds_with_a_warning_naming_both_counts(tmp_path, subtype):
+    from srlib.audio import TruncatedAudioWarning, declared_wav_frames, info
+
+    sf.write(tmp_path / "whole.wav", np.zeros((16000, 2)), 16000, subtype=subtype)
+    assert declared_wav_frames(tmp_path / "whole.wav") == 16000
+    data = (tmp_path / "whole.wav").read_bytes()
+    (tmp_path / "cut.wav").write_bytes(data[: len(data) // 2])
+    with pytest.warns(TruncatedAudioWarning, match=r"cut\.wav.*promises 16000 frames but the file holds \d+"):
+        held = info(tmp_path / "cut.wav").frames
+    assert 0 < held < 16000
+    with pytest.warns(TruncatedAudioWarning, match=str(held)):
+        assert load(tmp_path / "cut.wav", mono=False)[0].shape == (2, held)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a whole file, a FLAC: no warning
+        info(tmp_path / "whole.wav")
+        save(tmp_path / "x.flac", np.zeros(100, "float32"), 16000)
+        assert declared_wav_frames(tmp_path / "x.flac") is None and info(tmp_path / "x.flac").frames == 100
