@@ -55,6 +55,19 @@ def test_every_public_function_has_a_docstring_with_shapes_or_units():
     assert checked > 20
 
 
+def test_readme_frame_table_matches_its_held_out_metrics():
+    import json
+
+    frame = json.loads((ROOT / "srlib" / "weights" / "frame-speech-16k-r4" / "metrics.json").read_text())
+    text = (ROOT / "README.md").read_text()
+    assert f"({frame['n_clips']:,} clips" in text
+    for label, key in [("spline (recorded)", "spline"), ("sinc (recorded)", "sinc"), ("frame (shipped)", "frame")]:
+        row = re.search(rf"^\| {re.escape(label)} \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|$", text, re.M)
+        assert row, label
+        expected = [frame["summary"][key][m]["mean"] for m in ("snr_db", "lsd", "lsd_hf", "pesq", "stoi")]
+        assert [float(v) for v in row.groups()] == [round(v, 2) for v in expected], label
+
+
 def test_readme_results_table_matches_the_shipped_metrics():
     import json
 
