@@ -18,7 +18,7 @@ from .audio import _validate_rate, resample, validate_audio, validate_ratio
 from .errors import AudioError, ConfigError
 from .interpolate import METHODS, upsample_baseline
 
-__all__ = ["upsample", "upsample_file", "resolve_ratio", "auto_method"]
+__all__ = ["upsample", "upsample_file", "upsample_folder", "resolve_ratio", "auto_method"]
 
 
 def resolve_ratio(sr_hz: int, ratio=None, target_sr_hz=None) -> tuple[int, int]:
@@ -195,3 +195,80 @@ def upsample_file(in_path, out_path, ratio=None, *, target_sr_hz=None, method: s
     if peak == 0.0:
         warnings.warn(f"{in_path}: the input is silent (all zeros); the output is silent too", SilentInputWarning)
     return out_path
+
+
+def _upsample_one(job):
+    """One file of :func:`upsample_folder` (module level, so worker processes can run it): (src, None or error)."""
+    src, dest, kw = job
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        upsample_file(src, dest, **kw)
+        return src, None
+    except AudioError as exc:
+        return src, str(exc)
+
+
+def upsample_folder(src_dir, out_dir, ratio=None, *, target_sr_hz=None, method: str | None = None,
+                    content: str | None = None, overwrite: bool = False, jobs: int = 1,
+                    progress: bool = False) -> dict:
+    """Super-resolve every audio file under ``src_dir`` into the same tree under ``out_dir``.
+
+    Each file goes through :func:`upsample_file` (atomic writes, bounded memory). An output that
+    already exists is complete (writes are atomic), so it is skipped unless ``overwrite``: a
+    re-run after an interruption does only what is left. ``jobs`` worker processes share the
+    files (each loads the model once, on its first file); the outputs are the same as with one.
+    Nothing is created when there is nothing to process.
+
+    Returns
+    -------
+    dict with ``written``, ``skipped`` (lists of source paths) and ``failed`` (list of (path, reason)).
+
+    Raises
+    ------
+    AudioError
+        ``out_dir`` missing or the same as ``src_dir``, no audio files, or ``jobs`` < 1.
+    """
+    from tqdm.auto import tqdm
+
+    from .audio import AUDIO_SUFFIXES, find_audio_files
+
+    src_dir, out_dir = Path(src_dir), Path(out_dir or "")
+    if not str(out_dir) or out_dir.resolve() == src_dir.resolve():
+        raise AudioError("upsample of a folder needs --output-dir, a different folder from the input")
+    if int(jobs) < 1:
+        raise AudioError(f"jobs: got {jobs}; expected 1 or more worker processes")
+    files = find_audio_files(src_dir)
+    if not files:  # before anything is created: nothing to process leaves nothing behind
+        raise AudioError(f"{src_dir}: no audio files ({', '.join(AUDIO_SUFFIXES)}) found")
+    kw = dict(ratio=ratio, target_sr_hz=target_sr_hz, method=method, content=content, overwrite=overwrite)
+    todo, skipped = [], []
+    for f in files:
+        dest = out_dir / f.relative_to(src_dir)
+        if dest.exists() and not overwrite:
+            skipped.append(f)
+        else:
+            todo.append((f, dest, kw))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    bar = tqdm(total=len(todo), desc="files", unit="file", disable=not progress or not todo)
+    results = []
+    if int(jobs) == 1 or len(todo) < 2:
+        for job in todo:
+            results.append(_upsample_one(job))
+            bar.update()
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn, not fork: a parent that imported TensorFlow must not be forked
+        pool = ProcessPoolExecutor(min(int(jobs), len(todo)), mp_context=multiprocessing.get_context("spawn"))
+        try:
+            for result in pool.map(_upsample_one, todo):
+                results.append(result)
+                bar.update()
+        except BaseException:  # Ctrl-C: drop what has not started; the workers' atomic writes leave no partial file
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown()
+    bar.close()
+    return {"written": [f for f, err in results if err is None], "skipped": skipped,
+            "failed": [(f, err) for f, err in results if err is not None]}

@@ -47,28 +47,18 @@ def _cmd_upsample(args) -> int:
 
     src = Path(args.input)
     if src.is_dir():
-        out_dir = Path(args.output_dir or args.output or "")
-        if not str(out_dir) or out_dir.resolve() == src.resolve():
-            raise AudioError("upsample of a folder needs --output-dir, a different folder from the input")
-        files = find_audio_files(src)
-        if not files:  # before anything is created: nothing to process leaves nothing behind
-            raise AudioError(f"{src}: no audio files ({', '.join(AUDIO_SUFFIXES)}) found")
-        out_dir.mkdir(parents=True, exist_ok=True)
-        from tqdm.auto import tqdm
+        from .api import upsample_folder
 
-        failed = []
-        for f in tqdm(files, desc="files", unit="file", disable=args.quiet):
-            dest = out_dir / f.relative_to(src)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                upsample_file(f, dest, args.ratio, target_sr_hz=args.target_sr, method=args.model,
-                              content=args.content, overwrite=args.overwrite)
-            except AudioError as exc:
-                failed.append((f, str(exc)))
-        _say(args, f"{len(files) - len(failed)} of {len(files)} files written to {out_dir}")
-        for f, why in failed:
+        out_dir = args.output_dir or args.output
+        done = upsample_folder(src, out_dir, args.ratio, target_sr_hz=args.target_sr, method=args.model,
+                               content=args.content, overwrite=args.overwrite, jobs=args.jobs,
+                               progress=not args.quiet)
+        total = len(done["written"]) + len(done["skipped"]) + len(done["failed"])
+        skipped = f", {len(done['skipped'])} skipped (already there; --overwrite redoes them)" if done["skipped"] else ""
+        _say(args, f"{len(done['written'])} of {total} files written to {out_dir}{skipped}")
+        for f, why in done["failed"]:
             print(f"FAILED {f}: {why}", file=sys.stderr)
-        return 1 if failed else 0
+        return 1 if done["failed"] else 0
     if args.output is None:
         raise AudioError("upsample needs an output path (or --output-dir for a folder)")
     dest = Path(args.output)
@@ -222,7 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="what the audio holds, for the default model (default: speech for outputs up to "
                          "24 kHz, music above)")
     up.add_argument("--output-dir", help="folder for outputs (required when the input is a folder)")
-    up.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    up.add_argument("--overwrite", action="store_true", help="replace existing output files (in a folder, "
+                                                              "existing outputs are otherwise skipped)")
+    up.add_argument("--jobs", type=int, default=1, help="worker processes for a folder (default 1)")
     up.add_argument("-q", "--quiet", action="store_true", help="no progress or messages")
     up.set_defaults(func=_cmd_upsample)
 

@@ -98,3 +98,31 @@ def test_evaluate_perceptual_adds_pesq_and_stoi(tmp_path, capsys):
     assert main(["evaluate", str(tmp_path / "ref.wav"), "--methods", "spline", "gan", "--perceptual", "-q"]) == 0
     out = capsys.readouterr().out
     assert "PESQ-WB" in out and "STOI" in out and "| gan |" in out
+
+
+def test_folder_in_parallel_equals_one_worker_and_a_rerun_skips_what_is_done(tmp_path, sine, capsys):
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    for i, f in enumerate([src / "a.wav", src / "b.flac", src / "sub" / "c.wav"]):
+        save(f, sine(200 + 100 * i, 4000, duration_s=1.5), 4000)
+    assert main(["upsample", str(src), "--output-dir", str(tmp_path / "one"), "--ratio", "4", "-q"]) == 0
+    assert main(["upsample", str(src), "--output-dir", str(tmp_path / "two"), "--ratio", "4", "--jobs", "2", "-q"]) == 0
+    for rel in ("a.wav", "b.flac", "sub/c.wav"):
+        assert (tmp_path / "one" / rel).read_bytes() == (tmp_path / "two" / rel).read_bytes(), rel
+    (tmp_path / "two" / "b.flac").unlink()
+    before = (tmp_path / "two" / "a.wav").stat().st_mtime_ns
+    assert main(["upsample", str(src), "--output-dir", str(tmp_path / "two"), "--ratio", "4", "--jobs", "2"]) == 0
+    said = capsys.readouterr().err
+    assert "1 of 3 files written" in said and "2 skipped" in said
+    assert (tmp_path / "two" / "b.flac").exists() and (tmp_path / "two" / "a.wav").stat().st_mtime_ns == before
+    assert main(["upsample", str(src), "--output-dir", str(tmp_path / "two"), "--ratio", "4", "--overwrite", "-q"]) == 0
+    assert (tmp_path / "two" / "a.wav").stat().st_mtime_ns != before
+    assert main(["upsample", str(src), "--output-dir", str(tmp_path / "x"), "--ratio", "4", "--jobs", "0", "-q"]) == 1
+    assert "jobs" in capsys.readouterr().err and not (tmp_path / "x").exists()
+    assert not list(tmp_path.rglob("*.part"))
+
+
+def test_an_empty_folder_creates_nothing(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    assert main(["upsample", str(tmp_path / "empty"), "--output-dir", str(tmp_path / "out"), "--ratio", "4", "-q"]) == 1
+    assert "no audio files" in capsys.readouterr().err and not (tmp_path / "out").exists()
