@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .audio import AUDIO_SUFFIXES, find_audio_files
+from .audio import find_audio_files
 from .errors import AudioError, SrlibError
 
 
