@@ -197,15 +197,41 @@ def upsample_file(in_path, out_path, ratio=None, *, target_sr_hz=None, method: s
     return out_path
 
 
+_BUSY = False  # in a worker process: whether a file is being written (Ctrl-C interrupts only then)
+_IN_WORKER = False
+
+
+def _worker_init():
+    """Worker processes: Ctrl-C (SIGINT to the process group) stops the file being written, silently."""
+    import signal
+
+    global _IN_WORKER
+    _IN_WORKER = True
+
+    def on_sigint(signum, frame):
+        if _BUSY:
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_sigint)
+
+
 def _upsample_one(job):
     """One file of :func:`upsample_folder` (module level, so worker processes can run it): (src, None or error)."""
+    global _BUSY
     src, dest, kw = job
     try:
+        _BUSY = True
         dest.parent.mkdir(parents=True, exist_ok=True)
         upsample_file(src, dest, **kw)
         return src, None
     except AudioError as exc:
         return src, str(exc)
+    except KeyboardInterrupt:  # the atomic write has removed its temporary file
+        if not _IN_WORKER:
+            raise  # one process: stop here
+        return src, "interrupted"  # a worker: the parent, interrupted too, stops the pool
+    finally:
+        _BUSY = False
 
 
 def upsample_folder(src_dir, out_dir, ratio=None, *, target_sr_hz=None, method: str | None = None,
@@ -260,7 +286,8 @@ def upsample_folder(src_dir, out_dir, ratio=None, *, target_sr_hz=None, method: 
         from concurrent.futures import ProcessPoolExecutor
 
         # spawn, not fork: a parent that imported TensorFlow must not be forked
-        pool = ProcessPoolExecutor(min(int(jobs), len(todo)), mp_context=multiprocessing.get_context("spawn"))
+        pool = ProcessPoolExecutor(min(int(jobs), len(todo)), mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_worker_init)
         try:
             for result in pool.map(_upsample_one, todo):
                 results.append(result)

@@ -126,3 +126,27 @@ def test_an_empty_folder_creates_nothing(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert main(["upsample", str(tmp_path / "empty"), "--output-dir", str(tmp_path / "out"), "--ratio", "4", "-q"]) == 1
     assert "no audio files" in capsys.readouterr().err and not (tmp_path / "out").exists()
+
+
+def test_ctrl_c_stops_a_parallel_folder_cleanly(tmp_path, sine):
+    import os
+    import signal
+    import time
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(6):
+        save(src / f"{i}.wav", np.tile(sine(300 + 50 * i, 4000), 120), 4000)  # 2 minutes each
+    proc = subprocess.Popen([sys.executable, "-m", "srlib", "upsample", str(src), "--output-dir", str(tmp_path / "out"),
+                             "--ratio", "4", "--jobs", "2", "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    deadline = time.time() + 60
+    while not list((tmp_path / "out").glob(".*.part")) and time.time() < deadline:  # a write has begun
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends: the whole process group
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "interrupted" in err
+    assert not list(tmp_path.rglob("*.part"))  # no partial file left behind
+    for f in (tmp_path / "out").glob("*.wav"):  # whatever was finished is whole
+        assert sf.info(f).frames == 4 * sf.info(src / f.name).frames
