@@ -28,7 +28,7 @@ import soxr
 from .errors import AudioError
 
 __all__ = ["load", "save", "resample", "validate_audio", "validate_ratio", "info", "atomic_output", "output_format",
-           "AUDIO_SUFFIXES", "find_audio_files", "declared_wav_frames", "TruncatedAudioWarning"]
+           "AUDIO_SUFFIXES", "find_audio_files", "declared_wav_frames", "TruncatedAudioWarning", "fix_length"]
 
 
 def validate_audio(
@@ -166,6 +166,22 @@ def _check_readable_path(path: Path) -> None:
 
 class TruncatedAudioWarning(UserWarning):
     """A WAV file holds fewer frames than its header promises (a cut-off copy or download)."""
+
+
+def fix_length(x, size: int) -> np.ndarray:
+    """``x`` (..., n) trimmed or zero-padded at the end to (..., size) samples.
+
+    (What ``librosa.util.fix_length`` does, without importing librosa, whose import costs about a
+    second: the command line's start-up.)
+
+    >>> fix_length(np.ones(3), 5), fix_length(np.ones((2, 4)), 2).shape
+    (array([1., 1., 1., 0., 0.]), (2, 2))
+    """
+    x = np.asarray(x)
+    n = x.shape[-1]
+    if n >= size:
+        return x[..., :size]
+    return np.pad(x, [(0, 0)] * (x.ndim - 1) + [(0, size - n)])
 
 
 def declared_wav_frames(path) -> int | None:

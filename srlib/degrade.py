@@ -31,9 +31,8 @@ from functools import lru_cache
 
 import numpy as np
 from scipy import signal
-from librosa.util import fix_length
 
-from .audio import validate_audio, validate_ratio
+from .audio import fix_length, validate_audio, validate_ratio
 from .errors import AudioError, ConfigError
 
 __all__ = [
@@ -296,7 +295,7 @@ def lowpass(x, sr_hz: float, cutoff_hz: float, filter="cheby1", *, seed=None) ->
         down = soxr.resample(x.T, sr_hz, low_sr, quality="VHQ")
         y = soxr.resample(down, low_sr, sr_hz, quality="VHQ").T
         n = x.shape[-1]
-        y = fix_length(y, size=n, axis=-1)
+        y = fix_length(y, n)
     return np.ascontiguousarray(y, dtype=np.float32)
 
 
@@ -337,7 +336,7 @@ def make_lowres(x, ratio: int, filter="cheby1", *, seed=None, keep_rate: bool = 
 
         y = soxr.resample(x.T, ratio, 1, quality="VHQ").T
         n_low = -(-x.shape[-1] // ratio)
-        y = fix_length(y, size=n_low, axis=-1)
+        y = fix_length(y, n_low)
         return np.ascontiguousarray(y, dtype=np.float32)
     y = lowpass(x, sr_rel, 1.0, spec)
     return y if keep_rate else np.ascontiguousarray(y[..., ::ratio])

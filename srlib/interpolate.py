@@ -23,9 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import interpolate, signal
-from librosa.util import fix_length
 
-from .audio import validate_audio, validate_ratio
+from .audio import fix_length, validate_audio, validate_ratio
 from .errors import AudioError
 
 __all__ = ["METHODS", "upsample_baseline"]
@@ -76,7 +75,7 @@ def upsample_baseline(x_lr, ratio: int, method: str = "spline") -> np.ndarray:
         import soxr
 
         y = soxr.resample(x_lr.T, 1, ratio, quality="VHQ").T
-        y = fix_length(y, size=n_hr, axis=-1)
+        y = fix_length(y, n_hr)
     else:
         raise AudioError(f"method: got {method!r}; expected one of {', '.join(METHODS)}")
     return np.ascontiguousarray(y, dtype=np.float32)

@@ -146,7 +146,8 @@ def test_model_card_reads_a_shipped_folder_without_keras():
             "assert auto_method(4000, 16000) == 'frame'; main(['info']); "
             "import numpy as np, srlib; y, sr = srlib.upsample(np.ones(4000, 'float32') * 0.1, 4000, 4); "
             "assert sr == 16000 and y.shape == (16000,); "
-            "assert 'keras' not in sys.modules and 'tensorflow' not in sys.modules, 'Keras was imported'")
+            "assert 'keras' not in sys.modules and 'tensorflow' not in sys.modules, 'Keras was imported'; "
+            "assert 'librosa' not in sys.modules, 'librosa (a second of start-up) was imported'")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert "model kinds (srlib train --model)" in res.stdout and "model unet-speech-16k-r4: 4000 Hz" in res.stdout
