@@ -239,7 +239,8 @@ def upsample_folder(src_dir, out_dir, ratio=None, *, target_sr_hz=None, method: 
                     progress: bool = False) -> dict:
     """Super-resolve every audio file under ``src_dir`` into the same tree under ``out_dir``.
 
-    Each file goes through :func:`upsample_file` (atomic writes, bounded memory). An output that
+    ``ratio`` or ``target_sr_hz`` (Hz) as for :func:`upsample_file`; each file keeps its channels,
+    its length in seconds and (same format) its sample subtype. Each file goes through :func:`upsample_file` (atomic writes, bounded memory). An output that
     already exists is complete (writes are atomic), so it is skipped unless ``overwrite``: a
     re-run after an interruption does only what is left. ``jobs`` worker processes share the
     files (each loads the model once, on its first file); the outputs are the same as with one.
@@ -286,10 +287,19 @@ def upsample_folder(src_dir, out_dir, ratio=None, *, target_sr_hz=None, method: 
         from concurrent.futures import ProcessPoolExecutor
 
         # spawn, not fork: a parent that imported TensorFlow must not be forked
+        import signal
+
         pool = ProcessPoolExecutor(min(int(jobs), len(todo)), mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_worker_init)
+        # the workers start (all of them, within map) with Ctrl-C ignored, a disposition they inherit,
+        # until their initializer installs the handler: one still importing cannot die with a traceback
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
-            for result in pool.map(_upsample_one, todo):
+            results_iter = pool.map(_upsample_one, todo)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        try:
+            for result in results_iter:
                 results.append(result)
                 bar.update()
         except BaseException:  # Ctrl-C: drop what has not started; the workers' atomic writes leave no partial file
