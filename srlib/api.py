@@ -240,9 +240,10 @@ def upsample_folder(src_dir, out_dir, ratio=None, *, target_sr_hz=None, method: 
     """Super-resolve every audio file under ``src_dir`` into the same tree under ``out_dir``.
 
     ``ratio`` or ``target_sr_hz`` (Hz) as for :func:`upsample_file`; each file keeps its channels,
-    its length in seconds and (same format) its sample subtype. Each file goes through :func:`upsample_file` (atomic writes, bounded memory). An output that
-    already exists is complete (writes are atomic), so it is skipped unless ``overwrite``: a
-    re-run after an interruption does only what is left. ``jobs`` worker processes share the
+    its length in seconds and (same format) its sample subtype. Each file goes through
+    :func:`upsample_file` (atomic writes, bounded memory). An output that already exists is
+    complete (writes are atomic), so it is skipped unless ``overwrite``: a re-run after an
+    interruption does only what is left. ``jobs`` worker processes share the
     files (each loads the model once, on its first file); the outputs are the same as with one.
     Nothing is created when there is nothing to process.
 
@@ -284,11 +285,10 @@ def upsample_folder(src_dir, out_dir, ratio=None, *, target_sr_hz=None, method: 
             bar.update()
     else:
         import multiprocessing
+        import signal
         from concurrent.futures import ProcessPoolExecutor
 
         # spawn, not fork: a parent that imported TensorFlow must not be forked
-        import signal
-
         pool = ProcessPoolExecutor(min(int(jobs), len(todo)), mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_worker_init)
         # the workers start (all of them, within map) with Ctrl-C ignored, a disposition they inherit,

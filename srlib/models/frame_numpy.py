@@ -36,7 +36,7 @@ __all__ = ["export_frame", "FrameForward", "NPZ_NAME"]
 NPZ_NAME = "model.npz"
 
 
-def _dense(layer) -> list:
+def _kernel_and_bias(layer) -> list:
     return [np.asarray(layer.kernel), np.asarray(layer.bias)]
 
 
@@ -54,16 +54,16 @@ def export_frame(network, path) -> None:
         for i, v in enumerate(values):
             arrays[f"{name}.{i}"] = np.asarray(v, dtype=np.float32)
 
-    put("proj", _dense(frame.proj))
+    put("proj", _kernel_and_bias(frame.proj))
     for i, block in enumerate(frame.blocks):
         put(f"block{i}.dw", [np.asarray(block.dw.kernel)[:, :, 0], np.asarray(block.dw.bias)])
         put(f"block{i}.norm", [np.asarray(block.norm.gamma), np.asarray(block.norm.beta)])
-        put(f"block{i}.pw1", _dense(block.pw1))
-        put(f"block{i}.pw2", _dense(block.pw2))
+        put(f"block{i}.pw1", _kernel_and_bias(block.pw1))
+        put(f"block{i}.pw2", _kernel_and_bias(block.pw2))
         put(f"block{i}.gamma", [np.asarray(block.gamma)])
     put("norm", [np.asarray(frame.norm.gamma), np.asarray(frame.norm.beta)])
     for head in ("mag_head", "re_head", "im_head"):
-        put(head, _dense(getattr(frame, head)))
+        put(head, _kernel_and_bias(getattr(frame, head)))
     with open(path, "wb") as f:
         np.savez(f, **arrays)
 
