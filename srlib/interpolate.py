@@ -9,8 +9,9 @@ side by side in every comparison.
 - ``linear``: straight lines between samples.
 - ``spline``: the interpolating cubic spline through the samples, the
   baseline of Kuleshov et al. (2017) (their code calls ``scipy.interpolate.splrep``
-  with ``s=0`` then ``splev``; :func:`scipy.interpolate.make_interp_spline`
-  builds the same not-a-knot interpolating spline, faster and for all channels at once).
+  with ``s=0`` then ``splev``). :func:`spline_knots` builds the same not-a-knot
+  interpolating spline in O(n) for the unit-spaced knots of a sampled signal
+  (what :func:`scipy.interpolate.make_interp_spline` builds, four times faster), for all channels at once.
 - ``sinc``: band-limited interpolation with a polyphase Kaiser-windowed sinc
   (:func:`scipy.signal.resample_poly`), the best a linear method can do.
 - ``soxr``: soxr's very high quality resampler, also band-limited.
@@ -22,12 +23,12 @@ what a learned model adds (notebook ``01_sampling_and_aliasing``).
 from __future__ import annotations
 
 import numpy as np
-from scipy import interpolate, signal
+from scipy import linalg, signal
 
 from .audio import fix_length, validate_audio, validate_ratio
 from .errors import AudioError
 
-__all__ = ["METHODS", "upsample_baseline"]
+__all__ = ["METHODS", "upsample_baseline", "spline_knots"]
 
 #: Baseline names accepted by :func:`upsample_baseline`.
 METHODS = ("zoh", "linear", "spline", "sinc", "soxr")
@@ -67,8 +68,7 @@ def upsample_baseline(x_lr, ratio: int, method: str = "spline") -> np.ndarray:
     elif method == "spline":
         if n < 4:
             return upsample_baseline(x_lr, ratio, "linear")
-        spline = interpolate.make_interp_spline(np.arange(n, dtype=np.float64), x_lr.astype(np.float64), k=3, axis=-1)
-        y = spline(np.arange(n_hr) / ratio)
+        y = _spline_at(x_lr, spline_knots(x_lr), ratio)
     elif method == "sinc":
         y = signal.resample_poly(x_lr, ratio, 1, axis=-1)
     elif method == "soxr":
@@ -79,3 +79,60 @@ def upsample_baseline(x_lr, ratio: int, method: str = "spline") -> np.ndarray:
     else:
         raise AudioError(f"method: got {method!r}; expected one of {', '.join(METHODS)}")
     return np.ascontiguousarray(y, dtype=np.float32)
+
+
+def spline_knots(y) -> np.ndarray:
+    """Second derivatives ``M`` at the knots of the not-a-knot cubic spline through ``y`` at ``x = 0, 1, ..., n-1``.
+
+    With unit spacing, continuity of the first derivative gives for the inner knots
+    ``M[i-1] + 4 M[i] + M[i+1] = 6 d[i]``, ``d[i] = y[i-1] - 2 y[i] + y[i+1]``, and the
+    not-a-knot ends (third derivative continuous at knots 1 and n-2) ``M[0] = 2 M[1] - M[2]``,
+    which turns row 1 into ``M[1] = d[1]`` (and row n-2 into ``M[n-2] = d[n-2]``). What is left,
+    knots 2..n-3, is a tridiagonal system solved in O(n).
+
+    Parameters
+    ----------
+    y : float array, shape (..., n), n >= 4
+
+    Returns
+    -------
+    float64 array, shape (..., n)
+
+    Examples
+    --------
+    >>> spline_knots(np.array([0.0, 1.0, 4.0, 9.0, 16.0]))  # y = x^2: y'' = 2 everywhere
+    array([2., 2., 2., 2., 2.])
+    """
+    y = np.asarray(y, dtype=np.float64)
+    n = y.shape[-1]
+    d = y[..., :-2] - 2 * y[..., 1:-1] + y[..., 2:]  # at knots 1..n-2
+    m = np.empty_like(y)
+    m[..., 1], m[..., n - 2] = d[..., 0], d[..., -1]
+    if n > 4:
+        rhs = 6 * d[..., 1:-1]
+        rhs[..., 0] -= m[..., 1]
+        rhs[..., -1] -= m[..., n - 2]
+        bands = np.array([[1.0], [4.0], [1.0]]).repeat(n - 4, axis=1)
+        inner = linalg.solve_banded((1, 1), bands, rhs.reshape(-1, n - 4).T, check_finite=False)
+        m[..., 2:n - 2] = inner.T.reshape(rhs.shape)
+    m[..., 0] = 2 * m[..., 1] - m[..., 2]
+    m[..., n - 1] = 2 * m[..., n - 2] - m[..., n - 3]
+    return m
+
+
+def _spline_at(y, m, ratio: int) -> np.ndarray:
+    """The spline of knots ``y`` and second derivatives ``m`` at ``x = k / ratio``, k = 0..n*ratio-1: (..., n*ratio).
+
+    On the piece ``[i, i+1]``, with ``t = x - i`` and ``s = 1 - t``:
+    ``S = s y[i] + t y[i+1] + (s^3 - s) m[i] / 6 + (t^3 - t) m[i+1] / 6``; the points past
+    the last knot continue its last piece (``t`` in [1, 2)), as scipy's splines extrapolate.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    t = np.arange(ratio) / ratio
+    t = np.concatenate([t, 1 + t])  # within a piece, then past the last knot
+    s = 1 - t
+    weights = np.stack([s, t, (s ** 3 - s) / 6, (t ** 3 - t) / 6])  # (4, 2 ratio)
+    ends = np.stack([y[..., :-1], y[..., 1:], m[..., :-1], m[..., 1:]], axis=-1)  # (..., n-1, 4)
+    pieces = ends @ weights[:, :ratio]  # (..., n-1, ratio)
+    last = ends[..., -1, :] @ weights[:, ratio:]  # (..., ratio)
+    return np.concatenate([pieces.reshape(y.shape[:-1] + (-1,)), last], axis=-1)

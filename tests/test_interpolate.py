@@ -39,6 +39,16 @@ def test_spline_matches_splrep_like_kuleshov():
     np.testing.assert_allclose(upsample_baseline(x, 4, "spline")[:197], ref[:197], atol=1e-4)
 
 
+@pytest.mark.parametrize("n", [4, 5, 6, 9, 1001])
+@pytest.mark.parametrize("ratio", [2, 3, 4, 7])
+def test_spline_equals_scipys_not_a_knot_spline_extrapolation_included(n, ratio):
+    from scipy import interpolate
+
+    x = np.random.default_rng(n).standard_normal((2, n))
+    ref = interpolate.make_interp_spline(np.arange(n), x, k=3, axis=-1)(np.arange(n * ratio) / ratio)
+    np.testing.assert_allclose(upsample_baseline(x, ratio, "spline"), ref, atol=1e-5)
+
+
 def test_no_method_creates_high_band(noise):
     from srlib.degrade import make_lowres
 
