@@ -123,7 +123,7 @@ class SilentInputWarning(UserWarning):
 
 
 def upsample_file(in_path, out_path, ratio=None, *, target_sr_hz=None, method: str | None = None,
-                  content: str | None = None, overwrite: bool = False, progress: bool = False, block_s: float = 30.0,
+                  content: str | None = None, overwrite: bool = False, progress: bool = False, block_s: float = 120.0,
                   context_s: float = 1.0) -> Path:
     """Read ``in_path``, super-resolve it, write ``out_path`` atomically, in bounded memory.
 

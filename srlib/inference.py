@@ -96,7 +96,7 @@ class SRModel:
     def __repr__(self) -> str:
         return f"SRModel({self.name!r}, {self.low_sr_hz} Hz -> {self.sr_hz} Hz, ratio {self.ratio}, {self.runtime})"
 
-    def refine(self, x_in, *, chunk_len: int = 32768, fade: int = 256, batch: int = 4,
+    def refine(self, x_in, *, chunk_len: int = 32768, fade: int = 256, batch: int | None = None,
                progress: bool = False) -> np.ndarray:
         """Apply the network to a spline-interpolated signal, chunk by chunk (:func:`srlib.chunking.overlap_add`).
 
@@ -108,13 +108,16 @@ class SRModel:
             Samples kept per chunk (rounded up to a multiple of :attr:`multiple`).
         fade : int
             Cross-fade length at each seam, in samples.
-        batch : int
-            Chunks per network call (memory is about ``batch`` chunks).
+        batch : int, optional
+            Chunks per network call (memory is about ``batch`` chunks). Default 8 for the light
+            runtime (its threads share out the chunks one by one: more of them, fewer idle
+            threads), 4 for Keras.
 
         Returns
         -------
         float32 array, shape (n_samples,)
         """
+        batch = batch or (8 if self.runtime == "light" else 4)
         return overlap_add(self._run, validate_audio(x_in), multiple=self.multiple, margin=self.margin,
                            chunk_len=chunk_len, fade=fade, batch=batch, progress=progress)
 
