@@ -151,7 +151,7 @@ def upsample_file(in_path, out_path, ratio=None, *, target_sr_hz=None, method: s
 
     import soundfile as sf
 
-    from .audio import atomic_output, fit_to_subtype, info, output_format
+    from .audio import atomic_output, check_destination, fit_to_subtype, info, output_format
 
     in_path, out_path = Path(in_path), Path(out_path)
     if in_path.exists() and out_path.exists() and in_path.resolve() == out_path.resolve():
@@ -161,6 +161,7 @@ def upsample_file(in_path, out_path, ratio=None, *, target_sr_hz=None, method: s
         raise AudioError(f"{in_path}: the file has a header but no audio frames")
     if out_path.is_dir():
         raise AudioError(f"{out_path}: is a directory; expected an output file name (or use --output-dir)")
+    check_destination(out_path, overwrite=overwrite)
     fmt = output_format(out_path)
     sr_in = int(meta.samplerate)
     _, target = resolve_ratio(sr_in, ratio, target_sr_hz)

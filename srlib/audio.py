@@ -28,7 +28,7 @@ import soxr
 from .errors import AudioError
 
 __all__ = ["load", "save", "resample", "validate_audio", "validate_ratio", "info", "atomic_output", "output_format",
-           "AUDIO_SUFFIXES", "find_audio_files", "declared_wav_frames", "TruncatedAudioWarning", "fix_length"]
+           "check_destination", "AUDIO_SUFFIXES", "find_audio_files", "declared_wav_frames", "TruncatedAudioWarning", "fix_length"]
 
 
 def validate_audio(
@@ -322,13 +322,8 @@ def atomic_output(path, *, overwrite: bool = False):
         The file exists, the folder does not exist or is not writable, or ``path`` is a folder.
     """
     path = Path(path)
-    if path.is_dir():
-        raise AudioError(f"{path}: is a directory; expected a file name")
-    if path.exists() and not overwrite:
-        raise AudioError(f"{path}: already exists; pass overwrite=True (CLI: --overwrite) to replace it")
+    check_destination(path, overwrite=overwrite)
     folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise AudioError(f"{path}: output folder {folder} does not exist")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
     except OSError as exc:
@@ -344,8 +339,33 @@ def atomic_output(path, *, overwrite: bool = False):
         except OSError:
             pass
         if isinstance(exc, (sf.LibsndfileError, RuntimeError, TypeError)) and not isinstance(exc, AudioError):
-            raise AudioError(f"{path}: could not write audio ({exc})") from None
+            # libsndfile says only "System error." when the disk fills up or the file size limit is hit
+            hint = "; is the disk full?" if "System error" in str(exc) else ""
+            raise AudioError(f"{path}: could not write audio ({exc}{hint}); nothing was written") from None
         raise
+
+
+def check_destination(path, *, overwrite: bool = False) -> None:
+    """Refuse an output path that :func:`atomic_output` could not honestly write, before any work is done.
+
+    Raises
+    ------
+    AudioError
+        ``path`` is a folder or a special file (a device such as ``/dev/full``, a pipe, a
+        socket: replacing it would replace the device node, not write to it), exists while
+        ``overwrite`` is false, or its folder does not exist.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise AudioError(f"{path}: is a directory; expected a file name")
+    if path.exists() and not path.is_file():
+        raise AudioError(f"{path}: is not a regular file (a device, pipe or socket); srlib writes files, "
+                         "atomically beside their destination: give a file name")
+    if path.exists() and not overwrite:
+        raise AudioError(f"{path}: already exists; pass overwrite=True (CLI: --overwrite) to replace it")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise AudioError(f"{path}: output folder {folder} does not exist")
 
 
 def output_format(path) -> str:

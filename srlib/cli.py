@@ -290,6 +290,11 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings as the command's users read them: one line, no Python source."""
+    print(f"srlib: warning: {message}", file=sys.stderr)
+
+
 def main(argv=None) -> int:
     """Run the ``srlib`` command; returns the exit code."""
     parser = build_parser()
@@ -297,8 +302,12 @@ def main(argv=None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    import warnings
+
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return args.func(args)
     except SrlibError as exc:
         print(f"srlib: error: {exc}", file=sys.stderr)
         return 1
