@@ -198,6 +198,18 @@ def upsample_file(in_path, out_path, ratio=None, *, target_sr_hz=None, method: s
     return out_path
 
 
+def _dask_client(address: str):
+    """A Dask distributed client connected to the scheduler at ``address`` (ConfigError if it cannot be reached
+    within Dask's own ``distributed.comm.timeouts.connect``, 30 s unless configured)."""
+    import dask
+    from distributed import Client
+
+    try:
+        return Client(address, timeout=dask.config.get("distributed.comm.timeouts.connect"), set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise ConfigError(f"scheduler: cannot reach a Dask scheduler at {address} ({exc})") from None
+
+
 _BUSY = False  # in a worker process: whether a file is being written (Ctrl-C interrupts only then)
 _IN_WORKER = False
 
@@ -237,7 +249,7 @@ def _upsample_one(job):
 
 def upsample_folder(src_dir, out_dir, ratio=None, *, target_sr_hz=None, method: str | None = None,
                     content: str | None = None, overwrite: bool = False, jobs: int = 1,
-                    progress: bool = False) -> dict:
+                    scheduler: str | None = None, progress: bool = False) -> dict:
     """Super-resolve every audio file under ``src_dir`` into the same tree under ``out_dir``.
 
     ``ratio`` or ``target_sr_hz`` (Hz) as for :func:`upsample_file`; each file keeps its channels,
@@ -246,7 +258,11 @@ def upsample_folder(src_dir, out_dir, ratio=None, *, target_sr_hz=None, method: 
     complete (writes are atomic), so it is skipped unless ``overwrite``: a re-run after an
     interruption does only what is left. ``jobs`` worker processes share the
     files (each loads the model once, on its first file); the outputs are the same as with one.
-    Nothing is created when there is nothing to process.
+    ``scheduler`` (a Dask distributed scheduler's address, ``tcp://host:8786``; needs
+    ``srlib[cluster]``) sends one task per file to that cluster's workers instead: each
+    worker must see both folders at the same paths (shared storage) and have srlib
+    installed; it writes its files atomically itself. Nothing is created when there is
+    nothing to process.
 
     Returns
     -------
@@ -256,6 +272,8 @@ def upsample_folder(src_dir, out_dir, ratio=None, *, target_sr_hz=None, method: 
     ------
     AudioError
         ``out_dir`` missing or the same as ``src_dir``, no audio files, or ``jobs`` < 1.
+    ConfigError
+        ``scheduler`` with ``jobs`` > 1, or a scheduler that cannot be reached.
     """
     from tqdm.auto import tqdm
 
@@ -266,21 +284,38 @@ def upsample_folder(src_dir, out_dir, ratio=None, *, target_sr_hz=None, method: 
         raise AudioError("upsample of a folder needs --output-dir, a different folder from the input")
     if int(jobs) < 1:
         raise AudioError(f"jobs: got {jobs}; expected 1 or more worker processes")
+    if scheduler and int(jobs) > 1:
+        raise ConfigError("jobs: with a scheduler the cluster's workers share the files; leave --jobs out")
     files = find_audio_files(src_dir)
     if not files:  # before anything is created: nothing to process leaves nothing behind
         raise AudioError(f"{src_dir}: no audio files ({', '.join(AUDIO_SUFFIXES)}) found")
     kw = dict(ratio=ratio, target_sr_hz=target_sr_hz, method=method, content=content, overwrite=overwrite)
     todo, skipped = [], []
+    if scheduler:  # workers elsewhere, other working folders: absolute paths
+        src_dir, out_dir, files = src_dir.resolve(), out_dir.resolve(), [f.resolve() for f in files]
     for f in files:
         dest = out_dir / f.relative_to(src_dir)
         if dest.exists() and not overwrite:
             skipped.append(f)
         else:
             todo.append((f, dest, kw))
+    client = _dask_client(scheduler) if scheduler and todo else None  # before anything is created
     out_dir.mkdir(parents=True, exist_ok=True)
     bar = tqdm(total=len(todo), desc="files", unit="file", disable=not progress or not todo)
     results = []
-    if int(jobs) == 1 or len(todo) < 2:
+    if client is not None:
+        from distributed import as_completed
+
+        with client:
+            futures = client.map(_upsample_one, todo, pure=False)  # one task per file
+            try:
+                for future in as_completed(futures, loop=client.loop):
+                    results.append(future.result())
+                    bar.update()
+            except BaseException:  # Ctrl-C: cancel what has not run; running tasks finish their atomic write
+                client.cancel(futures)
+                raise
+    elif int(jobs) == 1 or len(todo) < 2:
         for job in todo:
             results.append(_upsample_one(job))
             bar.update()

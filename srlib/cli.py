@@ -52,13 +52,15 @@ def _cmd_upsample(args) -> int:
         out_dir = args.output_dir or args.output
         done = upsample_folder(src, out_dir, args.ratio, target_sr_hz=args.target_sr, method=args.model,
                                content=args.content, overwrite=args.overwrite, jobs=args.jobs,
-                               progress=not args.quiet)
+                               scheduler=args.scheduler, progress=not args.quiet)
         total = len(done["written"]) + len(done["skipped"]) + len(done["failed"])
         skipped = f", {len(done['skipped'])} skipped (already there; --overwrite redoes them)" if done["skipped"] else ""
         _say(args, f"{len(done['written'])} of {total} files written to {out_dir}{skipped}")
         for f, why in done["failed"]:
             print(f"FAILED {f}: {why}", file=sys.stderr)
         return 1 if done["failed"] else 0
+    if args.scheduler:
+        raise AudioError("--scheduler is for a folder of files; one file runs here")
     if args.output is None:
         raise AudioError("upsample needs an output path (or --output-dir for a folder)")
     dest = Path(args.output)
@@ -215,6 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--overwrite", action="store_true", help="replace existing output files (in a folder, "
                                                               "existing outputs are otherwise skipped)")
     up.add_argument("--jobs", type=int, default=1, help="worker processes for a folder (default 1)")
+    up.add_argument("--scheduler", metavar="ADDRESS",
+                    help="run a folder's files as tasks on a Dask cluster, e.g. tcp://host:8786 (needs "
+                         "srlib[cluster]; the workers must see both folders at the same paths)")
     up.add_argument("-q", "--quiet", action="store_true", help="no progress or messages")
     up.set_defaults(func=_cmd_upsample)
 

@@ -23,6 +23,7 @@ EXTRA_OF = {
     "pesq": "perceptual", "pystoi": "perceptual",
     "music21": "data", "pretty_midi": "data", "fluidsynth": "data", "spotipy": "data", "requests": "data",
     "IPython": "notebooks", "ipywidgets": "notebooks",
+    "dask": "cluster", "distributed": "cluster",
 }
 
 

@@ -150,3 +150,36 @@ def test_ctrl_c_stops_a_parallel_folder_cleanly(tmp_path, sine):
     assert not list(tmp_path.rglob("*.part"))  # no partial file left behind
     for f in (tmp_path / "out").glob("*.wav"):  # whatever was finished is whole
         assert sf.info(f).frames == 4 * sf.info(src / f.name).frames
+
+
+def test_a_folder_on_a_dask_cluster_equals_one_worker(tmp_path, sine, capsys):
+    """A local Dask cluster on the loopback interface, two worker processes: one task per file."""
+    dask, distributed = pytest.importorskip("dask"), pytest.importorskip("distributed")
+
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    for i, f in enumerate([src / "a.wav", src / "b.flac", src / "sub" / "c.wav", src / "d.wav"]):
+        save(f, sine(200 + 100 * i, 4000, duration_s=1.5), 4000)
+    (src / "bad.wav").write_bytes(b"not audio")
+    assert main(["upsample", str(src), "--output-dir", str(tmp_path / "one"), "--ratio", "4", "-q"]) == 1
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://127.0.0.1:")
+        code = main(["upsample", str(src), "--output-dir", str(tmp_path / "two"), "--ratio", "4",
+                     "--scheduler", address])
+        err = capsys.readouterr().err
+        assert code == 1 and "4 of 5 files written" in err and "FAILED" in err and "bad.wav" in err
+        served = cluster.scheduler.task_prefixes["upsample_one"].state_counts["memory"]
+        assert served == 5  # one task per file, all run on the cluster
+        code = main(["upsample", str(src), "--output-dir", str(tmp_path / "two"), "--ratio", "4",
+                     "--scheduler", address])  # a re-run skips what is done
+        assert code == 1 and "0 of 5 files written" in capsys.readouterr().err
+    for rel in ("a.wav", "b.flac", "sub/c.wav", "d.wav"):
+        assert (tmp_path / "one" / rel).read_bytes() == (tmp_path / "two" / rel).read_bytes(), rel
+    assert not list(tmp_path.rglob("*.part"))
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        code = main(["upsample", str(src), "--output-dir", str(tmp_path / "three"), "--ratio", "4", "-q",
+                     "--scheduler", "tcp://127.0.0.1:9"])  # nothing listens there
+    assert code == 1 and "cannot reach a Dask scheduler" in capsys.readouterr().err
+    assert not (tmp_path / "three").exists()
