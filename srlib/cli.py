@@ -179,7 +179,7 @@ def _cmd_train(args) -> int:
         changes["init"] = None
     config = replace(profile_config(args.model, args.profile), **changes)
     command = "srlib " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[0].endswith("srlib") else None
-    train(config, args.out, verbose=0 if args.quiet else 1, command=command)
+    train(config, args.out, verbose=0 if args.quiet else 1, command=command, distribute=args.distribute)
     _say(args, f"model written to {args.out}")
     return 0
 
@@ -290,6 +290,9 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--stft-weight", dest="stft_weight", type=float, help="weight of the multi-resolution STFT loss")
     tr.add_argument("--max-clips", dest="max_clips", type=int, help="at most this many clips per split")
     tr.add_argument("--seed", type=int)
+    tr.add_argument("--distribute", action="store_true",
+                    help="data-parallel over every GPU of this machine (TensorFlow's MirroredStrategy; "
+                         "the batch is split among the replicas)")
     tr.add_argument("-q", "--quiet", action="store_true")
     tr.set_defaults(func=_cmd_train)
     return p

@@ -34,7 +34,7 @@ from pathlib import Path
 from .errors import ConfigError, TrainingError
 from .models.registry import get_kind, kind_names
 
-__all__ = ["TrainConfig", "profile_config", "prepare", "train"]
+__all__ = ["TrainConfig", "profile_config", "prepare", "train", "mirrored_strategy"]
 
 
 @dataclass(frozen=True)
@@ -164,6 +164,19 @@ def prepare(config: TrainConfig, train_pairs, val_pairs) -> Prepared:
                     kind.fit_data(train_pairs, val_pairs, config, arch))
 
 
+def mirrored_strategy():
+    """A ``tf.distribute.MirroredStrategy`` over the machine's GPUs, or over its logical CPU devices where it has none.
+
+    One CPU is one device unless TensorFlow was told to split it
+    (``tf.config.set_logical_device_configuration``, as the test does to check two replicas
+    on a machine without a GPU); the strategy then has one replica and trains as without it.
+    """
+    import tensorflow as tf
+
+    devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+    return tf.distribute.MirroredStrategy([d.name for d in devices])
+
+
 def _init_model(config: TrainConfig, kind, arch):
     """The model named by ``config.init``, checked against the run's rates and architecture."""
     from .inference import load_model
@@ -185,7 +198,7 @@ def _pairs(config: TrainConfig, split: str, progress: bool):
 
 
 def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = True, command: str | None = None,
-          pairs=None, callbacks=()):
+          pairs=None, callbacks=(), distribute: bool = False):
     """Train a model of the kind ``config.model``; returns ``(fitted keras model, history dict)``.
 
     Parameters
@@ -204,6 +217,11 @@ def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = Tr
         Ready pairs instead of building them from ``config`` (tests).
     callbacks : sequence of keras.callbacks.Callback
         Extra callbacks (e.g. one that records every batch's losses for a plot).
+    distribute : bool
+        Train data-parallel with TensorFlow's ``MirroredStrategy`` over every GPU of the machine
+        (:func:`mirrored_strategy`): each batch is split among the replicas and their gradients
+        are summed, so ``batch_size`` stays the global batch. Kinds with their own adversarial
+        ``train_step`` (the GANs) are refused.
     """
     import keras
     import tensorflow as tf
@@ -215,7 +233,18 @@ def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = Tr
         raise ConfigError(f"{out}: already holds a trained model; choose another --out")
     tf.config.experimental.enable_op_determinism()
     train_pairs, val_pairs = pairs or (_pairs(config, "train", verbose > 0), _pairs(config, "val", verbose > 0))
-    run = prepare(config, train_pairs, val_pairs)
+    if distribute:
+        strategy = mirrored_strategy()
+        if verbose:
+            print(f"training on {strategy.num_replicas_in_sync} replicas: "
+                  + ", ".join(strategy.extended.worker_devices), file=sys.stderr)
+        with strategy.scope():
+            run = prepare(config, train_pairs, val_pairs)
+        if type(run.model).train_step is not keras.Model.train_step:
+            raise ConfigError(f"--distribute: the {config.model} kind trains with its own adversarial step, "
+                              "which is not written for several replicas; train it without --distribute")
+    else:
+        run = prepare(config, train_pairs, val_pairs)
     model, network, meta = run.model, run.network, run.meta
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(meta, indent=2))

@@ -138,3 +138,45 @@ def test_training_through_the_registry_lowers_the_loss(tmp_path, synthetic_pairs
     assert SRModel(tmp_path / "frame").runtime == "keras"
     with pytest.raises(ConfigError, match="light runtime"):
         SRModel(tmp_path / "frame", runtime="light")
+
+
+def test_distributed_training_runs_on_two_replicas_and_refuses_the_gan(tmp_path, synthetic_pairs):
+    """``train(distribute=True)``, i.e. ``srlib train --distribute``, on two logical CPU devices (a fresh process:
+    TensorFlow splits a device only before it first uses it)."""
+    import subprocess
+    import sys
+
+    for name, seed, n in (("train", 0, 16), ("val", 1, 8)):
+        p = synthetic_pairs(n, 4096, seed=seed)
+        np.savez(tmp_path / f"{name}.npz", hr=p.hr, x_in=p.x_in, lr=p.lr, clip_index=p.clip_index)
+    code = f"""
+import sys
+from dataclasses import replace
+import numpy as np
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+from srlib.data.pairs import Pairs
+from srlib.errors import ConfigError
+from srlib.train import mirrored_strategy, profile_config, train
+pairs = [Pairs(**dict(np.load(r"{tmp_path}/" + n + ".npz")), sr_hz=16000, ratio=4) for n in ("train", "val")]
+print("replicas", mirrored_strategy().num_replicas_in_sync)
+config = replace(profile_config("frame", "quick"), epochs=2, batch_size=8, patch_len=4096, stride=4096,
+                 arch={{"channels": 16, "blocks": 2}}, learning_rate=3e-3)
+_, history = train(config, r"{tmp_path}/frame", verbose=1, evaluate=False, pairs=pairs, distribute=True)
+print("losses", *history["loss"])
+try:
+    train(replace(profile_config("gan", "quick"), epochs=1), r"{tmp_path}/gan", verbose=0, evaluate=False,
+          pairs=pairs, distribute=True)
+except ConfigError as exc:
+    print("refused", exc)
+"""
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
+    said = dict(line.split(" ", 1) for line in res.stdout.splitlines() if line.split(" ", 1)[0] in
+                ("replicas", "losses", "refused"))
+    assert said["replicas"] == "2" and "training on 2 replicas" in res.stderr
+    losses = [float(v) for v in said["losses"].split()]
+    assert all(np.isfinite(losses)) and losses[-1] < losses[0]
+    assert (tmp_path / "frame" / "model.weights.h5").exists() and (tmp_path / "frame" / "model.npz").exists()
+    assert "adversarial step" in said["refused"] and not (tmp_path / "gan" / "model.weights.h5").exists()
