@@ -22,7 +22,7 @@ import numpy as np
 
 from .audio import resample, validate_audio
 
-__all__ = ["shared_gain", "player", "comparison", "Player", "VORBIS_LEVEL"]
+__all__ = ["shared_gain", "player", "comparison", "listening_room", "Player", "VORBIS_LEVEL"]
 
 #: libsndfile's compression level for Vorbis (0 best, 1 smallest): 0.2 is Vorbis quality 0.8.
 VORBIS_LEVEL = 0.2
@@ -116,3 +116,59 @@ def comparison(signals: dict, sr_hz: int | dict, *, play_sr_hz: int | None = Non
         for name, v in clips.items()
     )
     return HTML(f'<div class="srlib-comparison">{cells}</div>')
+
+
+def listening_room(versions, sr_hz: int, *, names=(), reference: str | None = None, show=None):
+    """Controls that choose a version, and a player (with whatever ``show`` draws) that follows.
+
+    Parameters
+    ----------
+    versions : dict
+        Nested dicts ``{choice_1: {choice_2: ... {label: signal}}}``: one row of toggle buttons per
+        level (a dropdown where a level has more than six options), the signal at the end.
+    sr_hz : int
+        Rate of every signal in Hz.
+    names : sequence of str
+        A description for each row of controls (e.g. ``("level", "method")``).
+    reference : str, optional
+        A label of the last level played beside the chosen one (e.g. the original), at the same gain.
+    show : callable, optional
+        ``show(label, signal)`` called before the players (e.g. a spectrogram).
+
+    Returns
+    -------
+    ipywidgets.VBox: the controls and an output area. In JupyterLab the output follows the
+    controls; in the static book nothing runs behind them, so a chapter shows its versions
+    below the room as well.
+    """
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    levels, node = [], versions
+    while isinstance(node, dict) and node and isinstance(next(iter(node.values())), dict):
+        levels.append(list(node))
+        node = next(iter(node.values()))
+    labels = list(node)
+    names = list(names) + [""] * (len(levels) + 1 - len(names))
+    controls = [(widgets.Dropdown if len(opts) > 6 else widgets.ToggleButtons)(options=opts, description=name)
+                for opts, name in zip([*levels, labels], names)]
+    out = widgets.Output()
+
+    def update(*_):
+        node = versions
+        for c in controls[:-1]:
+            node = node[c.value]
+        label = controls[-1].value
+        out.clear_output(wait=True)
+        with out:
+            if show is not None:
+                show(label, node[label])
+            shown = {label: node[label]}
+            if reference is not None and reference != label:
+                shown[reference] = node[reference]
+            display(comparison(shown, sr_hz))
+
+    for c in controls:
+        c.observe(update, "value")
+    update()
+    return widgets.VBox([*controls, out])

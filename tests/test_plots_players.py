@@ -1,6 +1,6 @@
 import numpy as np
 
-from srlib.players import comparison, player, shared_gain
+from srlib.players import comparison, listening_room, player, shared_gain
 from srlib.plots import plot_filter_responses, plot_spectrograms, plot_waveforms
 
 
@@ -49,3 +49,19 @@ def test_mean_spectra_show_a_missing_band(sine):
     fig2 = plot_tradeoff(summary)
     assert [t.get_text() for t in fig2.axes[0].texts] == ["a", "b"]
     plt.close("all")
+
+
+def test_a_listening_room_follows_its_controls(sine):
+    versions = {f"{db} dB": {m: sine(220 * (i + 1)) * 10 ** (db / 20) for i, m in enumerate(["spline", "model", "HR"])}
+                for db in (0, -20, -40)}
+    seen = []
+    room = listening_room(versions, 16000, names=("level", "method"), reference="HR",
+                          show=lambda label, x: seen.append((label, float(np.abs(x).max()))))
+    level, method, _ = room.children
+    assert (level.description, list(level.options), list(method.options)) == (
+        "level", ["0 dB", "-20 dB", "-40 dB"], ["spline", "model", "HR"])
+    assert seen == [("spline", 0.5)]  # drawn once at the start, for the first choices
+    level.value, method.value = "-20 dB", "model"
+    assert seen[-1][0] == "model" and abs(seen[-1][1] - 0.05) < 1e-6
+    many = listening_room({f"clip {i}": {"a": sine(), "b": sine()} for i in range(8)}, 16000)
+    assert type(many.children[0]).__name__ == "Dropdown" and type(many.children[1]).__name__ == "ToggleButtons"

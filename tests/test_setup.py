@@ -154,3 +154,24 @@ def test_make_lab_starts_as_root_too():
     makefile = (ROOT / "Makefile").read_text()
     lab = makefile[makefile.index("\nlab:"):].split("\n\n")[0]
     assert "--allow-root" in lab and "id -u" in lab
+
+
+def test_each_chapter_tells_a_jupyterlab_reader_what_only_the_book_renders():
+    """Citations (no bibliography in Lab) and glued figures (filled in by the book build) read as names in
+    JupyterLab: a note that only Lab shows (tag remove-cell) says so in plain words, after the title."""
+    import json
+    import re
+
+    from tools.book import notebooks_in_toc
+
+    for nb_path in notebooks_in_toc():
+        cells = json.loads(nb_path.read_text())["cells"]
+        text = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        note = cells[1]
+        assert note["cell_type"] == "markdown" and {"remove-cell", "lab-note"} <= set(note["metadata"]["tags"]), \
+            nb_path.name
+        said = "".join(note["source"])
+        if "{cite" in text:
+            assert "Citations show as their keys" in said, nb_path.name
+        glued = re.findall(r"\{glue:text\}`(\w+)`", text)
+        assert ("book writes into the text" in said) == bool(glued), nb_path.name
