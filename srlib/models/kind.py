@@ -63,6 +63,10 @@ class ModelKind:
     #: Random gain of the training pairs in dB, (low, high), input and target alike; None: none.
     gain_db: ClassVar[tuple | None] = None
 
+    #: Whether the network (input (batch, samples, 1), the default :meth:`runner`) runs in LiteRT with its
+    #: built-in operations: then :meth:`export` writes ``model.tflite`` and :meth:`light_runner` runs it.
+    litert: ClassVar[bool] = False
+
     # --- architecture -------------------------------------------------------------------
     def architecture(self, config):
         """The architecture config of a training run (:class:`srlib.train.TrainConfig`)."""
@@ -98,15 +102,36 @@ class ModelKind:
         return run
 
     def export(self, network, arch, folder) -> None:
-        """Write what :meth:`light_runner` reads into the model ``folder`` (``srlib train`` calls it). Default: nothing."""
+        """Write what :meth:`light_runner` reads into the model ``folder`` (``srlib train`` calls it).
+
+        Default: ``model.tflite`` (:func:`srlib.models.litert.export_litert`) where :attr:`litert`, else nothing.
+        """
+        if self.litert:
+            from pathlib import Path
+
+            from .litert import TFLITE_NAME, export_litert
+
+            export_litert(network, Path(folder) / TFLITE_NAME)
 
     def light_runner(self, arch, folder):
-        """A ``run(windows) -> windows`` like :meth:`runner` that needs no Keras, or None (the default: none).
+        """A ``run(windows) -> windows`` like :meth:`runner` that needs no Keras, or None.
 
         Where a kind has one and the folder holds its export, inference (and so ``srlib
-        upsample``) runs without importing TensorFlow.
+        upsample``) runs without importing TensorFlow. Default: the folder's ``model.tflite``
+        in LiteRT (:class:`srlib.models.litert.LiteRTForward`) where :attr:`litert` and the
+        ``ai-edge-litert`` package is installed, else None.
         """
-        return None
+        from pathlib import Path
+
+        from .litert import TFLITE_NAME, LiteRTForward
+
+        path = Path(folder) / TFLITE_NAME
+        if not self.litert or not path.exists():
+            return None
+        try:
+            return LiteRTForward(path)
+        except ModuleNotFoundError:  # no ai-edge-litert on this platform: Keras serves
+            return None
 
     # --- training -----------------------------------------------------------------------
     def profile(self, name: str):

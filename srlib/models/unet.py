@@ -190,6 +190,8 @@ def receptive_field(model, length: int = 4096, seed: int = 0) -> int:
 class UNetKind(ModelKind):
     """The AudioUNet trained on waveform MSE (plus, optionally, the multi-resolution STFT loss)."""
 
+    litert = True  # convolutions and reshapes: LiteRT's built-in operations (so the GAN's generator too)
+
     def architecture(self, config) -> UNetConfig:
         if config.preset not in PRESETS:
             raise ConfigError(f"preset: got {config.preset!r}; expected one of {', '.join(PRESETS)}")

@@ -1,0 +1,77 @@
+"""The waveform networks (U-Net, GAN generator) without TensorFlow: LiteRT.
+
+Keras exports a model to LiteRT (the TensorFlow Lite format) in one call, and
+Google's ``ai-edge-litert`` package runs it with no TensorFlow: a 21 MB wheel
+instead of several hundred MB, and start-up in milliseconds. ``srlib train``
+writes ``model.tflite`` beside ``model.weights.h5`` for the kinds whose graph
+LiteRT runs with its built-in operations (:attr:`srlib.models.kind.ModelKind.litert`);
+the STFT-based spectral kinds need TensorFlow ops that LiteRT leaves out, and
+the frame model has a NumPy pass of its own (:mod:`srlib.models.frame_numpy`).
+
+``python -m srlib.models.export FOLDER ...`` writes the light copy of an
+existing model folder (that is how the shipped U-Net and GAN got theirs). A
+test holds each shipped model's light output within ``1e-4`` (relative RMS) of
+Keras's on real speech.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+
+import numpy as np
+
+__all__ = ["TFLITE_NAME", "export_litert", "LiteRTForward"]
+
+#: File name of the LiteRT copy in a model folder.
+TFLITE_NAME = "model.tflite"
+
+
+def export_litert(network, path) -> None:
+    """Write ``network`` (a Keras model taking (batch, samples, 1)) as a LiteRT flatbuffer at ``path``."""
+    network.export(str(path), format="litert", verbose=False)
+
+
+@contextmanager
+def _quiet_stderr():
+    """Silence the C++ runtime's "INFO: Created TensorFlow Lite XNNPACK delegate" line (file descriptor 2)."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # pragma: no cover - no stderr to silence
+        yield
+        return
+    with open(os.devnull, "w") as null:
+        os.dup2(null.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+class LiteRTForward:
+    """``forward(windows)``: windows (n, width) float32 -> (n, width), through a LiteRT model of input (n, width, 1).
+
+    The interpreter is resized when a call's shape differs from the last one (the chunks of
+    :func:`srlib.chunking.overlap_add` mostly share one), and uses one thread per core.
+    """
+
+    def __init__(self, path):
+        from ai_edge_litert.interpreter import Interpreter
+
+        with _quiet_stderr():
+            self._interpreter = Interpreter(model_path=str(path), num_threads=os.cpu_count() or 1)
+        self._in = self._interpreter.get_input_details()[0]["index"]
+        self._out = self._interpreter.get_output_details()[0]["index"]
+        self._shape = None
+
+    def __call__(self, windows: np.ndarray) -> np.ndarray:
+        x = np.ascontiguousarray(windows, dtype=np.float32)[..., None]
+        if x.shape != self._shape:
+            self._interpreter.resize_tensor_input(self._in, x.shape)
+            with _quiet_stderr():
+                self._interpreter.allocate_tensors()
+            self._shape = x.shape
+        self._interpreter.set_tensor(self._in, x)
+        self._interpreter.invoke()
+        return self._interpreter.get_tensor(self._out)[..., 0].copy()

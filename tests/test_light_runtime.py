@@ -1,0 +1,43 @@
+"""Every shipped model of a kind with a light runtime runs without TensorFlow and agrees with Keras.
+
+The frame model's NumPy pass (``model.npz``) and the U-Net's and GAN's LiteRT copy (``model.tflite``)
+must give Keras's output within 1e-4 (relative RMS) on real speech: a read sentence from outside
+every corpus (CMU ARCTIC), at the recorded level and 30 dB down.
+"""
+
+import numpy as np
+import pytest
+
+from srlib.data.arctic import arctic_sentence
+from srlib.degrade import make_lowres
+from srlib.inference import SRModel
+from srlib.models.card import shipped_models
+from srlib.models.registry import get_kind
+
+LIGHT_FILE = {"frame": "model.npz", "unet": "model.tflite", "gan": "model.tflite"}
+
+
+def _shipped():
+    out = []
+    for name, folder in sorted(shipped_models().items()):
+        kind = SRModel(folder, runtime="keras").kind
+        if kind in LIGHT_FILE:
+            out.append(pytest.param(folder, kind, id=name))
+    return out
+
+
+def test_the_kinds_with_a_light_runtime_are_the_expected_ones():
+    assert get_kind("unet").litert and get_kind("gan").litert and not get_kind("spectral-gan").litert
+
+
+@pytest.mark.parametrize("folder, kind", _shipped())
+def test_a_shipped_model_runs_light_and_equals_keras_on_real_speech(folder, kind):
+    assert (folder / LIGHT_FILE[kind]).exists(), "srlib train writes it; python -m srlib.models.export FOLDER too"
+    light, keras_model = SRModel(folder), SRModel(folder, runtime="keras")
+    assert light.runtime == "light"
+    x = arctic_sentence(light.sr_hz)[: 3 * light.sr_hz]
+    x_lr = make_lowres(x[: len(x) - len(x) % light.ratio], light.ratio)
+    for gain in (1.0, 10 ** (-30 / 20)):
+        a, b = keras_model.upsample_lr(gain * x_lr), light.upsample_lr(gain * x_lr)
+        assert b.dtype == np.float32 and b.shape == a.shape
+        assert np.sqrt(np.mean((a - b) ** 2) / np.mean(a ** 2)) < 1e-4, gain
