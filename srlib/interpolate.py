@@ -114,8 +114,11 @@ def spline_knots(y) -> np.ndarray:
         rhs = 6 * d[..., 1:-1]
         rhs[..., 0] -= m[..., 1]
         rhs[..., -1] -= m[..., n - 2]
-        bands = np.array([[1.0], [4.0], [1.0]]).repeat(n - 4, axis=1)
-        inner = linalg.solve_banded((1, 1), bands, rhs.reshape(-1, n - 4).T, check_finite=False)
+        flat = rhs.reshape(-1, n - 4).T
+        if n == 5:  # one unknown: 4 M[2] = rhs
+            inner = flat / 4
+        else:  # symmetric positive definite: a banded Cholesky solve
+            inner = linalg.solveh_banded(np.array([[1.0], [4.0]]).repeat(n - 4, axis=1), flat, check_finite=False)
         m[..., 2:n - 2] = inner.T.reshape(rhs.shape)
     m[..., 0] = 2 * m[..., 1] - m[..., 2]
     m[..., n - 1] = 2 * m[..., n - 2] - m[..., n - 3]
@@ -123,18 +126,20 @@ def spline_knots(y) -> np.ndarray:
 
 
 def _spline_at(y, m, ratio: int) -> np.ndarray:
-    """The spline of knots ``y`` and second derivatives ``m`` at ``x = k / ratio``, k = 0..n*ratio-1: (..., n*ratio).
+    """The spline of knots ``y`` and second derivatives ``m`` at ``x = k / ratio``, k = 0..n*ratio-1: (..., n*ratio),
+    float32.
 
     On the piece ``[i, i+1]``, with ``t = x - i`` and ``s = 1 - t``:
     ``S = s y[i] + t y[i+1] + (s^3 - s) m[i] / 6 + (t^3 - t) m[i+1] / 6``; the points past
     the last knot continue its last piece (``t`` in [1, 2)), as scipy's splines extrapolate.
     """
     y = np.asarray(y, dtype=np.float64)
-    t = np.arange(ratio) / ratio
-    t = np.concatenate([t, 1 + t])  # within a piece, then past the last knot
-    s = 1 - t
-    weights = np.stack([s, t, (s ** 3 - s) / 6, (t ** 3 - t) / 6])  # (4, 2 ratio)
-    ends = np.stack([y[..., :-1], y[..., 1:], m[..., :-1], m[..., 1:]], axis=-1)  # (..., n-1, 4)
-    pieces = ends @ weights[:, :ratio]  # (..., n-1, ratio)
-    last = ends[..., -1, :] @ weights[:, ratio:]  # (..., ratio)
-    return np.concatenate([pieces.reshape(y.shape[:-1] + (-1,)), last], axis=-1)
+    n = y.shape[-1]
+    out = np.empty(y.shape[:-1] + (n, ratio), np.float32)
+    for j in range(ratio):  # every output sample at offset t = j / ratio within its piece
+        t = j / ratio
+        s = 1 - t
+        out[..., :-1, j] = s * y[..., :-1] + t * y[..., 1:] + (s ** 3 - s) / 6 * m[..., :-1] + (t ** 3 - t) / 6 * m[..., 1:]
+        t, s = 1 + t, -t  # past the last knot: the last piece, continued
+        out[..., -1, j] = s * y[..., -2] + t * y[..., -1] + (s ** 3 - s) / 6 * m[..., -2] + (t ** 3 - t) / 6 * m[..., -1]
+    return out.reshape(y.shape[:-1] + (n * ratio,))
