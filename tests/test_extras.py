@@ -67,7 +67,7 @@ def test_the_plain_install_runs_the_default_model_and_says_which_extra_the_rest_
     for model in ("unet", "gan"):  # their LiteRT copies: no TensorFlow either
         done = plain("upsample", "in.wav", f"{model}.wav", "--ratio", "4", "--model", model, "-q")
         assert done.returncode == 0 and (tmp_path / f"{model}.wav").exists(), done.stderr
-    for args, extra in [(("upsample", "in.wav", "u.wav", "--ratio", "4", "--model", "spectral-speech-16k-r4", "-q"), "models"),
+    for args, extra in [(("upsample", "in.wav", "u.wav", "--ratio", "4", "--model", "spectral-gan-speech-16k-r4", "-q"), "models"),
                         (("train", "--model", "frame", "--profile", "quick", "--out", "run", "-q"), "models"),
                         (("evaluate", "in.wav", "--sr", "4000", "--ratio", "2", "--perceptual", "-q"), "perceptual")]:
         failed = plain(*args)

@@ -1,6 +1,7 @@
 """Every shipped model of a kind with a light runtime runs without TensorFlow and agrees with Keras.
 
-The frame model's NumPy pass (``model.npz``) and the U-Net's and GAN's LiteRT copy (``model.tflite``)
+The frame model's NumPy pass (``model.npz``) and the LiteRT copy (``model.tflite``) of the U-Net, the GAN
+and the spectral model
 must give Keras's output within 1e-4 (relative RMS) on real speech: a read sentence from outside
 every corpus (CMU ARCTIC), at the recorded level and 30 dB down.
 """
@@ -14,7 +15,7 @@ from srlib.inference import SRModel
 from srlib.models.card import shipped_models
 from srlib.models.registry import get_kind
 
-LIGHT_FILE = {"frame": "model.npz", "unet": "model.tflite", "gan": "model.tflite"}
+LIGHT_FILE = {"frame": "model.npz", "unet": "model.tflite", "gan": "model.tflite", "spectral": "model.tflite"}
 
 
 def _shipped():
@@ -27,7 +28,7 @@ def _shipped():
 
 
 def test_the_kinds_with_a_light_runtime_are_the_expected_ones():
-    assert get_kind("unet").litert and get_kind("gan").litert and not get_kind("spectral-gan").litert
+    assert all(get_kind(k).litert for k in ("unet", "gan", "spectral")) and not get_kind("spectral-gan").litert
 
 
 @pytest.mark.parametrize("folder, kind", _shipped())

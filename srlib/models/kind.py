@@ -117,8 +117,9 @@ class ModelKind:
         """A ``run(windows) -> windows`` like :meth:`runner` that needs no Keras, or None.
 
         Where a kind has one and the folder holds its export, inference (and so ``srlib
-        upsample``) runs without importing TensorFlow. Default: the folder's ``model.tflite``
-        in LiteRT (:class:`srlib.models.litert.LiteRTForward`) where :attr:`litert` and the
+        upsample``) runs without importing TensorFlow. Default: :meth:`runner` around the
+        folder's ``model.tflite`` in LiteRT (:class:`srlib.models.litert.LiteRTForward`, which
+        answers ``predict_on_batch`` as the Keras network does) where :attr:`litert` and the
         ``ai-edge-litert`` package is installed, else None.
         """
         from pathlib import Path
@@ -129,7 +130,7 @@ class ModelKind:
         if not self.litert or not path.exists():
             return None
         try:
-            return LiteRTForward(path)
+            return self.runner(LiteRTForward(path), arch)
         except ModuleNotFoundError:  # no ai-edge-litert on this platform: Keras serves
             return None
 

@@ -1,12 +1,14 @@
-"""The waveform networks (U-Net, GAN generator) without TensorFlow: LiteRT.
+"""The U-Net, the GAN and the spectral model without TensorFlow: LiteRT.
 
 Keras exports a model to LiteRT (the TensorFlow Lite format) in one call, and
 Google's ``ai-edge-litert`` package runs it with no TensorFlow: a 21 MB wheel
 instead of several hundred MB, and start-up in milliseconds. ``srlib train``
-writes ``model.tflite`` beside ``model.weights.h5`` for the kinds whose graph
-LiteRT runs with its built-in operations (:attr:`srlib.models.kind.ModelKind.litert`);
-the STFT-based spectral kinds need TensorFlow ops that LiteRT leaves out, and
-the frame model has a NumPy pass of its own (:mod:`srlib.models.frame_numpy`).
+writes ``model.tflite`` beside ``model.weights.h5`` for the kinds whose network
+LiteRT runs with its built-in operations (:attr:`srlib.models.kind.ModelKind.litert`):
+the U-Net, the GAN's generator, and the spectral model's 2-D U-Net (its STFT and
+Griffin-Lim are NumPy already). The phase-aware generator (``spectral-gan``) has its
+STFT inside the graph, which LiteRT's built-in operations do not cover, and the
+frame model has a NumPy pass of its own (:mod:`srlib.models.frame_numpy`).
 
 ``python -m srlib.models.export FOLDER ...`` writes the light copy of an
 existing model folder (that is how the shipped U-Net and GAN got theirs). A
@@ -28,7 +30,7 @@ TFLITE_NAME = "model.tflite"
 
 
 def export_litert(network, path) -> None:
-    """Write ``network`` (a Keras model taking (batch, samples, 1)) as a LiteRT flatbuffer at ``path``."""
+    """Write the Keras model ``network`` as a LiteRT flatbuffer at ``path`` (its input's batch and length stay free)."""
     network.export(str(path), format="litert", verbose=False)
 
 
@@ -50,7 +52,8 @@ def _quiet_stderr():
 
 
 class LiteRTForward:
-    """``forward(windows)``: windows (n, width) float32 -> (n, width), through a LiteRT model of input (n, width, 1).
+    """A LiteRT model that answers :meth:`predict_on_batch` as the Keras model does, so a kind's
+    :meth:`~srlib.models.kind.ModelKind.runner` drives either.
 
     The interpreter is resized when a call's shape differs from the last one (the chunks of
     :func:`srlib.chunking.overlap_add` mostly share one), and uses one thread per core.
@@ -65,8 +68,9 @@ class LiteRTForward:
         self._out = self._interpreter.get_output_details()[0]["index"]
         self._shape = None
 
-    def __call__(self, windows: np.ndarray) -> np.ndarray:
-        x = np.ascontiguousarray(windows, dtype=np.float32)[..., None]
+    def predict_on_batch(self, x: np.ndarray) -> np.ndarray:
+        """The model's output for the float32 batch ``x`` (a new array)."""
+        x = np.ascontiguousarray(x, dtype=np.float32)
         if x.shape != self._shape:
             self._interpreter.resize_tensor_input(self._in, x.shape)
             with _quiet_stderr():
@@ -74,4 +78,4 @@ class LiteRTForward:
             self._shape = x.shape
         self._interpreter.set_tensor(self._in, x)
         self._interpreter.invoke()
-        return self._interpreter.get_tensor(self._out)[..., 0].copy()
+        return self._interpreter.get_tensor(self._out).copy()

@@ -379,6 +379,7 @@ class SpectralKind(STFTKind):
     """The 2-D U-Net on log-magnitudes, trained on the high band's log-magnitude MAE, played with Griffin-Lim."""
 
     arch_class = SpectralConfig
+    litert = True  # the 2-D U-Net on log-magnitudes; the STFT and Griffin-Lim around it are NumPy
 
     def build(self, arch: SpectralConfig):
         return build_spectral_unet(arch)
