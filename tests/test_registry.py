@@ -90,6 +90,9 @@ def _small_arch(kind, sr_hz=16000, ratio=4):
 
 def _folder(tmp_path, kind, arch, sr_hz=16000, ratio=4, seed=0):
     """A model folder of the kind with small random weights (an untrained one would be the identity)."""
+    import keras
+
+    keras.utils.set_random_seed(seed)  # the initial weights too: the same folder in every run
     network = kind.build(arch)
     rng = np.random.default_rng(seed)
     network.set_weights([w + 0.02 * rng.standard_normal(w.shape).astype(w.dtype) for w in network.get_weights()])
@@ -114,8 +117,9 @@ def test_every_kind_loads_from_its_folder_and_chunks_exactly(tmp_path, name):
     whole = m.upsample_lr(x_lr)
     assert whole.shape == (12000,) and np.isfinite(whole).all()
     chunked = m.upsample_lr(x_lr, chunk_len=2048)  # several chunks, margins and fades
-    if name == "spectral":  # Griffin-Lim's 32 iterations carry information past its reach: close, not exact
-        assert np.sqrt(np.mean((chunked - whole) ** 2) / np.mean(whole**2)) < 1e-2
+    if not kind.exact_chunks:  # Griffin-Lim's iterations, FiLM's whole-window modulation: close, not exact
+        # (with such random weights, measured over four seeds: TFiLM 0.2-0.6%, AFiLM 0.5-2.5%)
+        assert np.sqrt(np.mean((chunked - whole) ** 2) / np.mean(whole**2)) < 3e-2
     else:
         np.testing.assert_allclose(chunked, whole, atol=2e-5)
 

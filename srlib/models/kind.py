@@ -67,6 +67,10 @@ class ModelKind:
     #: built-in operations: then :meth:`export` writes ``model.tflite`` and :meth:`light_runner` runs it.
     litert: ClassVar[bool] = False
 
+    #: Whether chunked inference equals whole-signal inference (the reach is bounded and no iteration
+    #: carries information further); otherwise the chunks' cross-fades join them.
+    exact_chunks: ClassVar[bool] = True
+
     # --- architecture -------------------------------------------------------------------
     def architecture(self, config):
         """The architecture config of a training run (:class:`srlib.train.TrainConfig`)."""

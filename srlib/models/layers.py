@@ -8,7 +8,9 @@ baselines) never pay for TensorFlow.
 - :class:`LogMagnitude`: ``log |STFT|`` inside a network (the GAN's STFT discriminators, Chapter: 05_gan_extension);
 - :class:`SpectralWaveform`: the phase-aware spectral generator's STFT -> 2-D U-Net -> mirrored phase ->
   inverse STFT chain (Chapter: 08_music_super_resolution);
-- :class:`ConvNeXtBlock`, :class:`FrameBandwidthExtension`: the frame-level model (:mod:`srlib.models.frame`).
+- :class:`ConvNeXtBlock`, :class:`FrameBandwidthExtension`: the frame-level model (:mod:`srlib.models.frame`);
+- :class:`BlockFiLM`: temporal FiLM (an LSTM over blocks, Birnbaum et al. 2019) and attention FiLM
+  (self-attention over blocks, Rakotonirina 2021) inside the U-Net's blocks (:mod:`srlib.models.unet`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import keras
 import numpy as np
 from keras import ops
 
-__all__ = ["SubPixel1D", "LogMagnitude", "SpectralWaveform", "ConvNeXtBlock", "FrameBandwidthExtension"]
+__all__ = ["SubPixel1D", "LogMagnitude", "SpectralWaveform", "ConvNeXtBlock", "FrameBandwidthExtension", "BlockFiLM"]
 
 _EPS = 1e-5
 
@@ -213,3 +215,68 @@ class FrameBandwidthExtension(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape
+
+
+@keras.saving.register_keras_serializable(package="srlib")
+class BlockFiLM(keras.layers.Layer):
+    """Feature-wise modulation by blocks: (batch, T, C) -> (batch, T, C), T a multiple of ``block``.
+
+    The activations are cut into ``n = T / block`` blocks and max-pooled over each block,
+    ``p_b = max_{t in b} x_t`` (n, C). A sequence model reads the ``n`` pooled vectors and gives
+    each block a scale and a shift, ``y_t = (1 + gamma_b) x_t + beta_b`` for ``t`` in block ``b``:
+
+    - ``mode="lstm"`` (TFiLM, Birnbaum et al. 2019): an LSTM over the blocks, so a block is
+      modulated by everything before it;
+    - ``mode="attention"`` (AFiLM, Rakotonirina 2021): a transformer layer over the blocks
+      (self-attention, then a feed-forward layer), so by every block. No position encoding: a
+      block's modulation depends on what the blocks hold, not on where the window began, so
+      chunked inference stays close to whole-signal inference.
+
+    ``gamma`` and ``beta`` come from zero-initialised dense layers: an untrained layer is the
+    identity. Either way a block sees the whole window, so the reach is unbounded (chunked
+    inference joins chunks with its cross-fades, see :mod:`srlib.chunking`).
+    """
+
+    def __init__(self, block: int, mode: str = "lstm", heads: int = 4, **kw):
+        super().__init__(**kw)
+        if mode not in ("lstm", "attention"):
+            raise ValueError(f"mode: got {mode!r}; expected lstm or attention")
+        self.block, self.mode, self.heads = int(block), mode, int(heads)
+
+    def build(self, input_shape):
+        c = int(input_shape[-1])
+        if self.mode == "lstm":
+            self.seq = keras.layers.LSTM(c, return_sequences=True)
+            self.seq.build((None, None, c))
+        else:
+            self.attention = keras.layers.MultiHeadAttention(self.heads, max(c // self.heads, 1))
+            self.attention.build((None, None, c), (None, None, c))
+            self.norm1, self.norm2 = keras.layers.LayerNormalization(), keras.layers.LayerNormalization()
+            self.norm1.build((None, None, c))
+            self.norm2.build((None, None, c))
+            self.ff1, self.ff2 = keras.layers.Dense(2 * c, activation="relu"), keras.layers.Dense(c)
+            self.ff1.build((None, None, c))
+            self.ff2.build((None, None, 2 * c))
+        self.gamma = keras.layers.Dense(c, kernel_initializer="zeros")
+        self.beta = keras.layers.Dense(c, kernel_initializer="zeros")
+        self.gamma.build((None, None, c))
+        self.beta.build((None, None, c))
+
+    def call(self, x):
+        shape = ops.shape(x)
+        c = x.shape[-1]
+        blocks = ops.reshape(x, (shape[0], shape[1] // self.block, self.block, c))
+        h = ops.max(blocks, axis=2)  # (batch, n, C)
+        if self.mode == "lstm":
+            h = self.seq(h)
+        else:
+            h = self.norm1(h + self.attention(h, h))
+            h = self.norm2(h + self.ff2(self.ff1(h)))
+        gamma, beta = self.gamma(h)[:, :, None, :], self.beta(h)[:, :, None, :]
+        return ops.reshape(blocks * (1.0 + gamma) + beta, shape)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "block": self.block, "mode": self.mode, "heads": self.heads}

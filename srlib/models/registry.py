@@ -11,7 +11,7 @@ Each entry carries the kind's training profiles: ``quick`` trains in seconds
 
 >>> from srlib.models.registry import get_kind, kind_names
 >>> kind_names()
-('unet', 'gan', 'spectral', 'spectral-gan', 'frame')
+('unet', 'gan', 'spectral', 'spectral-gan', 'tfilm', 'afilm', 'frame')
 >>> get_kind("gan").profile("full").init
 'unet'
 """
@@ -23,7 +23,7 @@ from .frame import FrameKind
 from .gan import GANKind
 from .kind import ModelKind
 from .spectral import SpectralGANKind, SpectralKind
-from .unet import UNetKind
+from .unet import AFiLMKind, TFiLMKind, UNetKind
 
 __all__ = ["KINDS", "DEFAULT_KINDS", "get_kind", "kind_names", "registered", "shipped_aliases"]
 
@@ -62,6 +62,16 @@ KINDS: dict[str, ModelKind] = {k.name: k for k in (
         summary="the phase-aware spectral generator (spectral model + waveform stage), trained as a GAN",
         profiles={"quick": {**_QUICK, "epochs": 1, "learning_rate": 1e-4, "arch": {"filters": [8, 16, 32]}},
                   "full": dict(epochs=2, learning_rate=1e-4, filter="random", arch={"filters": [8, 16, 32]})}),
+    # The reading list's feature-wise modulation: the U-Net's preset, loss and recipe, with a FiLM layer
+    # after every down and up block (blocks of 256 input samples). No weights ship: the course trains them.
+    TFiLMKind(
+        name="tfilm", arch_key="unet",
+        summary="the U-Net with temporal FiLM: an LSTM over blocks modulates every block (Birnbaum et al. 2019)",
+        profiles={"quick": _QUICK, "full": dict(epochs=24, learning_rate=1e-3, filter="random")}),
+    AFiLMKind(
+        name="afilm", arch_key="unet",
+        summary="the U-Net with attention FiLM: self-attention over blocks modulates every block (Rakotonirina 2021)",
+        profiles={"quick": _QUICK, "full": dict(epochs=24, learning_rate=1e-3, filter="random")}),
     # The frame-level model (AP-BWE's idea sized for 2 CPU cores), meant for the real-recording
     # corpora (--corpus recorded-speech): patches without overlap keep 5 hours of speech in 2.6 GB.
     # On a 1.3 h slice, held-out ktuberling clips: the waveform term at weight 100 (frame_loss)

@@ -380,6 +380,7 @@ class SpectralKind(STFTKind):
 
     arch_class = SpectralConfig
     litert = True  # the 2-D U-Net on log-magnitudes; the STFT and Griffin-Lim around it are NumPy
+    exact_chunks = False  # Griffin-Lim's iterations carry information past the reach
 
     def build(self, arch: SpectralConfig):
         return build_spectral_unet(arch)

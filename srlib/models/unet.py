@@ -29,7 +29,8 @@ from ..chunking import pad_length
 from ..errors import ConfigError
 from .kind import ModelKind
 
-__all__ = ["UNetConfig", "PRESETS", "build_unet", "SubPixel1D", "pad_length", "receptive_field", "reach", "UNetKind"]
+__all__ = ["UNetConfig", "PRESETS", "build_unet", "SubPixel1D", "pad_length", "receptive_field", "reach", "UNetKind",
+           "FiLMKind", "TFiLMKind", "AFiLMKind"]
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,25 @@ class UNetConfig:
         Kernel length of each down block, in samples at that block's rate.
     dropout : float
         Dropout rate in the bottleneck and up blocks.
+    film : {None, "lstm", "attention"}
+        Feature-wise modulation by blocks after every down and up block
+        (:class:`srlib.models.layers.BlockFiLM`): ``"lstm"`` is TFiLM, ``"attention"`` AFiLM.
+    film_block : int
+        FiLM block length in input samples (a power of two, at least ``2 ** depth``): each
+        level's blocks span the same stretch of audio.
     """
 
     filters: tuple = (16, 24, 32, 48, 64)
     kernels: tuple = (9, 9, 9, 9, 9)
     dropout: float = 0.5
+    film: str | None = None
+    film_block: int = 256
+
+    def __post_init__(self):
+        if self.film not in (None, "lstm", "attention"):
+            raise ConfigError(f"film: got {self.film!r}; expected None, lstm or attention")
+        if self.film and (self.film_block & (self.film_block - 1) or self.film_block < 2 ** self.depth):
+            raise ConfigError(f"film_block: got {self.film_block}; expected a power of two >= {2 ** self.depth}")
 
     @property
     def depth(self) -> int:
@@ -56,15 +71,19 @@ class UNetConfig:
 
     @property
     def multiple(self) -> int:
-        """Input lengths must be multiples of this: ``2 ** (depth + 1)``."""
-        return 2 ** (self.depth + 1)
+        """Input lengths must be multiples of this: ``2 ** (depth + 1)``, and of ``film_block`` with FiLM."""
+        return max(2 ** (self.depth + 1), self.film_block if self.film else 1)
 
     def to_dict(self) -> dict:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        d = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        if not self.film:  # a plain U-Net's config.json stays as it was
+            del d["film"], d["film_block"]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "UNetConfig":
-        return cls(tuple(d["filters"]), tuple(d["kernels"]), float(d.get("dropout", 0.5)))
+        return cls(tuple(d["filters"]), tuple(d["kernels"]), float(d.get("dropout", 0.5)), d.get("film"),
+                   int(d.get("film_block", 256)))
 
 
 #: Named architectures. ``paper`` is the 2017 code's block layout (filters
@@ -137,15 +156,22 @@ def build_unet(config: UNetConfig | str = "small", *, length: int | None = None,
     import keras
     from keras import layers
 
-    from .layers import SubPixel1D
+    from .layers import BlockFiLM, SubPixel1D
 
     cfg = PRESETS[config] if isinstance(config, str) else config
+
+    def film(x, level, name):  # blocks of film_block input samples: film_block / 2**(level+1) steps here
+        if not cfg.film:
+            return x
+        return BlockFiLM(cfg.film_block // 2 ** (level + 1), mode=cfg.film, name=name)(x)
+
     inp = keras.Input((length, 1), name="spline_input")
     x = inp
     skips = []
     for i, (nf, k) in enumerate(zip(cfg.filters, cfg.kernels)):
         x = layers.Conv1D(nf, k, strides=2, padding="same", name=f"down{i}_conv")(x)
         x = layers.LeakyReLU(0.2, name=f"down{i}_act")(x)
+        x = film(x, i, f"down{i}_film")
         skips.append(x)
     x = layers.Conv1D(cfg.filters[-1], cfg.kernels[-1], strides=2, padding="same", name="bottleneck_conv")(x)
     x = layers.Dropout(cfg.dropout, name="bottleneck_dropout")(x)
@@ -156,6 +182,7 @@ def build_unet(config: UNetConfig | str = "small", *, length: int | None = None,
         x = layers.Dropout(cfg.dropout, name=f"up{i}_dropout")(x)
         x = layers.ReLU(name=f"up{i}_act")(x)
         x = SubPixel1D(2, name=f"up{i}_shuffle")(x)
+        x = film(x, i, f"up{i}_film")
         x = layers.Concatenate(axis=-1, name=f"up{i}_skip")([x, skips[i]])
     x = layers.Conv1D(2, 9, padding="same", kernel_initializer="zeros", name="out_conv")(x)
     x = SubPixel1D(2, name="out_shuffle")(x)
@@ -216,3 +243,33 @@ class UNetKind(ModelKind):
 
         network.compile(keras.optimizers.Adam(config.learning_rate), loss=make_loss(1.0, config.stft_weight))
         return network, "val_loss", {}
+
+
+class FiLMKind(UNetKind):
+    """The U-Net with feature-wise modulation by blocks after every down and up block (:attr:`mode`):
+    TFiLM (``"lstm"``, Birnbaum et al. 2019) or AFiLM (``"attention"``, Rakotonirina 2021).
+
+    Same preset, loss and data as the U-Net. The modulation sees the whole window, so chunked
+    inference joins chunks by cross-fading rather than exactly (:attr:`exact_chunks` is False).
+    """
+
+    litert = False  # the LSTM and attention are not checked against LiteRT: Keras serves
+    exact_chunks = False
+    mode = "lstm"
+
+    def architecture(self, config) -> UNetConfig:
+        from dataclasses import replace
+
+        return replace(super().architecture(config), film=self.mode)
+
+
+class TFiLMKind(FiLMKind):
+    """TFiLM: an LSTM over the blocks (each block modulated by the ones before it)."""
+
+    mode = "lstm"
+
+
+class AFiLMKind(FiLMKind):
+    """AFiLM: self-attention over the blocks (each block modulated by all of them)."""
+
+    mode = "attention"
