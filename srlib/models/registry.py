@@ -11,7 +11,7 @@ Each entry carries the kind's training profiles: ``quick`` trains in seconds
 
 >>> from srlib.models.registry import get_kind, kind_names
 >>> kind_names()
-('unet', 'gan', 'spectral', 'spectral-gan', 'tfilm', 'afilm', 'frame')
+('unet', 'gan', 'spectral', 'spectral-gan', 'tfilm', 'afilm', 'diffusion', 'frame')
 >>> get_kind("gan").profile("full").init
 'unet'
 """
@@ -19,6 +19,7 @@ Each entry carries the kind's training profiles: ``quick`` trains in seconds
 from __future__ import annotations
 
 from ..errors import ConfigError
+from .diffusion import DiffusionKind
 from .frame import FrameKind
 from .gan import GANKind
 from .kind import ModelKind
@@ -72,6 +73,13 @@ KINDS: dict[str, ModelKind] = {k.name: k for k in (
         name="afilm", arch_key="unet",
         summary="the U-Net with attention FiLM: self-attention over blocks modulates every block (Rakotonirina 2021)",
         profiles={"quick": _QUICK, "full": dict(epochs=24, learning_rate=1e-3, filter="random")}),
+    # NU-Wave's idea (a conditional diffusion model, 8 DDIM steps) on the spline's residual, DiffWave-style
+    # layers 32 wide; trained on the real recordings like the frame model. No weights ship.
+    DiffusionKind(
+        name="diffusion", arch_key="diffusion",
+        summary="a conditional diffusion model of the residual (NU-Wave's idea): eps-prediction, 8 DDIM steps",
+        profiles={"quick": {**_QUICK, "learning_rate": 1e-3},
+                  "full": dict(corpus="recorded-speech", epochs=4, learning_rate=1e-3, filter="random", stride=8192)}),
     # The frame-level model (AP-BWE's idea sized for 2 CPU cores), meant for the real-recording
     # corpora (--corpus recorded-speech): patches without overlap keep 5 hours of speech in 2.6 GB.
     # On a 1.3 h slice, held-out ktuberling clips: the waveform term at weight 100 (frame_loss)
