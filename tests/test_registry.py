@@ -80,7 +80,8 @@ def test_the_literal_check_finds_what_it_looks_for():
 
 #: Small architectures for fast tests, by the config.json key of the kind's architecture.
 SMALL = {"unet": {}, "spectral": {"filters": [4, 8], "refiner_channels": 4}, "frame": {"channels": 16, "blocks": 2},
-         "diffusion": {"channels": 8, "layers": 4, "cycle": 2, "steps": 2, "period": 1024}}
+         "diffusion": {"channels": 8, "layers": 4, "cycle": 2, "steps": 2, "period": 1024},
+         "flow": {"group": 4, "flows": 2, "channels": 8, "layers": 2, "period": 1024}}
 
 
 def _small_arch(kind, sr_hz=16000, ratio=4):

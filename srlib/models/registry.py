@@ -11,7 +11,7 @@ Each entry carries the kind's training profiles: ``quick`` trains in seconds
 
 >>> from srlib.models.registry import get_kind, kind_names
 >>> kind_names()
-('unet', 'gan', 'spectral', 'spectral-gan', 'tfilm', 'afilm', 'diffusion', 'frame')
+('unet', 'gan', 'spectral', 'spectral-gan', 'tfilm', 'afilm', 'diffusion', 'flow', 'frame')
 >>> get_kind("gan").profile("full").init
 'unet'
 """
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from ..errors import ConfigError
 from .diffusion import DiffusionKind
+from .flow import FlowKind
 from .frame import FrameKind
 from .gan import GANKind
 from .kind import ModelKind
@@ -78,6 +79,13 @@ KINDS: dict[str, ModelKind] = {k.name: k for k in (
     DiffusionKind(
         name="diffusion", arch_key="diffusion",
         summary="a conditional diffusion model of the residual (NU-Wave's idea): eps-prediction, 8 DDIM steps",
+        profiles={"quick": {**_QUICK, "learning_rate": 1e-3},
+                  "full": dict(corpus="recorded-speech", epochs=4, learning_rate=1e-3, filter="random", stride=8192)}),
+    # WSRGlow's idea (a conditional Glow) on the spline's residual: 6 steps of a 1x1 convolution and an affine
+    # coupling over groups of 8 samples, sampled at temperature 0.5. No weights ship.
+    FlowKind(
+        name="flow", arch_key="flow",
+        summary="a conditional normalizing flow of the residual (WSRGlow's idea), trained by maximum likelihood",
         profiles={"quick": {**_QUICK, "learning_rate": 1e-3},
                   "full": dict(corpus="recorded-speech", epochs=4, learning_rate=1e-3, filter="random", stride=8192)}),
     # The frame-level model (AP-BWE's idea sized for 2 CPU cores), meant for the real-recording
