@@ -22,7 +22,7 @@ pytestmark = pytest.mark.skipif(not (HTML / "index.html").exists(),
 MIN_AUDIO = {"01_sampling_and_aliasing": 10, "02_spectrograms_and_griffin_lim": 6, "03_data_generation": 3,
              "04_unet_baseline": 4, "05_gan_extension": 5, "06_frame_level_model": 8,
              "07_results": 5,
-             "08_music_super_resolution": 7}
+             "08_music_super_resolution": 7, "09_other_families": 8}
 #: Heaviest a chapter page may be (players embed Ogg Vorbis; see srlib.players).
 PAGE_LIMIT_BYTES = dict.fromkeys(MIN_AUDIO, 2_000_000)
 
