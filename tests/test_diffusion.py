@@ -56,3 +56,14 @@ def test_training_through_the_registry_lowers_the_loss_and_sampling_is_seeded(tm
     x_lr = (0.1 * np.sin(np.arange(1500) * 0.3)).astype("float32")
     a, b = m.upsample_lr(x_lr), m.upsample_lr(x_lr)
     assert a.shape == (6000,) and np.isfinite(a).all() and np.array_equal(a, b)  # the noise table is fixed
+
+
+@pytest.mark.parametrize("name", ["diffusion", "flow"])
+def test_an_unknown_architecture_field_is_a_clear_error(name):
+    from srlib.errors import ConfigError
+    from srlib.models.registry import get_kind
+
+    kind = get_kind(name)
+    with pytest.raises(ConfigError, match="arch"):
+        kind.architecture(replace(kind.profile("quick"), arch={"wings": 2}))
+    assert kind.architecture(replace(kind.profile("quick"), sr_hz=44100)).sr_hz == 44100

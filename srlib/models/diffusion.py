@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .kind import ModelKind
+from .kind import ConfigKind
 
 __all__ = ["DiffusionConfig", "DiffusionKind", "build_diffusion_net", "abar", "ddim_sample", "diffusion_reach"]
 
@@ -142,22 +142,11 @@ def build_diffusion_net(config: DiffusionConfig):
     return keras.Model([noisy, cond, sigma], out, name="diffusion")
 
 
-class DiffusionKind(ModelKind):
+class DiffusionKind(ConfigKind):
     """The conditional diffusion model: eps-prediction on the residual, DDIM sampling (:mod:`srlib.models.diffusion`)."""
 
+    arch_class = DiffusionConfig
     gain_db = (-20.0, 0.0)  # the residual's level varies with the input's: the network sees a range of them
-
-    def architecture(self, config) -> DiffusionConfig:
-        fields = {**DiffusionConfig().to_dict(), **(config.arch or {}), "sr_hz": config.sr_hz, "ratio": config.ratio}
-        try:
-            return DiffusionConfig(**fields)
-        except TypeError as e:
-            from ..errors import ConfigError
-
-            raise ConfigError(f"arch: {e}") from None
-
-    def arch_from_dict(self, d: dict) -> DiffusionConfig:
-        return DiffusionConfig.from_dict(d)
 
     def build(self, arch: DiffusionConfig):
         return build_diffusion_net(arch)

@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .kind import ModelKind
+from .kind import ConfigKind
 
 __all__ = ["FlowConfig", "FlowKind", "build_flow", "flow_reach"]
 
@@ -161,22 +161,11 @@ def build_flow(config: FlowConfig):
     return model
 
 
-class FlowKind(ModelKind):
+class FlowKind(ConfigKind):
     """The conditional normalizing flow trained by maximum likelihood, sampled with a temperature."""
 
+    arch_class = FlowConfig
     gain_db = (-20.0, 0.0)
-
-    def architecture(self, config) -> FlowConfig:
-        fields = {**FlowConfig().to_dict(), **(config.arch or {}), "sr_hz": config.sr_hz, "ratio": config.ratio}
-        try:
-            return FlowConfig(**fields)
-        except TypeError as e:
-            from ..errors import ConfigError
-
-            raise ConfigError(f"arch: {e}") from None
-
-    def arch_from_dict(self, d: dict) -> FlowConfig:
-        return FlowConfig.from_dict(d)
 
     def build(self, arch: FlowConfig):
         return build_flow(arch)

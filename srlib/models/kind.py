@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import ConfigError
 
-__all__ = ["ModelKind", "STFTKind", "stft_size_for"]
+__all__ = ["ModelKind", "ConfigKind", "STFTKind", "stft_size_for"]
 
 
 def stft_size_for(sr_hz: int) -> tuple:
@@ -175,6 +175,25 @@ class ModelKind:
         return dict(x=make_dataset(train_pairs, config.batch_size, seed=config.seed, gain_db=self.gain_db),
                     validation_data=make_dataset(val_pairs, config.batch_size, shuffle=False),
                     shuffle=False)  # the dataset reshuffles itself, seeded, every epoch
+
+
+class ConfigKind(ModelKind):
+    """A kind whose architecture is an ``arch_class`` dataclass with ``sr_hz`` and ``ratio`` fields,
+    ``to_dict`` and ``from_dict``: its defaults, then the run's ``config.arch``, then the run's rates."""
+
+    #: The architecture's dataclass.
+    arch_class: ClassVar[type]
+
+    def architecture(self, config):
+        """A field the class does not have is a :class:`~srlib.errors.ConfigError` that names it."""
+        fields = {**self.arch_class().to_dict(), **(config.arch or {}), "sr_hz": config.sr_hz, "ratio": config.ratio}
+        try:
+            return self.arch_class.from_dict(fields)
+        except TypeError as e:
+            raise ConfigError(f"arch: {e}") from None
+
+    def arch_from_dict(self, d: dict):
+        return self.arch_class.from_dict(d)
 
 
 class STFTKind(ModelKind):
