@@ -184,9 +184,16 @@ class ConfigKind(ModelKind):
     #: The architecture's dataclass.
     arch_class: ClassVar[type]
 
+    def defaults(self, config) -> dict:
+        """The architecture's fields before the run's ``config.arch``: the class's defaults at the run's rates."""
+        return self.arch_class(sr_hz=config.sr_hz, ratio=config.ratio).to_dict()
+
     def architecture(self, config):
-        """A field the class does not have is a :class:`~srlib.errors.ConfigError` that names it."""
-        fields = {**self.arch_class().to_dict(), **(config.arch or {}), "sr_hz": config.sr_hz, "ratio": config.ratio}
+        """:meth:`defaults`, then the run's ``config.arch`` fields, then the run's rates.
+
+        A field the class does not have is a :class:`~srlib.errors.ConfigError` that names it.
+        """
+        fields = {**self.defaults(config), **(config.arch or {}), "sr_hz": config.sr_hz, "ratio": config.ratio}
         try:
             return self.arch_class.from_dict(fields)
         except TypeError as e:
@@ -196,32 +203,16 @@ class ConfigKind(ModelKind):
         return self.arch_class.from_dict(d)
 
 
-class STFTKind(ModelKind):
+class STFTKind(ConfigKind):
     """A kind whose network works on STFT frames: an ``arch_class`` config with ``n_fft`` and ``hop``.
 
     Its STFT is sized to the rate (:func:`stft_size_for`) before the run's ``config.arch``
     overrides, and its grid is the hop, so every chunk's frames fall on the whole file's frames.
     """
 
-    #: The architecture's dataclass (with ``sr_hz``, ``ratio``, ``n_fft``, ``hop``, ``to_dict``, ``from_dict``).
-    arch_class: ClassVar[type]
-
-    def architecture(self, config):
-        """``arch_class`` with the rate's STFT, then the run's ``config.arch`` fields, then the run's rates.
-
-        A field the class does not have is a :class:`~srlib.errors.ConfigError` that names it.
-        """
+    def defaults(self, config) -> dict:
         n_fft, hop = stft_size_for(config.sr_hz)
-        defaults = self.arch_class(sr_hz=config.sr_hz, ratio=config.ratio).to_dict()
-        fields = {**defaults, "n_fft": n_fft, "hop": hop, **(config.arch or {}), "sr_hz": config.sr_hz,
-                  "ratio": config.ratio}
-        try:
-            return self.arch_class.from_dict(fields)
-        except TypeError as e:
-            raise ConfigError(f"arch: {e}") from None
-
-    def arch_from_dict(self, d: dict):
-        return self.arch_class.from_dict(d)
+        return {**super().defaults(config), "n_fft": n_fft, "hop": hop}
 
     def multiple(self, arch) -> int:
         return arch.hop
