@@ -40,7 +40,8 @@ KINDS: dict[str, ModelKind] = {k.name: k for k in (
     UNetKind(
         name="unet", arch_key="unet", shipped="unet-speech-16k-r4",
         summary="the AudioUNet of Kuleshov et al. 2017 (waveform MSE)",
-        profiles={"quick": _QUICK, "full": dict(epochs=24, learning_rate=1e-3, filter="random")}),
+        profiles={"quick": _QUICK, "full": dict(corpus="recorded-speech", epochs=4, learning_rate=1e-3,
+                                                  filter="random", stride=8192)}),
     # The GAN fine-tunes the shipped U-Net; Adam(beta_1=0.5, beta_2=0.9) for both players
     # at a step ten times smaller than the U-Net's from-scratch one.
     GANKind(
