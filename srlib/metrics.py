@@ -102,13 +102,13 @@ def si_sdr_db(reference, estimate) -> float:
     return float(10 * np.log10(np.sum(target**2) / noise))
 
 
-def _log_power(x: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
+def _log_power(x: np.ndarray, n_fft: int, hop: int, eps: float = LSD_EPS) -> np.ndarray:
     import librosa
 
     if x.shape[-1] < n_fft:
         x = np.pad(x, (0, n_fft - x.shape[-1]))
     spec = librosa.stft(x, n_fft=n_fft, hop_length=hop, window="hann", center=True)
-    return np.log10(np.abs(spec) ** 2 + LSD_EPS)  # (n_bins, n_frames)
+    return np.log10(np.abs(spec) ** 2 + eps)  # (n_bins, n_frames)
 
 
 def lsd(
@@ -120,6 +120,7 @@ def lsd(
     cutoff_hz: float | None = None,
     n_fft: int = LSD_N_FFT,
     hop: int = LSD_HOP,
+    eps: float = LSD_EPS,
 ) -> float:
     """Log-spectral distance (see the module docstring for the definition).
 
@@ -134,6 +135,9 @@ def lsd(
         The low-rate Nyquist frequency ``sr_hz / (2 ratio)``, for the bands.
     n_fft, hop : int
         STFT size and hop in samples.
+    eps : float
+        Floor added to each power before the log (an empty band scores ``-log10(eps)`` against a
+        full one, so the floor sets how much a method that adds nothing is punished).
 
     Returns
     -------
@@ -144,7 +148,9 @@ def lsd(
     ref, est = _pair(reference, estimate)
     if ref.ndim != 1:
         raise AudioError(f"reference: LSD takes mono signals, got shape {ref.shape}")
-    diff2 = (_log_power(ref, n_fft, hop) - _log_power(est, n_fft, hop)) ** 2
+    if not eps > 0:
+        raise AudioError(f"eps: got {eps!r}; expected a positive floor")
+    diff2 = (_log_power(ref, n_fft, hop, eps) - _log_power(est, n_fft, hop, eps)) ** 2
     if band != "full":
         if sr_hz is None or cutoff_hz is None:
             raise AudioError(f"lsd: band={band!r} needs sr_hz and cutoff_hz")

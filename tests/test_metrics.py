@@ -40,6 +40,16 @@ def test_lsd_known_value():
     assert lsd(x, 0.1 * x) == pytest.approx(2.0, rel=1e-6)
 
 
+def test_lsd_floor_sets_the_distance_to_an_empty_band():
+    # a full-band signal against silence: every log10 power differs by about log10(P) - log10(eps),
+    # so lowering the floor by a factor 100 adds 2 to the LSD
+    x = np.random.default_rng(1).standard_normal(16000)
+    silent = np.zeros_like(x)
+    assert lsd(x, silent, eps=1e-12) - lsd(x, silent, eps=1e-10) == pytest.approx(2.0, abs=0.01)
+    with pytest.raises(AudioError, match="eps"):
+        lsd(x, x, eps=0.0)
+
+
 def test_evaluate_pair_keys_and_errors(noise):
     x = noise()
     assert set(evaluate_pair(x, x * 0.9, 16000, 4)) == {"snr_db", "si_sdr_db", "lsd", "lsd_hf", "lsd_lf"}
