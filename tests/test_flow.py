@@ -44,7 +44,21 @@ def test_an_untrained_flow_is_a_rotation():
     z, logdet = (np.asarray(v) for v in model((x, x + r)))
     assert abs(float(logdet[0])) < 1e-3  # orthogonal mixes, zero couplings
     np.testing.assert_allclose(np.sum(z ** 2), np.sum(r ** 2), rtol=1e-4)
-    assert flow_reach(cfg) == 3 * (1 + 2 + 1) * 4
+    assert flow_reach(cfg) == 3 * (1 + 2 + 1) * 4 + cfg.crossover_taps // 2
+
+
+def test_the_sampled_band_is_added_above_the_inputs_cutoff_only():
+    from srlib.models.registry import get_kind
+
+    cfg = FlowConfig(group=4, flows=2, channels=8, layers=2, period=1024, temperature=1.0)
+    run = get_kind("flow").runner(_perturbed(cfg), cfg)
+    x = np.zeros((1, 4096), "float32")
+    window = np.hanning(4096)
+    added = np.abs(np.fft.rfft(window * (run(x)[0] - x[0])))  # bins of 16000 / 4096 Hz; the cutoff (2 kHz) is 512
+    assert added[600:].mean() > 300 * added[10:440].mean()
+    no_crossover = replace(cfg, crossover_taps=0)
+    open_band = np.abs(np.fft.rfft(window * get_kind("flow").runner(_perturbed(cfg), no_crossover)(x)[0]))
+    assert open_band[10:440].mean() > 0.1 * open_band[600:].mean()  # what the crossover removes
 
 
 def test_training_through_the_registry_lowers_the_likelihood_loss_and_sampling_repeats(tmp_path, synthetic_pairs):

@@ -18,7 +18,9 @@ spline interpolation ``x`` (what the U-Net predicts in one pass), by denoising:
 
 Chunked inference is exact: the starting noise is a fixed table of :attr:`DiffusionConfig.period`
 samples repeated along the signal, and window starts are multiples of it, so every chunk sees
-the noise the whole file sees; each step's reach is bounded, so the steps' is too. No weights
+the noise the whole file sees; each step's reach is bounded, so the steps' is too. Only the
+sampled residual's band above the input's cutoff is kept (:mod:`srlib.models.residual`), so the
+recorded band passes as the spline made it. No weights
 ship: ``srlib train --model diffusion`` trains it.
 """
 
@@ -30,6 +32,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .kind import ConfigKind
+from .residual import keep_high_band
 
 __all__ = ["DiffusionConfig", "DiffusionKind", "build_diffusion_net", "abar", "ddim_sample", "diffusion_reach"]
 
@@ -53,6 +56,9 @@ class DiffusionConfig:
         DDIM sampling steps.
     period : int
         Length in samples of the repeated starting-noise table (the chunk grid).
+    crossover_taps : int
+        Taps of the high-pass that keeps only the sampled residual's band above the input's
+        cutoff (:mod:`srlib.models.residual`); 0 keeps all of it.
     """
 
     sr_hz: int = 16000
@@ -62,6 +68,7 @@ class DiffusionConfig:
     cycle: int = 5
     steps: int = 8
     period: int = 4096
+    crossover_taps: int = 129
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -82,13 +89,14 @@ def abar(t):
 
 
 def diffusion_reach(config: DiffusionConfig) -> int:
-    """One-sided reach in samples: each network pass sees ``sum(dilations)`` either side; ``steps`` passes.
+    """One-sided reach in samples: each network pass sees ``sum(dilations)`` either side; ``steps`` passes;
+    then the crossover's half length.
 
     >>> diffusion_reach(DiffusionConfig())
-    496
+    560
     """
     per_pass = sum(2 ** (i % config.cycle) for i in range(config.layers))  # kernel 3: one dilation per side
-    return config.steps * per_pass
+    return config.steps * per_pass + config.crossover_taps // 2
 
 
 def ddim_sample(predict_eps, x: np.ndarray, noise: np.ndarray, steps: int) -> np.ndarray:
@@ -165,7 +173,8 @@ class DiffusionKind(ConfigKind):
 
         def run(windows: np.ndarray) -> np.ndarray:
             noise = np.broadcast_to(np.tile(table, windows.shape[1] // arch.period), windows.shape)
-            return windows + ddim_sample(predict_eps, windows, noise, arch.steps)
+            r = ddim_sample(predict_eps, windows, noise, arch.steps)
+            return windows + keep_high_band(r, arch.ratio, arch.crossover_taps)
 
         return run
 

@@ -21,8 +21,10 @@ samples (channels), and each of :attr:`FlowConfig.flows` steps is
   last layer starts at zero, so an untrained flow is a rotation. Inverting it needs only ``a``,
   which is unchanged: ``b = (b' - t) exp(-s)``.
 
-Chunked inference is exact as for the diffusion model: the starting noise is a fixed table
-repeated on the chunk grid and every step's reach is bounded. No weights ship:
+Only the sampled residual's band above the input's cutoff is kept (:mod:`srlib.models.residual`),
+so the recorded band passes as the spline made it. Chunked inference is exact as for the
+diffusion model: the starting noise is a fixed table repeated on the chunk grid and every step's
+reach is bounded. No weights ship:
 ``srlib train --model flow`` trains it.
 """
 
@@ -33,6 +35,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .kind import ConfigKind
+from .residual import keep_high_band
 
 __all__ = ["FlowConfig", "FlowKind", "build_flow", "flow_reach"]
 
@@ -55,6 +58,9 @@ class FlowConfig:
         Standard deviation of the sampled ``z``.
     period : int
         Length in samples of the repeated starting-noise table (the chunk grid).
+    crossover_taps : int
+        Taps of the high-pass that keeps only the sampled residual's band above the input's
+        cutoff (:mod:`srlib.models.residual`); 0 keeps all of it.
     """
 
     sr_hz: int = 16000
@@ -65,6 +71,7 @@ class FlowConfig:
     layers: int = 4
     temperature: float = 0.5
     period: int = 4096
+    crossover_taps: int = 129
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -75,13 +82,14 @@ class FlowConfig:
 
 
 def flow_reach(config: FlowConfig) -> int:
-    """One-sided reach in samples: each coupling sees ``sum(dilations)`` groups either side; ``flows`` of them.
+    """One-sided reach in samples: each coupling sees ``sum(dilations)`` groups either side; ``flows`` of them;
+    then the crossover's half length.
 
     >>> flow_reach(FlowConfig())
-    768
+    832
     """
     per_coupling = sum(2 ** i for i in range(config.layers)) + 1  # the dilated stack, and a group's own width
-    return config.flows * per_coupling * config.group
+    return config.flows * per_coupling * config.group + config.crossover_taps // 2
 
 
 def build_flow(config: FlowConfig):
@@ -183,7 +191,7 @@ class FlowKind(ConfigKind):
             n, width = windows.shape
             z = np.broadcast_to(np.tile(table, width // arch.period), windows.shape).reshape(n, -1, arch.group)
             r = np.asarray(network.inverse(windows[..., None], np.ascontiguousarray(z)))[..., 0]
-            return windows + r
+            return windows + keep_high_band(r, arch.ratio, arch.crossover_taps)
 
         return run
 
