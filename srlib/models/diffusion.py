@@ -68,7 +68,7 @@ class DiffusionConfig:
     cycle: int = 5
     steps: int = 8
     period: int = 4096
-    crossover_taps: int = 129
+    crossover_taps: int = 257
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -93,7 +93,7 @@ def diffusion_reach(config: DiffusionConfig) -> int:
     then the crossover's half length.
 
     >>> diffusion_reach(DiffusionConfig())
-    560
+    624
     """
     per_pass = sum(2 ** (i % config.cycle) for i in range(config.layers))  # kernel 3: one dilation per side
     return config.steps * per_pass + config.crossover_taps // 2

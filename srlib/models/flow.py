@@ -71,7 +71,7 @@ class FlowConfig:
     layers: int = 4
     temperature: float = 0.5
     period: int = 4096
-    crossover_taps: int = 129
+    crossover_taps: int = 257
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -86,7 +86,7 @@ def flow_reach(config: FlowConfig) -> int:
     then the crossover's half length.
 
     >>> flow_reach(FlowConfig())
-    832
+    896
     """
     per_coupling = sum(2 ** i for i in range(config.layers)) + 1  # the dilated stack, and a group's own width
     return config.flows * per_coupling * config.group + config.crossover_taps // 2

@@ -8,11 +8,13 @@ of ``r`` above the low-rate Nyquist frequency ``sr_hz / (2 ratio)``:
 
     y = x + h * r,    h = delta - h_lp,
 
-with ``h_lp`` a Hamming-windowed sinc low-pass of ``n_taps`` taps (odd) cut at ``1 / ratio`` of the
-output's Nyquist, normalised to unit DC gain. The ramp is about ``3.3 / n_taps`` of the output
-rate wide (410 Hz for 129 taps at 16 kHz), centred on the cutoff. The filter is linear-phase and
-reaches ``n_taps // 2`` samples either side, which the kinds add to their reach, so chunked
-inference stays exact.
+with ``h_lp`` a Blackman-windowed sinc low-pass of ``n_taps`` taps (odd), normalised to unit DC
+gain. Its ramp is about ``5.5 / n_taps`` of the output rate wide (340 Hz for 257 taps at 16 kHz)
+and starts at the cutoff: the ramp's centre sits half a ramp above it, so the recorded band lies
+in the stop band (below -70 dB). A sampled residual can be far louder than the signal while the
+model is young, so the stop band must be deep. The filter is linear-phase and reaches
+``n_taps // 2`` samples either side, which the kinds add to their reach, so chunked inference
+stays exact.
 
 Chapter: 09_other_families.
 """
@@ -29,7 +31,7 @@ __all__ = ["highpass_taps", "keep_high_band"]
 def highpass_taps(ratio: int, n_taps: int) -> np.ndarray:
     """The crossover's linear-phase high-pass, float64 array of shape (n_taps,).
 
-    >>> h = highpass_taps(4, 129)
+    >>> h = highpass_taps(4, 257)
     >>> abs(float(h.sum())) < 1e-12   # no DC: the low band is removed
     True
     """
@@ -38,7 +40,8 @@ def highpass_taps(ratio: int, n_taps: int) -> np.ndarray:
     if ratio < 2:
         raise ConfigError(f"ratio: got {ratio}; expected >= 2")
     m = np.arange(n_taps) - n_taps // 2
-    lowpass = np.sinc(m / ratio) * np.hamming(n_taps)
+    centre = 1 / (2 * ratio) + 2.75 / n_taps  # cycles per sample: half the Blackman ramp above the cutoff
+    lowpass = np.sinc(2 * centre * m) * np.blackman(n_taps)
     lowpass /= lowpass.sum()
     h = -lowpass
     h[n_taps // 2] += 1.0
