@@ -166,18 +166,26 @@ def _cmd_data(args) -> int:
 
 #: ``srlib train`` options that override a field of the profile's :class:`srlib.train.TrainConfig`.
 _TRAIN_OVERRIDES = ("epochs", "ratio", "sr_hz", "corpus", "preset", "filter", "seed", "stft_weight",
-                    "learning_rate", "init", "max_clips")
+                    "learning_rate", "init", "max_clips", "stride")
 
 
-def _cmd_train(args) -> int:
+def train_config(args):
+    """The :class:`srlib.train.TrainConfig` that ``srlib train`` runs for parsed ``args``: the kind's
+    profile with the options given on the command line replacing its fields."""
     from dataclasses import replace
 
-    from .train import profile_config, train
+    from .train import profile_config
 
     changes = {k: getattr(args, k) for k in _TRAIN_OVERRIDES if getattr(args, k) is not None}
     if args.init == "none":
         changes["init"] = None
-    config = replace(profile_config(args.model, args.profile), **changes)
+    return replace(profile_config(args.model, args.profile), **changes)
+
+
+def _cmd_train(args) -> int:
+    from .train import train
+
+    config = train_config(args)
     command = "srlib " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[0].endswith("srlib") else None
     train(config, args.out, verbose=0 if args.quiet else 1, command=command, distribute=args.distribute)
     _say(args, f"model written to {args.out}")
@@ -280,7 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--init", help="model folder or shipped name to start from ('none' for random; the GAN's "
                                    "default is the shipped U-Net; spectral-gan: a spectral model)")
     tr.add_argument("--out", required=True, help="run folder")
-    tr.add_argument("--corpus", help="speech | music | vctk:PATH[:single|multi] | a folder (default speech)")
+    tr.add_argument("--corpus", help="speech | music | recorded-speech | recorded-music | vctk:PATH[:single|multi] | "
+                                     "magnatagatune:PATH | a folder (default: the kind's profile; config.json records it)")
     tr.add_argument("--ratio", type=int)
     tr.add_argument("--sr-hz", dest="sr_hz", type=int, help="target rate in Hz")
     tr.add_argument("--preset", help="architecture: small (default), paper, tiny")
@@ -289,6 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--filter", help="anti-aliasing filter of the inputs, or 'random'")
     tr.add_argument("--stft-weight", dest="stft_weight", type=float, help="weight of the multi-resolution STFT loss")
     tr.add_argument("--max-clips", dest="max_clips", type=int, help="at most this many clips per split")
+    tr.add_argument("--stride", type=int, help="samples between the starts of training patches")
     tr.add_argument("--seed", type=int)
     tr.add_argument("--distribute", action="store_true",
                     help="data-parallel over every GPU of this machine (TensorFlow's MirroredStrategy; "

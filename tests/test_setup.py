@@ -113,6 +113,24 @@ def test_binder_and_pages_workflow_build_what_the_makefile_builds():
     assert any(s.get("with", {}).get("path") == "_build/html" for s in steps)
 
 
+def test_every_shipped_models_command_reproduces_its_training_config():
+    # command.txt is the command to re-run: under today's profiles it must give the config the model trained with
+    import json
+    import shlex
+    from dataclasses import asdict
+
+    from srlib.cli import build_parser, train_config
+    from srlib.inference import shipped_models
+
+    for name, folder in shipped_models().items():
+        argv = shlex.split((folder / "command.txt").read_text())
+        args = build_parser().parse_args(argv[1:])
+        recorded = json.loads((folder / "config.json").read_text())["train"]
+        now = asdict(train_config(args))
+        differ = {k: (recorded[k], now[k]) for k in recorded.keys() & now.keys() if recorded[k] != now[k]}
+        assert not differ, f"{name}: command.txt now trains with other settings (recorded, now): {differ}"
+
+
 def test_every_shipped_model_carries_its_provenance_and_is_documented():
     import json
 
