@@ -288,8 +288,9 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--init", help="model folder or shipped name to start from ('none' for random; the GAN's "
                                    "default is the shipped U-Net; spectral-gan: a spectral model)")
     tr.add_argument("--out", required=True, help="run folder")
-    tr.add_argument("--corpus", help="speech | music | recorded-speech | recorded-music | vctk:PATH[:single|multi] | "
-                                     "magnatagatune:PATH | a folder (default: the kind's profile; config.json records it)")
+    tr.add_argument("--corpus", help="speech | music | recorded-speech | recorded-music | vctk:PATH[:single|multi] "
+                                     "| magnatagatune:PATH | a folder (default: the kind's profile's; config.json "
+                                     "records it)")
     tr.add_argument("--ratio", type=int)
     tr.add_argument("--sr-hz", dest="sr_hz", type=int, help="target rate in Hz")
     tr.add_argument("--preset", help="architecture: small (default), paper, tiny")

@@ -1,10 +1,10 @@
 """The crossover of the generative kinds: only the high band of a sampled residual is kept.
 
 The flow and the diffusion model add a sampled residual ``r`` to the spline ``x``. Sampled noise
-falls in every band, so without a crossover it also overwrites the band that was recorded
-(the first versions of chapter 9 measured a low-band LSD of 2.45 for the flow). The frame model keeps the input's
-own spectrum below its cutoff; these kinds do the same in the time domain, keeping only the part
-of ``r`` above the low-rate Nyquist frequency ``sr_hz / (2 ratio)``:
+falls in every band, so without a crossover it also overwrites the band that was recorded (the
+first version of chapter 9 measured a low-band LSD of 2.45 for the flow). The frame model keeps
+the input's own spectrum below its cutoff; these kinds do the same in the time domain, keeping
+only the part of ``r`` above the low-rate Nyquist frequency ``sr_hz / (2 ratio)``:
 
     y = x + h * r,    h = delta - h_lp,
 
