@@ -214,12 +214,19 @@ _BUSY = False  # in a worker process: whether a file is being written (Ctrl-C in
 _IN_WORKER = False
 
 
-def _worker_init():
-    """Worker processes: Ctrl-C (SIGINT to the process group) stops the file being written, silently."""
+def _worker_init(interruptible: bool = True):
+    """Worker processes: Ctrl-C (SIGINT to the process group) stops the file being written, silently.
+
+    ``interruptible`` is False where the parent ignores SIGINT (started with it ignored, as a
+    background job of a non-interactive shell is): the workers then ignore it too, so a SIGINT to
+    the group cannot fail files of a run that goes on.
+    """
     import signal
 
     global _IN_WORKER
     _IN_WORKER = True
+    if not interruptible:
+        return  # SIGINT stays ignored, as the workers inherited it while starting
 
     def on_sigint(signum, frame):
         if _BUSY:
@@ -324,12 +331,12 @@ def upsample_folder(src_dir, out_dir, ratio=None, *, target_sr_hz=None, method: 
         import signal
         from concurrent.futures import ProcessPoolExecutor
 
-        # spawn, not fork: a parent that imported TensorFlow must not be forked
-        pool = ProcessPoolExecutor(min(int(jobs), len(todo)), mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_worker_init)
         # the workers start (all of them, within map) with Ctrl-C ignored, a disposition they inherit,
         # until their initializer installs the handler: one still importing cannot die with a traceback
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # spawn, not fork: a parent that imported TensorFlow must not be forked
+        pool = ProcessPoolExecutor(min(int(jobs), len(todo)), mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_worker_init, initargs=(previous is not signal.SIG_IGN,))
         try:
             results_iter = pool.map(_upsample_one, todo)
         finally:

@@ -128,7 +128,10 @@ def test_an_empty_folder_creates_nothing(tmp_path, capsys):
     assert "no audio files" in capsys.readouterr().err and not (tmp_path / "out").exists()
 
 
-def test_ctrl_c_stops_a_parallel_folder_cleanly(tmp_path, sine):
+def _interrupt_a_parallel_folder(tmp_path, sine, *, sigint_ignored: bool):
+    """Start ``srlib upsample`` on 6 two-minute files with 2 jobs, send SIGINT to its process group once a
+    write has begun; returns (returncode, stderr, source folder). The child starts with SIGINT at its default
+    (a terminal) or ignored (a background job of a non-interactive shell), whatever pytest inherited."""
     import os
     import signal
     import time
@@ -137,19 +140,33 @@ def test_ctrl_c_stops_a_parallel_folder_cleanly(tmp_path, sine):
     src.mkdir()
     for i in range(6):
         save(src / f"{i}.wav", np.tile(sine(300 + 50 * i, 4000), 120), 4000)  # 2 minutes each
+    disposition = signal.SIG_IGN if sigint_ignored else signal.SIG_DFL
     proc = subprocess.Popen([sys.executable, "-m", "srlib", "upsample", str(src), "--output-dir", str(tmp_path / "out"),
                              "--ratio", "4", "--jobs", "2", "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+                            text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, disposition))
     deadline = time.time() + 60
     while not list((tmp_path / "out").glob(".*.part")) and time.time() < deadline:  # a write has begun
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends: the whole process group
     _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err
+    return proc.returncode, err, src
+
+
+def test_ctrl_c_stops_a_parallel_folder_cleanly(tmp_path, sine):
+    returncode, err, src = _interrupt_a_parallel_folder(tmp_path, sine, sigint_ignored=False)
+    assert returncode == 130, err
     assert "Traceback" not in err and "interrupted" in err
     assert not list(tmp_path.rglob("*.part"))  # no partial file left behind
     for f in (tmp_path / "out").glob("*.wav"):  # whatever was finished is whole
         assert sf.info(f).frames == 4 * sf.info(src / f.name).frames
+
+
+def test_a_run_started_with_sigint_ignored_finishes_every_file(tmp_path, sine):
+    # nohup ... & in a script starts it with SIGINT ignored: no worker may fail a file on a group SIGINT
+    returncode, err, src = _interrupt_a_parallel_folder(tmp_path, sine, sigint_ignored=True)
+    assert returncode == 0, err
+    assert sorted(f.name for f in (tmp_path / "out").glob("*.wav")) == sorted(f.name for f in src.glob("*.wav"))
 
 
 def test_a_folder_on_a_dask_cluster_equals_one_worker(tmp_path, sine, capsys):
