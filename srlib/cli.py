@@ -166,7 +166,7 @@ def _cmd_data(args) -> int:
 
 #: ``srlib train`` options that override a field of the profile's :class:`srlib.train.TrainConfig`.
 _TRAIN_OVERRIDES = ("epochs", "ratio", "sr_hz", "corpus", "preset", "filter", "seed", "stft_weight",
-                    "learning_rate", "init", "max_clips", "stride")
+                    "learning_rate", "init", "max_clips", "stride", "input_rates_hz")
 
 
 def train_config(args):
@@ -177,6 +177,8 @@ def train_config(args):
     from .train import profile_config
 
     changes = {k: getattr(args, k) for k in _TRAIN_OVERRIDES if getattr(args, k) is not None}
+    if "input_rates_hz" in changes:
+        changes["input_rates_hz"] = tuple(changes["input_rates_hz"])
     if args.init == "none":
         changes["init"] = None
     return replace(profile_config(args.model, args.profile), **changes)
@@ -300,6 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--stft-weight", dest="stft_weight", type=float, help="weight of the multi-resolution STFT loss")
     tr.add_argument("--max-clips", dest="max_clips", type=int, help="at most this many clips per split")
     tr.add_argument("--stride", type=int, help="samples between the starts of training patches")
+    tr.add_argument("--input-rates", dest="input_rates_hz", type=int, nargs=2, metavar=("LOW", "HIGH"),
+                    help="a versatile model (frame): train over input rates from LOW (= sr / ratio) to HIGH Hz, "
+                         "each clip at its own, so one model serves them all")
     tr.add_argument("--seed", type=int)
     tr.add_argument("--distribute", action="store_true",
                     help="data-parallel over every GPU of this machine (TensorFlow's MirroredStrategy; "

@@ -140,14 +140,20 @@ def format_table(summary: dict, fmt: str = "markdown") -> str:
 def model_function(name, *, sr_hz: int, ratio: int):
     """``x_lr -> x_hr`` of a shipped model or model folder for :func:`evaluate_clips`, after checking its rates.
 
-    The model must make ``sr_hz`` Hz audio at ``ratio``; the function maps a float array of shape
-    (n_samples,) at ``sr_hz / ratio`` Hz to shape (n_samples * ratio,) at ``sr_hz`` Hz.
+    The model must make ``sr_hz`` Hz audio at ``ratio`` (a versatile model: take ``sr_hz / ratio`` Hz
+    within its input rates); the function maps a float array of shape (n_samples,) at ``sr_hz / ratio``
+    Hz to shape (n_samples * ratio,) at ``sr_hz`` Hz.
     """
+    from functools import partial
+
     from .audio import validate_ratio
     from .inference import load_model
 
     m = load_model(name)
-    if (m.sr_hz, m.ratio) != (int(sr_hz), validate_ratio(ratio)):
+    ratio = validate_ratio(ratio)
+    if m.input_rates_hz and m.sr_hz == int(sr_hz) and m.input_rates_hz[0] <= sr_hz / ratio <= m.input_rates_hz[1]:
+        return partial(m.upsample_lr, low_sr_hz=int(sr_hz) // ratio)
+    if (m.sr_hz, m.ratio) != (int(sr_hz), ratio):
         raise AudioError(f"model {m.name} is for {m.sr_hz} Hz at ratio {m.ratio}; evaluation asked {sr_hz} Hz, "
                          f"ratio {ratio}")
     return m.upsample_lr

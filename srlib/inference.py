@@ -10,7 +10,7 @@ Scoring a model folder is :func:`srlib.evaluate.evaluate_model_dir`.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 
@@ -52,7 +52,9 @@ class SRModel:
         Output (high) rate in Hz.
     ratio : int
     low_sr_hz : int
-        Input rate the model expects, ``sr_hz // ratio``.
+        Input rate the model expects, ``sr_hz // ratio``; a versatile model's lowest.
+    input_rates_hz : (low, high) or None
+        A versatile model's range of input rates in Hz (its network is told each input's rate).
     multiple, margin : int
         Chunk grid and context in samples (the kind's grid; its reach, rounded up to the grid).
     """
@@ -65,6 +67,7 @@ class SRModel:
         self.path, self.name, self.config = self.card.path, self.card.name, self.card.config
         self.kind, self.sr_hz, self.ratio, self.low_sr_hz = (self.card.kind, self.card.sr_hz, self.card.ratio,
                                                              self.card.low_sr_hz)
+        self.input_rates_hz = self.card.input_rates_hz
         self.model_kind = get_kind(self.kind)
         self.arch = self.model_kind.arch_from_dict(self.config[self.model_kind.arch_key])
         self.multiple = self.model_kind.multiple(self.arch)
@@ -94,16 +97,19 @@ class SRModel:
         return self.card.describe()
 
     def __repr__(self) -> str:
-        return f"SRModel({self.name!r}, {self.low_sr_hz} Hz -> {self.sr_hz} Hz, ratio {self.ratio}, {self.runtime})"
+        return f"SRModel({self.name!r}, {self.card.rates_text} -> {self.sr_hz} Hz, {self.runtime})"
 
-    def refine(self, x_in, *, chunk_len: int = 32768, fade: int = 256, batch: int | None = None,
-               progress: bool = False) -> np.ndarray:
+    def refine(self, x_in, *, low_sr_hz: int | None = None, chunk_len: int = 32768, fade: int = 256,
+               batch: int | None = None, progress: bool = False) -> np.ndarray:
         """Apply the network to a spline-interpolated signal, chunk by chunk (:func:`srlib.chunking.overlap_add`).
 
         Parameters
         ----------
         x_in : float array, shape (n_samples,)
-            Input at the high rate (spline interpolation of the low-rate signal).
+            Input at the high rate (spline interpolation of the low-rate signal; for a versatile
+            model, its soxr resampling, :meth:`upsample_lr`).
+        low_sr_hz : int, optional
+            The rate in Hz the input came from, for a versatile model (default: its lowest).
         chunk_len : int
             Samples kept per chunk (rounded up to a multiple of :attr:`multiple`).
         fade : int
@@ -118,15 +124,32 @@ class SRModel:
         float32 array, shape (n_samples,)
         """
         batch = batch or (8 if self.runtime == "light" else 4)
-        return overlap_add(self._run, validate_audio(x_in), multiple=self.multiple, margin=self.margin,
+        run = self._run
+        if self.input_rates_hz:
+            low, high = self.input_rates_hz
+            rate = low if low_sr_hz is None else int(low_sr_hz)
+            if not low <= rate <= high:
+                raise AudioError(f"model {self.name} takes input rates of {low}-{high} Hz; got {rate} Hz")
+            run = partial(run, low_sr_hz=rate)
+        elif low_sr_hz not in (None, self.low_sr_hz):
+            raise AudioError(f"model {self.name} takes {self.low_sr_hz} Hz input; got {low_sr_hz} Hz")
+        return overlap_add(run, validate_audio(x_in), multiple=self.multiple, margin=self.margin,
                            chunk_len=chunk_len, fade=fade, batch=batch, progress=progress)
 
-    def upsample_lr(self, x_lr, **kw) -> np.ndarray:
-        """Super-resolve a mono low-rate signal at ``low_sr_hz``; shape (n,) -> (n * ratio,)."""
+    def upsample_lr(self, x_lr, low_sr_hz: int | None = None, **kw) -> np.ndarray:
+        """Super-resolve a mono low-rate signal at ``low_sr_hz`` (default and for a one-rate model: the model's
+        :attr:`low_sr_hz`); shape (n,) -> (n * sr_hz / low_sr_hz,).
+
+        The network's input is the spline interpolation, or for a versatile model the soxr
+        resampling (:func:`srlib.audio.resample`) that its training pairs were made with.
+        """
         x_lr = validate_audio(x_lr, name="x_lr")
         if x_lr.ndim != 1:
             raise AudioError(f"x_lr: expected a mono signal of shape (n_samples,), got {x_lr.shape}")
-        return self.refine(upsample_baseline(x_lr, self.ratio, "spline"), **kw)
+        if not self.input_rates_hz:
+            return self.refine(upsample_baseline(x_lr, self.ratio, "spline"), low_sr_hz=low_sr_hz, **kw)
+        rate = low_sr_hz or self.low_sr_hz
+        return self.refine(resample(x_lr, rate, self.sr_hz), low_sr_hz=rate, **kw)
 
 
 @lru_cache(maxsize=8)
@@ -154,10 +177,11 @@ def upsample_with_model(x, sr_hz: int, target_sr_hz: int, *, model=None, progres
     """
     m = model if isinstance(model, SRModel) else load_model(model or DEFAULT_KINDS[0])
     x = validate_audio(x)
-    if sr_hz > m.low_sr_hz:
+    top = m.input_rates_hz[1] if m.input_rates_hz else m.low_sr_hz
+    if sr_hz > top:
         raise AudioError(
-            f"model {m.name} takes {m.low_sr_hz} Hz input and makes {m.sr_hz} Hz (ratio {m.ratio}); your input is "
-            f"{sr_hz} Hz, so its band above {m.low_sr_hz // 2} Hz would be thrown away. Use --model sinc or spline, "
+            f"model {m.name} takes {m.card.rates_text} input and makes {m.sr_hz} Hz; your input is "
+            f"{sr_hz} Hz, so its band above {top // 2} Hz would be thrown away. Use --model sinc or spline, "
             f"or a model trained for {sr_hz} Hz input (srlib info lists the shipped ones)"
         )
     if target_sr_hz > m.sr_hz:
@@ -165,8 +189,9 @@ def upsample_with_model(x, sr_hz: int, target_sr_hz: int, *, model=None, progres
             f"model {m.name} makes {m.sr_hz} Hz audio; {target_sr_hz} Hz was asked. Ask for --target-sr {m.sr_hz} "
             "or less, or use --model sinc"
         )
-    if sr_hz != m.low_sr_hz:
-        x = resample(x, sr_hz, m.low_sr_hz)
+    rate = m.card.model_rate(sr_hz)
+    if sr_hz != rate:
+        x = resample(x, sr_hz, rate)
     if x.ndim == 1:
-        return m.upsample_lr(x, progress=progress), m.sr_hz
-    return np.stack([m.upsample_lr(ch, progress=progress) for ch in x]), m.sr_hz
+        return m.upsample_lr(x, rate, progress=progress), m.sr_hz
+    return np.stack([m.upsample_lr(ch, rate, progress=progress) for ch in x]), m.sr_hz

@@ -77,6 +77,9 @@ class TrainConfig:
     arch : dict or None
         Fields of the kind's architecture config that differ from what the kind derives from
         the rates (e.g. :class:`srlib.models.spectral.SpectralConfig` ``filters``).
+    input_rates_hz : (low, high) or None
+        Train a *versatile* model over input rates from ``low`` (``sr_hz / ratio``) to ``high`` Hz,
+        each clip at its own (:func:`srlib.data.make_pairs`); kinds with ``input_rates`` only.
     """
 
     corpus: str = "speech"
@@ -98,6 +101,7 @@ class TrainConfig:
     gan: dict | None = None
     d_learning_rate: float | None = None
     arch: dict | None = None
+    input_rates_hz: tuple | None = None
 
 
 def profile_config(model: str | None = None, profile: str = "quick") -> TrainConfig:
@@ -145,6 +149,9 @@ def prepare(config: TrainConfig, train_pairs, val_pairs) -> Prepared:
     import keras
 
     kind = get_kind(config.model)
+    if config.input_rates_hz and not kind.input_rates:
+        raise ConfigError(f"input rates: a {config.model} model takes one input rate; --input-rates is for the "
+                          f"kinds {', '.join(n for n in kind_names() if get_kind(n).input_rates)}")
     arch = kind.architecture(config)
     multiple = kind.multiple(arch)
     if config.patch_len % multiple:
@@ -157,7 +164,9 @@ def prepare(config: TrainConfig, train_pairs, val_pairs) -> Prepared:
         kind.load_init(network, init)
     model, monitor, extra = kind.compile(network, config, arch)
     meta = {"kind": kind.name, "init": init.name if init else None, kind.arch_key: arch.to_dict(), **extra,
-            "sr_hz": config.sr_hz, "ratio": config.ratio, "train": asdict(config),
+            "sr_hz": config.sr_hz, "ratio": config.ratio,
+            **({"input_rates_hz": list(config.input_rates_hz)} if config.input_rates_hz else {}),
+            "train": asdict(config),
             "n_train_patches": len(train_pairs), "n_val_patches": len(val_pairs),
             "n_params": int(network.count_params())}
     return Prepared(kind, arch, network, model, monitor, meta,
@@ -194,7 +203,7 @@ def _pairs(config: TrainConfig, split: str, progress: bool):
     corpus = open_corpus(config.corpus, quick=config.quick_data, progress=progress)
     return make_pairs(corpus, split, ratio=config.ratio, sr_hz=config.sr_hz, patch_len=config.patch_len,
                       stride=config.stride, filter=config.filter, seed=config.seed, max_clips=config.max_clips,
-                      progress=progress)
+                      input_rates_hz=config.input_rates_hz, progress=progress)
 
 
 def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = True, command: str | None = None,

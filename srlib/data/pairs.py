@@ -11,6 +11,12 @@ For each clip ``x`` (mono, at ``sr_hz``, trimmed to a multiple of ``ratio``):
   positions from ``x`` (target ``hr``) and ``x_in``, and at ``position / ratio``
   from ``lr``; clips shorter than one patch are zero-padded to one patch.
 
+With ``input_rates_hz=(low, high)`` (a versatile model's pairs) each clip draws its own input
+rate ``r`` in Hz, uniform over the range (seeded by ``seed + clip index``), and its input is
+what a user's ``r`` Hz file becomes: ``lowpass(x, r / 2, filter)`` resampled to ``r`` and back
+to ``sr_hz`` (:func:`srlib.audio.resample`, soxr). ``lr`` is then empty and ``low_sr_hz``
+holds each patch's rate.
+
 Patches whose target RMS is below ``min_rms_db`` dBFS (default -40 dBFS, an
 RMS of 0.01; the embedded clips peak at 0.9) are dropped as silence: they teach
 the model nothing and would dominate short-utterance corpora.
@@ -28,8 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..audio import atomic_output, validate_ratio
-from ..degrade import degrade_pair
+from ..audio import atomic_output, fix_length, resample, validate_ratio
+from ..degrade import degrade_pair, lowpass
 from ..errors import AudioError
 from ..interpolate import upsample_baseline
 from .corpus import Corpus
@@ -56,6 +62,9 @@ class Pairs:
     clip_index : int array, shape (n_patches,)
         Which clip each patch came from.
     sr_hz, ratio : int
+    low_sr_hz : int array, shape (n_patches,), or None
+        Each patch's input rate in Hz, where the pairs span a range of rates (``lr`` is then
+        empty, shape (n_patches, 0)); None: every patch's is ``sr_hz / ratio``.
     """
 
     hr: np.ndarray
@@ -64,6 +73,7 @@ class Pairs:
     clip_index: np.ndarray
     sr_hz: int
     ratio: int
+    low_sr_hz: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.hr)
@@ -105,7 +115,8 @@ def pairs_cache_key(corpus: Corpus, split: str, **params) -> str:
 def make_pairs(corpus: Corpus, split: str = "train", *, ratio: int = 4, sr_hz: int = 16000,
                patch_len: int = 8192, stride: int = 4096, filter="cheby1", seed: int = 0,
                min_rms_db: float = -40.0, max_clips: int | None = None, cache: bool = True,
-               gate_fraction: float | None = GATE_FRACTION, progress: bool = False) -> Pairs:
+               gate_fraction: float | None = GATE_FRACTION, input_rates_hz: tuple | None = None,
+               progress: bool = False) -> Pairs:
     """Build (or load from cache) the training pairs of one split.
 
     Parameters
@@ -129,6 +140,9 @@ def make_pairs(corpus: Corpus, split: str = "train", *, ratio: int = 4, sr_hz: i
     gate_fraction : float or None
         The bandwidth gate (:func:`srlib.data.recorded.gate`): only clips whose measured bandwidth
         reaches this share of ``sr_hz / 2`` Hz make pairs (None: every clip).
+    input_rates_hz : (low, high) or None
+        Draw each clip's input rate in Hz from this range (see above); ``ratio`` is then
+        ``sr_hz / low``. None: every input is at ``sr_hz / ratio``.
     cache : bool
         Read/write ``cache_dir()/pairs/<key>.npz``.
 
@@ -139,6 +153,11 @@ def make_pairs(corpus: Corpus, split: str = "train", *, ratio: int = 4, sr_hz: i
     from tqdm.auto import tqdm
 
     ratio = validate_ratio(ratio)
+    if input_rates_hz is not None:
+        low, high = (int(r) for r in input_rates_hz)
+        if not (sr_hz // ratio == low < high < sr_hz):
+            raise AudioError(f"input_rates_hz: got {input_rates_hz}; expected (sr_hz / ratio, a rate below sr_hz), "
+                             f"here ({sr_hz // ratio}, < {sr_hz})")
     if patch_len % ratio or stride % ratio:
         raise AudioError(f"patch_len ({patch_len}) and stride ({stride}) must be multiples of ratio ({ratio})")
     clips = corpus.split(split)
@@ -149,32 +168,46 @@ def make_pairs(corpus: Corpus, split: str = "train", *, ratio: int = 4, sr_hz: i
     sub = Corpus(corpus.name, clips)
     params = dict(ratio=ratio, sr_hz=sr_hz, patch_len=patch_len, stride=stride, filter=str(filter),
                   seed=seed, min_rms_db=min_rms_db, gate_fraction=gate_fraction)
+    if input_rates_hz is not None:  # keys of one-rate pairs stay as they were
+        params["input_rates_hz"] = [low, high]
     path = cache_dir() / "pairs" / f"{pairs_cache_key(sub, split, **params)}.npz"
     if cache and path.exists():
         d = np.load(path)
-        return Pairs(d["hr"], d["x_in"], d["lr"], d["clip_index"], sr_hz, ratio)
+        return Pairs(d["hr"], d["x_in"], d["lr"], d["clip_index"], sr_hz, ratio,
+                     d["low_sr_hz"] if "low_sr_hz" in d.files else None)
     min_rms = 10 ** (min_rms_db / 20)
-    hr_l, in_l, lr_l, idx_l = [], [], [], []
+    hr_l, in_l, lr_l, idx_l, rate_l = [], [], [], [], []
     for i, clip in enumerate(tqdm(clips, desc=f"pairs {split}", unit="clip", disable=not progress)):
         x = sub.load(clip, sr_hz)
         if len(x) < 4 * ratio:
             continue
-        x, lr = degrade_pair(x, ratio, filter, seed=seed + i)
-        x_in = upsample_baseline(lr, ratio, "spline")
+        if input_rates_hz is None:
+            x, lr = degrade_pair(x, ratio, filter, seed=seed + i)
+            x_in = upsample_baseline(lr, ratio, "spline")
+        else:
+            rate = int(np.random.default_rng(seed + i).integers(low, high + 1))
+            x_in = fix_length(resample(resample(lowpass(x, sr_hz, rate / 2, filter, seed=seed + i), sr_hz, rate),
+                                       rate, sr_hz), len(x))
         hr_p, starts = cut_patches(x, patch_len, stride)
         in_p, _ = cut_patches(x_in, patch_len, stride)
-        lr_p, _ = cut_patches(lr, patch_len // ratio, stride // ratio)
         keep = np.sqrt(np.mean(hr_p**2, axis=1)) >= min_rms
         hr_l.append(hr_p[keep])
         in_l.append(in_p[keep])
-        lr_l.append(lr_p[: len(hr_p)][keep])
+        if input_rates_hz is None:
+            lr_p, _ = cut_patches(lr, patch_len // ratio, stride // ratio)
+            lr_l.append(lr_p[: len(hr_p)][keep])
+        else:
+            lr_l.append(np.zeros((int(keep.sum()), 0), np.float32))
+            rate_l.append(np.full(int(keep.sum()), rate))
         idx_l.append(np.full(int(keep.sum()), i))
     if not hr_l or sum(len(h) for h in hr_l) == 0:
         raise AudioError(f"no patches above {min_rms_db} dBFS in split {split!r} of {corpus.name!r}")
     pairs = Pairs(np.concatenate(hr_l).astype(np.float32), np.concatenate(in_l).astype(np.float32),
-                  np.concatenate(lr_l).astype(np.float32), np.concatenate(idx_l), sr_hz, ratio)
+                  np.concatenate(lr_l).astype(np.float32), np.concatenate(idx_l), sr_hz, ratio,
+                  np.concatenate(rate_l) if rate_l else None)
     if cache:
         path.parent.mkdir(parents=True, exist_ok=True)
+        rates = {} if pairs.low_sr_hz is None else {"low_sr_hz": pairs.low_sr_hz}
         with atomic_output(path, overwrite=True) as tmp, open(tmp, "wb") as f:
-            np.savez(f, hr=pairs.hr, x_in=pairs.x_in, lr=pairs.lr, clip_index=pairs.clip_index)
+            np.savez(f, hr=pairs.hr, x_in=pairs.x_in, lr=pairs.lr, clip_index=pairs.clip_index, **rates)
     return pairs

@@ -19,7 +19,7 @@ __all__ = ["make_dataset", "measure_throughput"]
 
 
 def make_dataset(pairs: Pairs, batch_size: int = 16, *, shuffle: bool = True, seed: int = 0,
-                 drop_remainder: bool = False, gain_db: tuple | None = None):
+                 drop_remainder: bool = False, gain_db: tuple | None = None, extra: np.ndarray | None = None):
     """A ``tf.data.Dataset`` of ``(x_in, hr)`` batches.
 
     Parameters
@@ -33,6 +33,9 @@ def make_dataset(pairs: Pairs, batch_size: int = 16, *, shuffle: bool = True, se
     gain_db : (low, high) or None
         A random gain per patch, uniform in dB between ``low`` and ``high``, applied to the input and
         the target alike (seeded; drawn anew every epoch): level-robust training.
+    extra : float32 array, shape (n_patches, k), optional
+        A second network input per patch (a versatile frame model's cutoff bins): the batches
+        are then ``((x_in, extra), hr)``, and the gain leaves ``extra`` alone.
 
     Returns
     -------
@@ -40,7 +43,8 @@ def make_dataset(pairs: Pairs, batch_size: int = 16, *, shuffle: bool = True, se
     """
     import tensorflow as tf
 
-    ds = tf.data.Dataset.from_tensor_slices((pairs.x_in[..., None], pairs.hr[..., None]))
+    x = pairs.x_in[..., None] if extra is None else (pairs.x_in[..., None], np.asarray(extra, np.float32))
+    ds = tf.data.Dataset.from_tensor_slices((x, pairs.hr[..., None]))
     if shuffle:
         ds = ds.shuffle(len(pairs), seed=seed, reshuffle_each_iteration=True)
     if gain_db is not None:  # a seeded random stream, drawn anew every epoch
@@ -50,7 +54,8 @@ def make_dataset(pairs: Pairs, batch_size: int = 16, *, shuffle: bool = True, se
         def gain(pair, draw):
             u = tf.cast(draw % 1_000_003, tf.float32) / 1_000_003.0
             g = 10.0 ** ((low + (high - low) * u) / 20.0)
-            return pair[0] * g, pair[1] * g
+            x, y = pair
+            return (x * g if extra is None else (x[0] * g, x[1])), y * g
 
         ds = tf.data.Dataset.zip((ds, draws)).map(gain)
     return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)

@@ -133,6 +133,26 @@ class ModelCard:
         return self.sr_hz // self.ratio
 
     @property
+    def input_rates_hz(self) -> tuple | None:
+        """A versatile model's range of input rates in Hz, ``(low, high)`` (``low`` is :attr:`low_sr_hz`); None for
+        a model of one input rate."""
+        rates = self.config.get("input_rates_hz")
+        return tuple(int(r) for r in rates) if rates else None
+
+    @property
+    def rates_text(self) -> str:
+        """``"4000 Hz"`` or, for a versatile model, ``"4000-12000 Hz"``: the input rates, for messages."""
+        low, high = self.input_rates_hz or (self.low_sr_hz, self.low_sr_hz)
+        return f"{low}-{high} Hz" if high != low else f"{low} Hz"
+
+    def model_rate(self, sr_hz: int) -> int:
+        """The rate in Hz that ``sr_hz`` input is brought to for the model: its input rate, or for a versatile
+        model the input's own rate, raised to the range's low end where it is below it."""
+        if self.input_rates_hz:
+            return max(sr_hz, self.input_rates_hz[0])
+        return self.low_sr_hz
+
+    @property
     def train(self) -> dict:
         """The training config (``config.json``'s ``train``; empty for an untrained folder)."""
         return self.config.get("train") or {}
@@ -142,7 +162,11 @@ class ModelCard:
 
         It can when the input rate is at most its input rate, the target at most its
         output rate, and the target at least twice the input (below that, sinc is as good).
+        A versatile model serves any input rate up to its range's top, into any higher target
+        up to its output rate.
         """
+        if self.input_rates_hz:
+            return sr_hz <= self.input_rates_hz[1] and sr_hz < target_sr_hz <= self.sr_hz
         return sr_hz <= self.low_sr_hz and 2 * sr_hz <= target_sr_hz <= self.sr_hz
 
     @property
@@ -163,7 +187,9 @@ class ModelCard:
 
     def summary_line(self) -> str:
         """One line for ``srlib info``: rates, size, corpus and test scores against the spline."""
-        line = (f"model {self.name}: {self.low_sr_hz} Hz -> {self.sr_hz} Hz (ratio {self.ratio}), "
+        rates = self.input_rates_hz
+        ratio = f"ratios {self.sr_hz / rates[1]:.2g}-{self.ratio}" if rates else f"ratio {self.ratio}"
+        line = (f"model {self.name}: {self.rates_text} -> {self.sr_hz} Hz ({ratio}), "
                 f"{self.config.get('n_params', '?')} parameters, trained on {self.train.get('corpus', '?')}")
         if self.score("snr_db") is not None:
             line += (f"; test SNR {self.score('snr_db'):.2f} dB (spline {self.score('snr_db', 'spline'):.2f}), "
@@ -173,7 +199,7 @@ class ModelCard:
     def describe(self) -> str:
         """A few lines on how the model was made: kind, rates, size, data, epochs, speed, command."""
         c, t = self.config, self.train
-        lines = [f"{self.name}: {self.kind}, {self.low_sr_hz} Hz -> {self.sr_hz} Hz, "
+        lines = [f"{self.name}: {self.kind}, {self.rates_text} -> {self.sr_hz} Hz, "
                  f"{c.get('n_params', 0):,} parameters"]
         if t:
             init = f", started from {c['init']}" if c.get("init") else ""

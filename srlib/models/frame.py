@@ -67,6 +67,10 @@ class FrameConfig:
     floor : float
         The features' floor under each frame's mean input-band magnitude (1e-3: -60 dB): bins
         below it read as the floor, not as the rounding noise of a float32 FFT.
+    input_rates_hz : (low, high) or None
+        A *versatile* model: it takes any input rate from ``low`` to ``high`` Hz (the cutoff
+        ``rate / 2`` is the network's second input, :meth:`cutoff_bin_for`), and ``ratio`` is
+        ``sr_hz / low``. None: the one input rate ``sr_hz / ratio``.
     """
 
     sr_hz: int = 16000
@@ -79,14 +83,37 @@ class FrameConfig:
     transition_bins: int = 8
     eps: float = 1e-7
     floor: float = 1e-3
+    input_rates_hz: tuple | None = None
+
+    def __post_init__(self):
+        if self.input_rates_hz is not None:  # JSON gives a list; a tuple keeps the config hashable and comparable
+            object.__setattr__(self, "input_rates_hz", tuple(int(r) for r in self.input_rates_hz))
+
+    @property
+    def versatile(self) -> bool:
+        """Whether the model takes a range of input rates (:attr:`input_rates_hz`)."""
+        return self.input_rates_hz is not None
 
     @property
     def cutoff_bin(self) -> int:
-        """First bin at the low rate's Nyquist frequency: ``n_fft / (2 ratio)``, rounded down."""
+        """First bin at the lowest input rate's Nyquist frequency: ``n_fft / (2 ratio)``, rounded down."""
         return self.n_fft // (2 * self.ratio)
 
+    def cutoff_bin_for(self, low_sr_hz: float) -> int:
+        """First bin at ``low_sr_hz / 2``: ``floor(n_fft low_sr_hz / (2 sr_hz))`` (the bins below are the input's).
+
+        >>> FrameConfig(input_rates_hz=(4000, 12000)).cutoff_bin_for(11025)
+        176
+        """
+        return int(self.n_fft * low_sr_hz // (2 * self.sr_hz))
+
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        if d["input_rates_hz"] is None:  # the configs written before versatile models stay as they were
+            del d["input_rates_hz"]
+        else:
+            d["input_rates_hz"] = list(d["input_rates_hz"])
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "FrameConfig":
@@ -105,7 +132,8 @@ def frame_reach(config: FrameConfig) -> int:
 def frame_macs_per_second(config: FrameConfig) -> float:
     """Multiply-accumulates of the network per second of output audio (the FFTs not counted).
 
-    Per frame: the projection ``F C`` (``F = n_fft / 2 + 1 + 2 cutoff_bin`` features), each block
+    Per frame: the projection ``F C`` (``F = n_fft / 2 + 1 + 2 cutoff_bin`` features; a versatile
+    model's phase features span every bin, ``F = 3 (n_fft / 2 + 1) + 1``), each block
     ``kernel C + 8 C^2`` (depthwise convolution and the 4x MLP), and the three heads ``3 (n_fft / 2 + 1) C``;
     ``sr_hz / hop`` frames per second.
 
@@ -113,7 +141,8 @@ def frame_macs_per_second(config: FrameConfig) -> float:
     25.9
     """
     nb, c = config.n_fft // 2 + 1, config.channels
-    per_frame = (nb + 2 * config.cutoff_bin) * c + config.blocks * (config.kernel * c + 8 * c * c) + 3 * nb * c
+    features = 3 * nb + 1 if config.versatile else nb + 2 * config.cutoff_bin
+    per_frame = features * c + config.blocks * (config.kernel * c + 8 * c * c) + 3 * nb * c
     return per_frame * config.sr_hz / config.hop
 
 
@@ -121,6 +150,8 @@ def build_frame_model(config: FrameConfig | None = None):
     """The frame-level model: interpolated input (batch, n, 1) -> (batch, n, 1), ``n`` a multiple of ``hop``.
 
     One layer, :class:`srlib.models.layers.FrameBandwidthExtension` (named ``frame``), holds the chain.
+    A versatile model (``config.input_rates_hz``) has a second input, ``cutoff`` (batch, 1): each
+    example's cutoff bin (:meth:`FrameConfig.cutoff_bin_for` its input rate), as float32.
     """
     import keras
 
@@ -132,6 +163,13 @@ def build_frame_model(config: FrameConfig | None = None):
                           f"{cfg.transition_bins}-bin crossover below the cutoff bin {cfg.cutoff_bin}, or hop does not "
                           "divide n_fft")
     inp = keras.Input((None, 1), name="x_in")
+    if cfg.versatile:
+        low, high = cfg.input_rates_hz
+        if not (cfg.sr_hz // cfg.ratio == low < high < cfg.sr_hz):
+            raise ConfigError(f"frame model: input_rates_hz {cfg.input_rates_hz} must rise from sr_hz / ratio "
+                              f"({cfg.sr_hz // cfg.ratio} Hz) to below sr_hz ({cfg.sr_hz} Hz)")
+        cutoff = keras.Input((1,), name="cutoff")
+        return keras.Model([inp, cutoff], FrameBandwidthExtension(cfg, name="frame")(inp, cutoff), name="frame_bwe")
     out = FrameBandwidthExtension(cfg, name="frame")(inp)
     return keras.Model(inp, out, name="frame_bwe")
 
@@ -190,9 +228,48 @@ class FrameKind(STFTKind):
 
     arch_class = FrameConfig
     gain_db = (-40.0, 0.0)
+    input_rates = True
+
+    def architecture(self, config):
+        """The :class:`FrameConfig` of a run; ``config.input_rates_hz`` makes it versatile."""
+        from dataclasses import replace
+
+        rates = tuple(config.input_rates_hz) if config.input_rates_hz else None
+        return replace(super().architecture(config), input_rates_hz=rates)
 
     def build(self, arch: FrameConfig):
         return build_frame_model(arch)
+
+    def runner(self, network, arch: FrameConfig):
+        """``run(windows, low_sr_hz=None)``: a versatile network is told the input rate's cutoff bin."""
+        import numpy as np
+
+        def run(windows, low_sr_hz=None):
+            if not arch.versatile:
+                return np.asarray(network.predict_on_batch(windows[..., None]))[..., 0]
+            cutoff = np.full((len(windows), 1), arch.cutoff_bin_for(low_sr_hz or arch.sr_hz // arch.ratio), np.float32)
+            return np.asarray(network.predict_on_batch([windows[..., None], cutoff]))[..., 0]
+
+        return run
+
+    def fit_data(self, train_pairs, val_pairs, config, arch: FrameConfig) -> dict:
+        """The default datasets; a versatile run's carry each patch's cutoff bin as the second input."""
+        if not arch.versatile:
+            return super().fit_data(train_pairs, val_pairs, config, arch)
+        import numpy as np
+
+        from ..data import make_dataset
+
+        def cutoffs(pairs):
+            if pairs.low_sr_hz is None:
+                raise ConfigError("a versatile frame model needs pairs made over a range of input rates "
+                                  "(make_pairs(..., input_rates_hz=...))")
+            return np.array([[arch.cutoff_bin_for(r)] for r in pairs.low_sr_hz], np.float32)
+
+        return dict(x=make_dataset(train_pairs, config.batch_size, seed=config.seed, gain_db=self.gain_db,
+                                   extra=cutoffs(train_pairs)),
+                    validation_data=make_dataset(val_pairs, config.batch_size, shuffle=False, extra=cutoffs(val_pairs)),
+                    shuffle=False)
 
     def reach(self, arch: FrameConfig) -> int:
         return frame_reach(arch)
@@ -211,7 +288,13 @@ class FrameKind(STFTKind):
         from .frame_numpy import NPZ_NAME, FrameForward
 
         path = Path(folder) / NPZ_NAME
-        return FrameForward(arch, path) if path.exists() else None
+        if not path.exists():
+            return None
+        forward = FrameForward(arch, path)
+        if not arch.versatile:
+            return forward
+        low = arch.sr_hz // arch.ratio
+        return lambda windows, low_sr_hz=None: forward(windows, arch.cutoff_bin_for(low_sr_hz or low))
 
     def compile(self, network, config, arch):
         import keras

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from functools import partial
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -141,34 +142,44 @@ class FrameForward:
     """
 
     def __init__(self, config: FrameConfig, path):
-        from .spectral import mirror_index
-
         self.cfg = config
         self._pool = None  # threads for __call__, started on first use
         with np.load(path) as z:
             self.w = {k: z[k] for k in z.files}
         self.n_blocks = len({k.split(".")[0] for k in self.w if k.startswith("block")})
-        nb, c, p, hop = config.n_fft // 2 + 1, config.cutoff_bin, config.n_fft, config.hop
-        self.src = mirror_index(nb, c)
-        ramp = np.clip((np.arange(nb) - (c - config.transition_bins)) / max(config.transition_bins, 1), 0.0, 1.0)
-        self.mix = ramp.astype(np.float32)
-        self.lo = int(np.flatnonzero(ramp > 0)[0])  # the first bin the model changes
-        heads = ("mag_head", "re_head", "im_head")  # one product for the three; their outputs below lo are unused
-        self.w["heads.0"] = np.concatenate([self.w[f"{h}.0"][:, self.lo:] for h in heads], axis=1)
-        self.w["heads.1"] = np.concatenate([self.w[f"{h}.1"][self.lo:] for h in heads])
+        self._bands = {}  # cutoff bin -> (mirror, ramp, first changed bin, heads' kernel and bias from it)
+        p, hop = config.n_fft, config.hop
         n = np.arange(p)
         self.window = (0.5 - 0.5 * np.cos(2 * np.pi * n / p)).astype(np.float32)  # periodic Hann
         # TensorFlow's inverse_stft_window_fn: the window over the sum of the squared windows that overlap
         denom = (self.window ** 2).reshape(-1, hop).sum(axis=0)
         self.synthesis = (self.window / np.tile(denom, p // hop)).astype(np.float32)
 
+    def band(self, c: int) -> tuple:
+        """For cutoff bin ``c``: the mirror (source bin of every bin), the crossover ramp, the first bin
+        the model changes (``lo``) and the three heads as one kernel and bias over the bins from ``lo``
+        up (their outputs below are unused). Computed once per cutoff."""
+        from .spectral import mirror_index
+
+        if c not in self._bands:
+            cfg, nb = self.cfg, self.cfg.n_fft // 2 + 1
+            ramp = np.clip((np.arange(nb) - (c - cfg.transition_bins)) / max(cfg.transition_bins, 1), 0.0, 1.0)
+            lo = int(np.flatnonzero(ramp > 0)[0])
+            heads = ("mag_head", "re_head", "im_head")
+            kernel = np.concatenate([self.w[f"{h}.0"][:, lo:] for h in heads], axis=1)
+            bias = np.concatenate([self.w[f"{h}.1"][lo:] for h in heads])
+            self._bands[c] = (mirror_index(nb, c), ramp.astype(np.float32), lo, kernel, bias)
+        return self._bands[c]
+
     def _dense(self, name, h):
         out = h @ self.w[f"{name}.0"]
         out += self.w[f"{name}.1"]
         return out
 
-    def network(self, feats):
-        """Features (batch, frames, F) -> (log-magnitude, re, im) heads, each (batch, frames, bins from ``lo`` up)."""
+    def network(self, feats, heads):
+        """Features (batch, frames, F) -> (log-magnitude, re, im) heads, each (batch, frames, bins from ``lo`` up).
+
+        ``heads``: the (kernel, bias) pair of :meth:`band`."""
         h = self._dense("proj", feats)
         for i in range(self.n_blocks):
             b = f"block{i}"
@@ -177,10 +188,15 @@ class FrameForward:
             u = self._dense(f"{b}.pw2", _gelu(self._dense(f"{b}.pw1", u)))
             h = h + self.w[f"{b}.gamma.0"] * u
         h = _layer_norm(h, self.w["norm.0"], self.w["norm.1"])
-        return np.split(self._dense("heads", h), 3, axis=-1)
+        out = h @ heads[0]
+        out += heads[1]
+        return np.split(out, 3, axis=-1)
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
+    def __call__(self, x: np.ndarray, cutoff_bin: int | None = None) -> np.ndarray:
         """Run a batch (batch, n) row by row, the rows shared by one thread per core.
+
+        ``cutoff_bin``: the input's cutoff bin, for a versatile model (:meth:`FrameConfig.cutoff_bin_for`
+        its input rate); default (and the only choice of a one-rate model) ``config.cutoff_bin``.
 
         NumPy releases the GIL in its loops, so the threads run in parallel; BLAS gets one
         thread meanwhile (two levels of threads on two cores fight over them). One row at a
@@ -188,20 +204,26 @@ class FrameForward:
         (a batch of four rows takes 1.4 times as long per row).
         """
         x = np.asarray(x, dtype=np.float32)
+        c = self.cfg.cutoff_bin if cutoff_bin is None else int(cutoff_bin)
+        if c != self.cfg.cutoff_bin and not self.cfg.versatile:
+            raise ValueError(f"cutoff_bin: this model's is {self.cfg.cutoff_bin}, got {c}")
+        self.band(c)  # once, before the threads share it
         workers = min(len(x), os.cpu_count() or 1)
         rows = [x[i: i + 1] for i in range(len(x))]
+        forward = partial(self._forward, c=c)
         if workers < 2:
-            return np.concatenate([self._forward(row) for row in rows])
+            return np.concatenate([forward(row) for row in rows])
         if self._pool is None:
             from concurrent.futures import ThreadPoolExecutor
 
             self._pool = ThreadPoolExecutor(os.cpu_count(), thread_name_prefix="srlib-frame")
         with _one_blas_thread():
-            return np.concatenate(list(self._pool.map(self._forward, rows)))
+            return np.concatenate(list(self._pool.map(forward, rows)))
 
-    def _forward(self, x: np.ndarray) -> np.ndarray:
+    def _forward(self, x: np.ndarray, c: int) -> np.ndarray:
         cfg = self.cfg
-        p, hop, c, lo = cfg.n_fft, cfg.hop, cfg.cutoff_bin, self.lo
+        p, hop = cfg.n_fft, cfg.hop
+        mirror, mix, lo, *heads = self.band(c)
         x = np.asarray(x, dtype=np.float32)
         n = x.shape[1]
         padded = np.pad(x, [(0, 0), (p, p)])
@@ -211,15 +233,18 @@ class FrameForward:
         absx = np.abs(spec)
         level = absx[..., :c].mean(axis=-1, keepdims=True) + cfg.eps
         mu, floored = np.log(level), absx + cfg.floor * level
-        feats = np.concatenate([np.log(floored) - mu, re[..., :c] / floored[..., :c],
-                                im[..., :c] / floored[..., :c]], axis=-1)
-        m, r, i = self.network(feats)  # heads over the bins from ``lo`` up: below, the crossover keeps X
+        feats = [np.log(floored) - mu, re[..., :c] / floored[..., :c], im[..., :c] / floored[..., :c]]
+        if cfg.versatile:  # the phase parts over every bin, zero from c up, and c / bins
+            zeros = np.zeros(feats[1].shape[:-1] + (absx.shape[-1] - c,), np.float32)
+            ones = np.ones(feats[1].shape[:-1] + (1,), np.float32)
+            feats = [feats[0], feats[1], zeros, feats[2], zeros, ones * np.float32(c / absx.shape[-1])]
+        m, r, i = self.network(np.concatenate(feats, axis=-1), heads)  # bins from ``lo`` up: below, X is kept
         # the added band: magnitude exp(mu + m), phase = the mirrored input bin's phase turned by (r, i)
-        src = self.src[lo:]
+        src = mirror[lo:]
         ur, ui = _unit_parts(re[..., src], im[..., src], absx[..., src])
         cr, ci = _unit_parts(r, i, np.hypot(r, i))
         mag = np.exp(mu + m)
-        w = self.mix[lo:]
+        w = mix[lo:]
         keep, add = 1.0 - w, w * mag
         re[..., lo:] = keep * re[..., lo:] + add * (ur * cr - ui * ci)  # in place: spec becomes the output
         im[..., lo:] = keep * im[..., lo:] + add * (ur * ci + ui * cr)

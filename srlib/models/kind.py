@@ -67,6 +67,10 @@ class ModelKind:
     #: built-in operations: then :meth:`export` writes ``model.tflite`` and :meth:`light_runner` runs it.
     litert: ClassVar[bool] = False
 
+    #: Whether the kind can be versatile: trained over a range of input rates (``srlib train --input-rates``),
+    #: its runners then taking the input's rate as ``run(windows, low_sr_hz=...)``.
+    input_rates: ClassVar[bool] = False
+
     #: Whether chunked inference equals whole-signal inference (the reach is bounded and no iteration
     #: carries information further); otherwise the chunks' cross-fades join them.
     exact_chunks: ClassVar[bool] = True

@@ -108,7 +108,7 @@ class SpectralWaveform(keras.layers.Layer):
                       length=n + 2 * p, window="hann", center=False)
         return y[:, p: p + n, None]
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape, cutoff_shape=None):
         return input_shape
 
 
@@ -165,6 +165,11 @@ class FrameBandwidthExtension(keras.layers.Layer):
        the input's spectrum, so the model can add a band but never change what was recorded.
     5. Inverse STFT.
 
+    A versatile model (``config.input_rates_hz``) is called as ``layer(x, cutoff)``, ``cutoff``
+    (batch, 1) each example's cutoff bin ``c``: its level, crossover and mirror use its own ``c``,
+    and its features are the log-magnitudes, the phase parts of every bin zeroed from ``c`` up,
+    and ``c / (n_fft / 2 + 1)``.
+
     At the start (zero-initialised heads' kernels, magnitude bias ``-5``, ``r`` bias 1) the
     added band is the mirrored one at about -43 dB under the frame's level, so an untrained
     model is close to its input.
@@ -175,7 +180,7 @@ class FrameBandwidthExtension(keras.layers.Layer):
 
         super().__init__(**kw)
         cfg = self.cfg = config
-        nb, c = cfg.n_fft // 2 + 1, cfg.cutoff_bin
+        nb, c = cfg.n_fft // 2 + 1, cfg.cutoff_bin  # a versatile model computes these per example (call)
         self.src = mirror_index(nb, c).astype("int32")
         ramp = np.clip((np.arange(nb) - (c - cfg.transition_bins)) / max(cfg.transition_bins, 1), 0.0, 1.0)
         self.mix = ramp.astype("float32")
@@ -187,26 +192,41 @@ class FrameBandwidthExtension(keras.layers.Layer):
         self.re_head = keras.layers.Dense(nb, kernel_initializer="zeros", bias_initializer="ones", name="re_head")
         self.im_head = keras.layers.Dense(nb, kernel_initializer="zeros", name="im_head")
 
-    def call(self, x):
+    def call(self, x, cutoff=None):
         cfg = self.cfg
-        p, c = cfg.n_fft, cfg.cutoff_bin
+        p, nb = cfg.n_fft, cfg.n_fft // 2 + 1
         n = ops.shape(x)[1]
         padded = ops.pad(x[..., 0], [[0, 0], [p, p]])
         re, im = ops.stft(padded, sequence_length=p, sequence_stride=cfg.hop, fft_length=p, window="hann",
                           center=False)  # (batch, frames, n_fft/2 + 1)
         absx = ops.sqrt(re * re + im * im)
-        level = ops.mean(absx[..., :c], axis=-1, keepdims=True) + cfg.eps
-        mu, floored = ops.log(level), absx + cfg.floor * level
         angle = ops.arctan2(im, re)
-        feats = ops.concatenate([ops.log(floored) - mu, re[..., :c] / floored[..., :c], im[..., :c] / floored[..., :c]],
-                                axis=-1)
-        h = self.proj(feats)
+        if cutoff is None:  # one input rate: the cutoff, the mirror and the ramp are constants
+            c = cfg.cutoff_bin
+            level = ops.mean(absx[..., :c], axis=-1, keepdims=True) + cfg.eps
+            mu, floored = ops.log(level), absx + cfg.floor * level
+            feats = [ops.log(floored) - mu, re[..., :c] / floored[..., :c], im[..., :c] / floored[..., :c]]
+            src, w = self.src, ops.convert_to_tensor(self.mix)
+            mirrored = ops.take(angle, src, axis=-1)
+        else:  # versatile: each example's cutoff bin c (batch, 1) sets its band, mirror and ramp
+            c = ops.cast(ops.floor(cutoff), "int32")[:, :, None]  # (batch, 1, 1)
+            k = ops.arange(nb, dtype="int32")[None, None, :]
+            below = ops.cast(k < c, absx.dtype)  # (batch, 1, bins): the input's band
+            level = ops.sum(absx * below, axis=-1, keepdims=True) / ops.sum(below, axis=-1, keepdims=True) + cfg.eps
+            mu, floored = ops.log(level), absx + cfg.floor * level
+            frames = ops.shape(absx)[1]
+            feats = [ops.log(floored) - mu, re / floored * below, im / floored * below,
+                     ops.broadcast_to(ops.cast(c, absx.dtype) / nb, (ops.shape(x)[0], frames, 1))]
+            m = k % (2 * c)  # mirror_index, per example
+            src = ops.where(k < c, k, ops.where(m <= c, m, 2 * c - m))
+            mirrored = ops.take_along_axis(angle, ops.broadcast_to(src, ops.shape(angle)), axis=-1)
+            w = ops.clip(ops.cast(k - c + cfg.transition_bins, absx.dtype) / max(cfg.transition_bins, 1), 0.0, 1.0)
+        h = self.proj(ops.concatenate(feats, axis=-1))
         for block in self.blocks:
             h = block(h)
         h = self.norm(h)
         mag = ops.exp(mu + self.mag_head(h))
-        phase = ops.take(angle, self.src, axis=-1) + ops.arctan2(self.im_head(h), self.re_head(h))
-        w = ops.convert_to_tensor(self.mix)
+        phase = mirrored + ops.arctan2(self.im_head(h), self.re_head(h))
         out_re = (1.0 - w) * re + w * mag * ops.cos(phase)
         out_im = (1.0 - w) * im + w * mag * ops.sin(phase)
         y = ops.istft((out_re, out_im), sequence_length=p, sequence_stride=cfg.hop, fft_length=p,
