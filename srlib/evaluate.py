@@ -27,8 +27,8 @@ from .errors import AudioError, ConfigError
 from .interpolate import METHODS, upsample_baseline
 from .metrics import METRIC_LABELS, METRICS, evaluate_pair
 
-__all__ = ["METRICS", "evaluate_clips", "summarize", "format_table", "model_function", "evaluate_model_dir",
-           "evaluate_sources", "format_sources"]
+__all__ = ["METRICS", "evaluate_clips", "evaluate_input_rates", "summarize", "format_table", "model_function",
+           "evaluate_model_dir", "evaluate_sources", "format_sources"]
 
 
 def evaluate_clips(clips, sr_hz: int, ratio: int, methods=("lowres", "linear", "spline", "sinc"), *,
@@ -77,6 +77,44 @@ def evaluate_clips(clips, sr_hz: int, ratio: int, methods=("lowres", "linear", "
                 raise ConfigError(f"method: got {method!r}; expected 'lowres', a baseline or a model name")
             rows.append({"clip": name, "method": method, **evaluate_pair(x, y[: len(x)], sr_hz, ratio,
                                                                          perceptual=perceptual)})
+    return rows
+
+
+def evaluate_input_rates(clips, sr_hz: int, rates_hz, methods=("spline", "sinc"), *, filter="cheby1", seed: int = 0,
+                         perceptual: bool = False, progress: bool = False):
+    """Score methods on clips made low-rate at any input rate, integer ratio or not, as ``srlib upsample`` serves them.
+
+    For each clip ``x`` at ``sr_hz`` and each rate ``r`` of ``rates_hz``, the input is what a
+    recording at ``r`` Hz would be: ``x_lr = resample(lowpass(x, r / 2, filter), sr_hz -> r)``
+    (:func:`srlib.degrade.lowpass`, :func:`srlib.audio.resample`). Each method then makes the
+    ``sr_hz`` Hz output through :func:`srlib.api.upsample` (``method=...``: a baseline at the next
+    integer ratio resampled to ``sr_hz``, or a model with its own resampling), and
+    :func:`srlib.metrics.evaluate_pair` scores it with the HF/LF split at ``r / 2``. A method
+    that does not serve a rate (a one-rate model below its input rate) gives no row there.
+
+    Returns
+    -------
+    list of dict rows: ``clip``, ``rate_hz``, ``method`` and each key of :data:`METRICS`.
+    """
+    from tqdm.auto import tqdm
+
+    from .api import upsample
+    from .audio import resample
+    from .degrade import lowpass
+
+    rows = []
+    clips = list(clips)
+    for i, (name, x) in enumerate(tqdm(clips, desc="evaluating", unit="clip", disable=not progress)):
+        for rate in rates_hz:
+            x_lr = resample(lowpass(x, sr_hz, rate / 2, filter, seed=seed + i), sr_hz, int(rate))
+            for method in methods:
+                try:
+                    y, _ = upsample(x_lr, int(rate), target_sr_hz=sr_hz, method=method)
+                except AudioError:
+                    continue  # this method does not take this rate
+                n = min(len(x), len(y))
+                rows.append({"clip": name, "rate_hz": int(rate), "method": method,
+                             **evaluate_pair(x[:n], y[:n], sr_hz, sr_hz / rate, perceptual=perceptual)})
     return rows
 
 

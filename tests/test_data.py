@@ -324,3 +324,39 @@ def test_random_gain_is_seeded_in_range_shared_by_input_and_target_and_redrawn_e
     assert ((per_patch >= 0.01 - 1e-6) & (per_patch <= 1 + 1e-6)).all() and per_patch.std() > 0
     assert not np.allclose(epoch(ds)[0][:, 0], per_patch)  # a new draw every epoch
     np.testing.assert_allclose(epoch(make_dataset(pairs, 8, shuffle=False, gain_db=(-40, 0)))[0][:, 0], per_patch)
+
+
+def test_pairs_over_a_range_of_input_rates(folder):
+    from srlib.audio import resample
+    from srlib.data.pairs import Pairs
+
+    corpus = folder_corpus(folder)
+    pairs = make_pairs(corpus, "train", ratio=4, patch_len=4096, stride=4096, input_rates_hz=(4000, 12000))
+    assert isinstance(pairs, Pairs) and pairs.lr.shape == (len(pairs), 0)
+    rates = pairs.low_sr_hz
+    assert rates.shape == (len(pairs),) and rates.min() >= 4000 and rates.max() <= 12000 and len(set(rates)) > 3
+    # each clip keeps one rate, and its input is the clip resampled to that rate and back: no band above it
+    for i in np.unique(pairs.clip_index):
+        assert len(set(rates[pairs.clip_index == i])) == 1
+    k = int(np.argmin(rates))
+    window = np.hanning(4096)
+    spectrum = np.abs(np.fft.rfft(window * pairs.x_in[k])) ** 2
+    target = np.abs(np.fft.rfft(window * pairs.hr[k])) ** 2
+    above = np.fft.rfftfreq(4096, 1 / 16000) > rates[k] / 2 + 200
+    assert spectrum[above].sum() < 1e-6 * spectrum.sum() and target[above].sum() > 1e-3 * target.sum()
+    again = make_pairs(corpus, "train", ratio=4, patch_len=4096, stride=4096, input_rates_hz=(4000, 12000))
+    np.testing.assert_array_equal(again.low_sr_hz, rates)  # the cache keeps the rates
+    one_rate = make_pairs(corpus, "train", ratio=4, patch_len=4096, stride=4096)
+    assert one_rate.low_sr_hz is None and one_rate.lr.shape[1] == 1024
+    assert resample(np.zeros(4000, np.float32), 4000, 16000).shape == (16000,)
+    with pytest.raises(AudioError, match="input_rates_hz"):
+        make_pairs(corpus, "train", ratio=4, patch_len=4096, stride=4096, input_rates_hz=(8000, 12000))
+
+
+def test_a_second_input_rides_along_and_is_not_scaled_by_the_gain(synthetic_pairs):
+    pairs = synthetic_pairs(8, 256)
+    extra = np.arange(8, dtype=np.float32)[:, None]
+    (x, c), y = next(iter(make_dataset(pairs, 8, shuffle=False, gain_db=(-40, 0), extra=extra)))
+    assert x.shape == (8, 256, 1) and y.shape == (8, 256, 1)
+    np.testing.assert_array_equal(c.numpy(), extra)
+    np.testing.assert_allclose(x.numpy()[..., 0] / pairs.x_in, y.numpy()[..., 0] / pairs.hr, rtol=1e-4)

@@ -180,3 +180,80 @@ except ConfigError as exc:
     assert all(np.isfinite(losses)) and losses[-1] < losses[0]
     assert (tmp_path / "frame" / "model.weights.h5").exists() and (tmp_path / "frame" / "model.npz").exists()
     assert "adversarial step" in said["refused"] and not (tmp_path / "gan" / "model.weights.h5").exists()
+
+
+# --- the versatile model: one network for a range of input rates ---------------------------------------------
+
+VCFG = replace(CFG, input_rates_hz=(4000, 12000))
+
+
+def test_a_versatile_config_round_trips_and_gives_each_rate_its_cutoff_bin():
+    assert VCFG.versatile and not CFG.versatile
+    assert FrameConfig.from_dict(VCFG.to_dict()) == VCFG
+    assert FrameConfig.from_dict({**VCFG.to_dict(), "input_rates_hz": [4000, 12000]}) == VCFG  # as JSON gives it
+    assert "input_rates_hz" not in CFG.to_dict()  # one-rate configs are written as before
+    assert [VCFG.cutoff_bin_for(r) for r in (4000, 8000, 11025, 12000)] == [64, 128, 176, 192]
+    assert VCFG.cutoff_bin_for(4000) == VCFG.cutoff_bin
+    with pytest.raises(ConfigError, match="input_rates_hz"):
+        build_frame_model(replace(VCFG, input_rates_hz=(8000, 12000)))  # the low end is sr_hz / ratio
+
+
+def test_a_versatile_model_keeps_each_examples_own_band(tmp_path):
+    from srlib.models.frame_numpy import FrameForward, export_frame
+
+    model = _perturbed(VCFG)
+    head = model.get_layer("frame").mag_head
+    head.bias.assign(np.zeros(head.bias.shape, "float32"))
+    x = _speechlike(16384)
+    batch = np.stack([x, x, 0.01 * x])
+    bins = np.array([[64], [160], [128]], np.float32)
+    y = np.asarray(model.predict_on_batch([batch[..., None], bins]))[..., 0]
+    for row, (c,) in zip(range(3), bins.astype(int)):
+        X, Y = np.abs(stft(batch[row], 512, 128)), np.abs(stft(y[row], 512, 128))
+        below = c - VCFG.transition_bins
+        assert np.abs(Y[:below, 4:-4] - X[:below, 4:-4]).max() < 2e-3 * X[:below].max()
+        assert not np.allclose(Y[c + 4:, 4:-4], X[c + 4:, 4:-4], rtol=0.1)  # above its cutoff the model works
+    export_frame(model, tmp_path / "model.npz")
+    forward = FrameForward(VCFG, tmp_path / "model.npz")
+    for row, (c,) in enumerate(bins.astype(int)):
+        assert _rel_rms(forward(batch[row: row + 1], int(c))[0], y[row]) < 1e-4
+    with pytest.raises(ValueError, match="cutoff_bin"):
+        FrameForward(CFG, tmp_path / "model.npz")(batch[:1], 100)
+
+
+def test_a_versatile_model_trains_and_serves_every_rate_of_its_range(tmp_path, synthetic_pairs):
+    from srlib.api import upsample
+    from srlib.errors import AudioError
+    from srlib.evaluate import model_function
+    from srlib.inference import SRModel, upsample_with_model
+    from srlib.train import profile_config, train
+
+    def ranged(pairs, seed):
+        return replace(pairs, lr=pairs.lr[:, :0], low_sr_hz=np.random.default_rng(seed).integers(4000, 12001, len(pairs)))
+
+    config = replace(profile_config("frame", "quick"), epochs=2, batch_size=8, patch_len=4096, stride=4096,
+                     arch={"channels": 16, "blocks": 2}, input_rates_hz=(4000, 12000))
+    data = (ranged(synthetic_pairs(16, 4096), 0), ranged(synthetic_pairs(8, 4096, seed=1), 1))
+    _, history = train(config, tmp_path / "v", verbose=0, evaluate=False, pairs=data)
+    assert np.isfinite(history["loss"]).all()
+    m, with_keras = SRModel(tmp_path / "v"), SRModel(tmp_path / "v", runtime="keras")
+    assert m.input_rates_hz == (4000, 12000) and m.runtime == "light" and m.arch.versatile
+    assert m.card.serves(6000, 16000) and m.card.serves(12000, 16000) and not m.card.serves(16000, 22050)
+    assert "4000-12000 Hz -> 16000 Hz" in m.card.describe() and "ratios 1.3-4" in m.card.summary_line()
+    for rate in (4000, 6000, 11025):
+        x_lr = make_lowres(_speechlike(12000), 4)[: rate // 2]
+        y = m.upsample_lr(x_lr, rate)
+        assert y.shape == (round(len(x_lr) * 16000 / rate),)
+        assert _rel_rms(y, with_keras.upsample_lr(x_lr, rate)) < 1e-4
+    x = np.random.default_rng(0).standard_normal(3000).astype("float32") * 0.1  # 3 kHz: raised to the range's 4 kHz
+    y, sr = upsample_with_model(x, 3000, 16000, model=m)
+    assert sr == 16000 and y.shape == (16000,)
+    y, sr = upsample(x, 6000, target_sr_hz=16000, method=str(tmp_path / "v"))
+    assert sr == 16000 and y.shape == (8000,)
+    with pytest.raises(AudioError, match="4000-12000 Hz"):
+        upsample_with_model(x, 16000, 22050, model=m)
+    with pytest.raises(AudioError, match="input rates"):
+        m.refine(np.zeros(4096, "float32"), low_sr_hz=14000)
+    assert model_function(str(tmp_path / "v"), sr_hz=16000, ratio=2)(np.zeros(800, "float32")).shape == (1600,)
+    with pytest.raises(ConfigError, match="one input rate"):
+        train(replace(config, model="unet"), tmp_path / "u", verbose=0, evaluate=False, pairs=data)

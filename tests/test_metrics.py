@@ -105,3 +105,15 @@ def test_evaluate_pair_does_not_depend_on_the_recording_level():
     loud, quiet = evaluate_pair(x, y, 16000, 4), evaluate_pair(1e-3 * x, 1e-3 * y, 16000, 4)
     for key in loud:
         assert quiet[key] == pytest.approx(loud[key], rel=1e-4, abs=1e-6), key
+
+
+def test_evaluating_at_any_input_rate_goes_through_what_a_user_gets(noise):
+    from srlib.evaluate import evaluate_input_rates, summarize
+
+    clips = [("a", noise(16000, 0)), ("b", noise(16000, 1))]
+    rows = evaluate_input_rates(clips, 16000, (4000, 6000), ("sinc", "frame"))
+    assert {(r["rate_hz"], r["method"]) for r in rows} == {(4000, "sinc"), (4000, "frame"), (6000, "sinc")}
+    # the shipped one-rate frame model (4 kHz input) has no row at 6 kHz: it would throw the band above 2 kHz away
+    by = {(r["clip"], r["rate_hz"], r["method"]): r for r in rows}
+    assert by["a", 6000, "sinc"]["lsd"] < by["a", 4000, "sinc"]["lsd"]  # more band kept, less missing
+    assert summarize([r for r in rows if r["rate_hz"] == 4000])["frame"]["n"] == 2
