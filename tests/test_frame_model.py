@@ -229,7 +229,8 @@ def test_a_versatile_model_trains_and_serves_every_rate_of_its_range(tmp_path, s
     from srlib.train import profile_config, train
 
     def ranged(pairs, seed):
-        return replace(pairs, lr=pairs.lr[:, :0], low_sr_hz=np.random.default_rng(seed).integers(4000, 12001, len(pairs)))
+        rates = np.random.default_rng(seed).integers(4000, 12001, len(pairs))
+        return replace(pairs, lr=pairs.lr[:, :0], low_sr_hz=rates)
 
     config = replace(profile_config("frame", "quick"), epochs=2, batch_size=8, patch_len=4096, stride=4096,
                      arch={"channels": 16, "blocks": 2}, input_rates_hz=(4000, 12000))

@@ -207,10 +207,11 @@ def test_the_default_model_fits_the_rates_and_the_content(tmp_path, monkeypatch)
     with pytest.raises(ConfigError, match="content"):
         auto_method(4000, 16000, "noise")
     # a versatile model serves the rates between and above the one-rate models', which keep theirs
-    folder("frame-speech-16k-4to12k", "frame", 16000, 4, "recorded-speech")
-    config = json.loads((tmp_path / "frame-speech-16k-4to12k" / "config.json").read_text())
-    (tmp_path / "frame-speech-16k-4to12k" / "config.json").write_text(json.dumps({**config, "input_rates_hz": [4000, 12000]}))
+    versatile = "frame-speech-16k-4to12k"
+    folder(versatile, "frame", 16000, 4, "recorded-speech")
+    config = json.loads((tmp_path / versatile / "config.json").read_text())
+    (tmp_path / versatile / "config.json").write_text(json.dumps({**config, "input_rates_hz": [4000, 12000]}))
     assert auto_method(4000, 16000) == auto_method(3000, 16000) == "frame"
     assert auto_method(8000, 16000) == "frame-speech-16k-r2"
-    assert auto_method(6000, 16000) == auto_method(11025, 16000) == auto_method(12000, 16000) == "frame-speech-16k-4to12k"
+    assert auto_method(6000, 16000) == auto_method(11025, 16000) == auto_method(12000, 16000) == versatile
     assert auto_method(11025, 22050) == auto_method(16000, 22050) == "sinc"  # above its output rate, or its range
