@@ -124,7 +124,7 @@ def make_pairs(corpus: Corpus, split: str = "train", *, ratio: int = 4, sr_hz: i
     corpus : Corpus
     split : {"train", "val", "test"}
     ratio : int
-        Up-sampling factor; ``patch_len`` and ``stride`` must be multiples of it.
+        Up-sampling factor; ``patch_len`` and ``stride`` must be multiples of it (one input rate).
     sr_hz : int
         High (target) rate in Hz.
     patch_len, stride : int
@@ -158,7 +158,7 @@ def make_pairs(corpus: Corpus, split: str = "train", *, ratio: int = 4, sr_hz: i
         if not (sr_hz // ratio == low < high < sr_hz):
             raise AudioError(f"input_rates_hz: got {input_rates_hz}; expected (sr_hz / ratio, a rate below sr_hz), "
                              f"here ({sr_hz // ratio}, < {sr_hz})")
-    if patch_len % ratio or stride % ratio:
+    if input_rates_hz is None and (patch_len % ratio or stride % ratio):  # lr is cut at position / ratio
         raise AudioError(f"patch_len ({patch_len}) and stride ({stride}) must be multiples of ratio ({ratio})")
     clips = corpus.split(split)
     clips = (gate(clips, sr_hz, gate_fraction) if gate_fraction else clips)[:max_clips]
