@@ -28,7 +28,7 @@ from .interpolate import METHODS, upsample_baseline
 from .metrics import METRIC_LABELS, METRICS, evaluate_pair
 
 __all__ = ["METRICS", "evaluate_clips", "evaluate_input_rates", "summarize", "format_table", "model_function",
-           "evaluate_model_dir", "evaluate_sources", "format_sources"]
+           "evaluate_model_dir", "evaluate_sources", "source_clips", "format_sources"]
 
 
 def evaluate_clips(clips, sr_hz: int, ratio: int, methods=("lowres", "linear", "spline", "sinc"), *,
@@ -272,27 +272,44 @@ def evaluate_sources(corpus, methods, *, sr_hz: int, ratio: int, split: str = "t
     -------
     dict ``{(source, level_db): summary}`` (:func:`summarize` of :func:`evaluate_clips`'s rows).
     """
-    from .data import gate
-
     models = {m: model_function(m, sr_hz=sr_hz, ratio=ratio) for m in methods
               if m != "lowres" and m not in METHODS}
-    clips = gate(corpus.split(split), sr_hz)
-    sources = list(dict.fromkeys(c.source for c in clips))
-    if not sources:
-        raise AudioError(f"{corpus.name}: no {split} clips pass the bandwidth gate for {sr_hz} Hz")
     results = {}
-    for source in sources:
-        chosen = [c for c in clips if c.source == source]
-        if max_clips_per_source and len(chosen) > max_clips_per_source:
-            pick = np.random.default_rng(seed).choice(len(chosen), max_clips_per_source, replace=False)
-            chosen = [chosen[i] for i in sorted(pick)]
-        audio = [(c.path, corpus.load(c, sr_hz)) for c in chosen]
+    for source, audio in source_clips(corpus, sr_hz, split=split, max_clips_per_source=max_clips_per_source,
+                                      seed=seed).items():
         for level_db in levels_db:
             gain = 10 ** (level_db / 20)
             rows = evaluate_clips([(name, gain * x) for name, x in audio], sr_hz, ratio, methods, filter=filter,
                                   seed=seed, models=models, perceptual=perceptual, progress=progress)
             results[(source, float(level_db))] = summarize(rows)
     return results
+
+
+def source_clips(corpus, sr_hz: int, *, split: str = "test", max_clips_per_source: int | None = None,
+                 seed: int = 0) -> dict:
+    """The clips of ``split`` that pass the bandwidth gate for ``sr_hz``, loaded at ``sr_hz``, grouped by source.
+
+    At most ``max_clips_per_source`` of each source, drawn seeded and without replacement (the
+    draw :func:`evaluate_sources` scores).
+
+    Returns
+    -------
+    dict source -> list of (path, float32 array of shape (n_samples,)), sources in corpus order.
+    """
+    from .data import gate
+
+    clips = gate(corpus.split(split), sr_hz)
+    sources = list(dict.fromkeys(c.source for c in clips))
+    if not sources:
+        raise AudioError(f"{corpus.name}: no {split} clips pass the bandwidth gate for {sr_hz} Hz")
+    out = {}
+    for source in sources:
+        chosen = [c for c in clips if c.source == source]
+        if max_clips_per_source and len(chosen) > max_clips_per_source:
+            pick = np.random.default_rng(seed).choice(len(chosen), max_clips_per_source, replace=False)
+            chosen = [chosen[i] for i in sorted(pick)]
+        out[source] = [(c.path, corpus.load(c, sr_hz)) for c in chosen]
+    return out
 
 
 def format_sources(results: dict, fmt: str = "markdown") -> str:
