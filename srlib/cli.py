@@ -177,8 +177,6 @@ def train_config(args):
     from .train import profile_config
 
     changes = {k: getattr(args, k) for k in _TRAIN_OVERRIDES if getattr(args, k) is not None}
-    if "input_rates_hz" in changes:
-        changes["input_rates_hz"] = tuple(changes["input_rates_hz"])
     if args.init == "none":
         changes["init"] = None
     return replace(profile_config(args.model, args.profile), **changes)

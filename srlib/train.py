@@ -77,7 +77,7 @@ class TrainConfig:
     arch : dict or None
         Fields of the kind's architecture config that differ from what the kind derives from
         the rates (e.g. :class:`srlib.models.spectral.SpectralConfig` ``filters``).
-    input_rates_hz : (low, high) or None
+    input_rates_hz : [low, high] or None
         Train a *versatile* model over input rates from ``low`` (``sr_hz / ratio``) to ``high`` Hz,
         each clip at its own (:func:`srlib.data.make_pairs`); kinds with ``input_rates`` only.
     """
@@ -101,7 +101,7 @@ class TrainConfig:
     gan: dict | None = None
     d_learning_rate: float | None = None
     arch: dict | None = None
-    input_rates_hz: tuple | None = None
+    input_rates_hz: list | None = None
 
 
 def profile_config(model: str | None = None, profile: str = "quick") -> TrainConfig:

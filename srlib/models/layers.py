@@ -108,7 +108,7 @@ class SpectralWaveform(keras.layers.Layer):
                       length=n + 2 * p, window="hann", center=False)
         return y[:, p: p + n, None]
 
-    def compute_output_shape(self, input_shape, cutoff_shape=None):
+    def compute_output_shape(self, input_shape):
         return input_shape
 
 
@@ -233,8 +233,8 @@ class FrameBandwidthExtension(keras.layers.Layer):
                       length=n + 2 * p, window="hann", center=False)
         return y[:, p: p + n, None]
 
-    def compute_output_shape(self, input_shape):
-        return input_shape
+    def compute_output_shape(self, x_shape, cutoff_shape=None):
+        return x_shape
 
 
 @keras.saving.register_keras_serializable(package="srlib")
