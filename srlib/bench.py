@@ -77,9 +77,12 @@ def inference_rtf(duration_s: float = 30.0, ratio: int = 4, kinds=None) -> dict:
     """Real-time factor of each baseline and each kind at 16 and 44.1 kHz output: ``duration_s / compute seconds``.
 
     A kind's shipped model for the rate is timed where there is one, else an untrained
-    network of its ``full`` profile's size (it times the same).
+    network of its ``full`` profile's size (it times the same). A shipped versatile model
+    (several input rates) is timed too, under its folder name, at the lowest of its rates.
     """
+    from .inference import load_model
     from .interpolate import upsample_baseline
+    from .models.card import shipped_models
     from .models.registry import kind_names
 
     out = {}
@@ -96,6 +99,9 @@ def inference_rtf(duration_s: float = 30.0, ratio: int = 4, kinds=None) -> dict:
             runs = {name: model}
             if model.runtime == "light":
                 runs[f"{name}/keras"] = type(model)(model.path, runtime="keras")
+            if kinds is None:
+                runs.update({p.name: load_model(p) for p in shipped_models().values()
+                             if _is_versatile(p, name, sr_hz, ratio)})
             for label, m in runs.items():
                 m.upsample_lr(x_lr)  # warm-up: traces the graph for these chunk shapes (once per shape)
                 t0 = time.perf_counter()
@@ -103,6 +109,14 @@ def inference_rtf(duration_s: float = 30.0, ratio: int = 4, kinds=None) -> dict:
                 row[label] = duration_s / (time.perf_counter() - t0)
         out[sr_hz] = row
     return out
+
+
+def _is_versatile(path, kind_name: str, sr_hz: int, ratio: int) -> bool:
+    """Whether the model folder is a versatile model of the kind whose lowest input rate is ``sr_hz / ratio``."""
+    from .models.card import ModelCard
+
+    card = ModelCard.read(path)
+    return (card.kind, card.sr_hz, card.ratio) == (kind_name, sr_hz, ratio) and card.input_rates_hz is not None
 
 
 def model_for(kind_name: str, sr_hz: int, ratio: int):
@@ -116,7 +130,7 @@ def model_for(kind_name: str, sr_hz: int, ratio: int):
 
     for path in shipped_models().values():
         card = ModelCard.read(path)
-        if (card.kind, card.sr_hz, card.ratio) == (kind_name, sr_hz, ratio):
+        if (card.kind, card.sr_hz, card.ratio, card.input_rates_hz) == (kind_name, sr_hz, ratio, None):
             return load_model(path)
     kind = get_kind(kind_name)
     arch = kind.architecture(replace(kind.profile("full"), sr_hz=sr_hz, ratio=ratio))
