@@ -86,7 +86,7 @@ def _cmd_evaluate(args) -> int:
         results = evaluate_sources(open_corpus(args.corpus, progress=not args.quiet), args.methods, sr_hz=args.sr,
                                    ratio=args.ratio, split=args.split, levels_db=args.levels,
                                    max_clips_per_source=args.max_clips, filter=args.filter,
-                                   perceptual=args.perceptual, progress=not args.quiet)
+                                   perceptual=args.perceptual, input_sr_hz=args.input_sr, progress=not args.quiet)
         print(format_sources(results, args.format))
         return 0
     paths = []
@@ -101,16 +101,22 @@ def _cmd_evaluate(args) -> int:
     for p in paths:
         x, _ = load(p, sr_hz=args.sr)
         clips.append((str(p), x))
-    models = {}
-    from .interpolate import METHODS
+    if args.input_sr:
+        from .evaluate import evaluate_input_rates
 
-    for m in args.methods:
-        if m not in METHODS and m != "lowres":
-            from .evaluate import model_function
+        rows = evaluate_input_rates(clips, args.sr, (args.input_sr,), args.methods, filter=args.filter,
+                                    perceptual=args.perceptual, progress=not args.quiet)
+    else:
+        models = {}
+        from .interpolate import METHODS
 
-            models[m] = model_function(m, sr_hz=args.sr, ratio=args.ratio)
-    rows = evaluate_clips(clips, args.sr, args.ratio, args.methods, filter=args.filter, models=models,
-                          perceptual=args.perceptual, progress=not args.quiet)
+        for m in args.methods:
+            if m not in METHODS and m != "lowres":
+                from .evaluate import model_function
+
+                models[m] = model_function(m, sr_hz=args.sr, ratio=args.ratio)
+        rows = evaluate_clips(clips, args.sr, args.ratio, args.methods, filter=args.filter, models=models,
+                              perceptual=args.perceptual, progress=not args.quiet)
     print(format_table(summarize(rows), args.format))
     if args.figure:
         import matplotlib
@@ -244,6 +250,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--max-clips", type=int, help="with --corpus: at most this many clips per source")
     ev.add_argument("--sr", type=int, default=16000, help="rate to evaluate at, Hz (default 16000)")
     ev.add_argument("--ratio", type=int, default=4, help="up-sampling factor (default 4)")
+    ev.add_argument("--input-sr", dest="input_sr", type=int,
+                    help="instead of --ratio: make the inputs at this rate in Hz, any ratio (e.g. 6000 or 11025), "
+                         "and run each method as srlib upsample does; a model that does not take the rate is left out")
     ev.add_argument("--methods", nargs="+", default=["lowres", "linear", "spline", "sinc"],
                     help="methods to score (default: lowres linear spline sinc)")
     ev.add_argument("--filter", default="cheby1", help="anti-aliasing filter for the low-rate inputs")

@@ -90,7 +90,8 @@ def evaluate_input_rates(clips, sr_hz: int, rates_hz, methods=("spline", "sinc")
     ``sr_hz`` Hz output through :func:`srlib.api.upsample` (``method=...``: a baseline at the next
     integer ratio resampled to ``sr_hz``, or a model with its own resampling), and
     :func:`srlib.metrics.evaluate_pair` scores it with the HF/LF split at ``r / 2``. A method
-    that does not serve a rate (a one-rate model below its input rate) gives no row there.
+    that does not serve a rate (a one-rate model below its input rate) gives no row there;
+    ``"lowres"`` is the low-passed clip itself.
 
     Returns
     -------
@@ -106,10 +107,12 @@ def evaluate_input_rates(clips, sr_hz: int, rates_hz, methods=("spline", "sinc")
     clips = list(clips)
     for i, (name, x) in enumerate(tqdm(clips, desc="evaluating", unit="clip", disable=not progress)):
         for rate in rates_hz:
-            x_lr = resample(lowpass(x, sr_hz, rate / 2, filter, seed=seed + i), sr_hz, int(rate))
+            low_passed = lowpass(x, sr_hz, rate / 2, filter, seed=seed + i)
+            x_lr = resample(low_passed, sr_hz, int(rate))
             for method in methods:
                 try:
-                    y, _ = upsample(x_lr, int(rate), target_sr_hz=sr_hz, method=method)
+                    y = low_passed if method == "lowres" else upsample(x_lr, int(rate), target_sr_hz=sr_hz,
+                                                                       method=method)[0]
                 except AudioError:
                     continue  # this method does not take this rate
                 n = min(len(x), len(y))
@@ -251,7 +254,7 @@ def evaluate_model_dir(path, *, quick: bool = False, max_clips: int | None = Non
 
 def evaluate_sources(corpus, methods, *, sr_hz: int, ratio: int, split: str = "test", levels_db=(0.0,),
                      max_clips_per_source: int | None = None, filter="random", perceptual: bool = False,
-                     seed: int = 0, progress: bool = False) -> dict:
+                     seed: int = 0, input_sr_hz: int | None = None, progress: bool = False) -> dict:
     """Score methods on each source of a corpus split, at each input level: the cross-corpus test.
 
     The clips of ``split`` that pass the bandwidth gate for ``sr_hz`` (:func:`srlib.data.gate`)
@@ -267,20 +270,27 @@ def evaluate_sources(corpus, methods, *, sr_hz: int, ratio: int, split: str = "t
         ``"lowres"``, baselines, shipped model names or model folders (:func:`model_function`).
     sr_hz, ratio : int
         Target rate in Hz and up-sampling factor.
+    input_sr_hz : int, optional
+        Instead of ``ratio``: inputs at this rate in Hz, any ratio, through :func:`evaluate_input_rates`.
 
     Returns
     -------
     dict ``{(source, level_db): summary}`` (:func:`summarize` of :func:`evaluate_clips`'s rows).
     """
-    models = {m: model_function(m, sr_hz=sr_hz, ratio=ratio) for m in methods
-              if m != "lowres" and m not in METHODS}
+    models = {} if input_sr_hz else {m: model_function(m, sr_hz=sr_hz, ratio=ratio) for m in methods
+                                     if m != "lowres" and m not in METHODS}
     results = {}
     for source, audio in source_clips(corpus, sr_hz, split=split, max_clips_per_source=max_clips_per_source,
                                       seed=seed).items():
         for level_db in levels_db:
             gain = 10 ** (level_db / 20)
-            rows = evaluate_clips([(name, gain * x) for name, x in audio], sr_hz, ratio, methods, filter=filter,
-                                  seed=seed, models=models, perceptual=perceptual, progress=progress)
+            scaled = [(name, gain * x) for name, x in audio]
+            if input_sr_hz:
+                rows = evaluate_input_rates(scaled, sr_hz, (input_sr_hz,), methods, filter=filter, seed=seed,
+                                            perceptual=perceptual, progress=progress)
+            else:
+                rows = evaluate_clips(scaled, sr_hz, ratio, methods, filter=filter, seed=seed, models=models,
+                                      perceptual=perceptual, progress=progress)
             results[(source, float(level_db))] = summarize(rows)
     return results
 

@@ -75,6 +75,16 @@ def test_evaluate_prints_a_table(tmp_path, capsys):
     assert main(["evaluate", str(tmp_path / "ref.wav"), "-q", "--figure", str(tmp_path / "f.png")]) == 1  # no overwrite
 
 
+def test_evaluate_at_any_input_rate(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    save(tmp_path / "ref.wav", 0.1 * rng.standard_normal(16000), 16000)
+    assert main(["evaluate", str(tmp_path), "--input-sr", "6000", "--methods", "lowres", "sinc", "frame", "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "| lowres |" in out and "| sinc |" in out and "| frame |" not in out  # frame takes 4 kHz input at most
+    assert main(["evaluate", str(tmp_path), "--input-sr", "4000", "--methods", "frame", "-q"]) == 0
+    assert "| frame |" in capsys.readouterr().out
+
+
 def test_upsample_with_the_gan_and_info_lists_both_models(tmp_path, sine, capsys):
     save(tmp_path / "in.wav", sine(300, 4000), 4000)
     assert main(["upsample", str(tmp_path / "in.wav"), str(tmp_path / "gan.wav"), "--ratio", "4", "--model", "gan",
