@@ -23,6 +23,9 @@ has the chain in detail):
 - **level-robust**: features are relative to each frame's level and the
   predicted band is scaled back to it, so a quiet recording and a loud one
   give the same relative band (training also draws a random gain);
+- **versatile** (``input_rates_hz``): the cutoff bin becomes a second input, one per example,
+  and the training pairs draw an input rate per clip, so one network serves every input rate
+  of a range (LISA's idea of training over random scales, Kim et al. 2022);
 - **losses** (:func:`frame_loss`): the high band's log-magnitude L1, the
   multi-resolution STFT loss, and the anti-wrapping phase losses of AP-BWE on
   the high band: instantaneous phase, group delay (phase difference across

@@ -11,7 +11,8 @@ NumPy and SciPy only (what a plain ``pip install srlib`` has):
 2. the network on ``[log(|X| + f_t) - mu_t, X / (|X| + f_t)]`` (the second over the input band;
    ``mu_t`` the log of the band's mean magnitude, ``f_t`` the floor under it):
    a projection, ConvNeXt blocks ``h + gamma W2 gelu(W1 LN(dwconv(h)))``, a LayerNorm
-   and three linear heads;
+   and three linear heads (a versatile model's features: the phase parts over every bin, zero
+   from the cutoff bin ``c`` up, and ``c / (n_fft / 2 + 1)``; ``c`` is the call's ``cutoff_bin``);
 3. the crossover of the predicted band with the input's spectrum, as in Keras;
 4. the inverse STFT as TensorFlow computes it: ``irfft`` of each frame times
    ``w / sum_k w^2[n + k hop]``, overlapped and added.
