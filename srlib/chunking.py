@@ -93,10 +93,10 @@ def overlap_add(run, x: np.ndarray, *, multiple: int, margin: int, chunk_len: in
     def flush():
         # windows of one width per call: zero-padding a short window to the batch's width would
         # differ from the signal's end (a network's biases make the padded zone non-zero)
-        for width in dict.fromkeys(len(w) for _, _, w in pending):
-            group = [p for p in pending if len(p[2]) == width]
-            for (lo, s, _), y in zip(group, np.asarray(run(np.stack([w for _, _, w in group])), np.float32)):
-                keep_lo, keep_hi = max(s - fade // 2, 0), min(s + chunk_len + fade // 2, n)
+        for width in dict.fromkeys(len(p[-1]) for p in pending):
+            group = [p for p in pending if len(p[-1]) == width]
+            for (lo, s, e, _), y in zip(group, np.asarray(run(np.stack([w for *_, w in group])), np.float32)):
+                keep_lo, keep_hi = max(s - fade // 2, 0), min(e + fade // 2, n)
                 ramp = np.ones(keep_hi - keep_lo, np.float32)
                 if keep_lo > 0:
                     ramp[:fade] = np.linspace(0, 1, fade + 2, dtype=np.float32)[1:-1]
@@ -106,10 +106,14 @@ def overlap_add(run, x: np.ndarray, *, multiple: int, margin: int, chunk_len: in
                 weight[keep_lo:keep_hi] += ramp
         pending.clear()
 
-    for s in tqdm(range(0, n, chunk_len), desc="upsampling", unit="chunk", disable=not progress):
-        lo, hi = max(s - context, 0), min(s + chunk_len + context, n)
+    starts = list(range(0, n, chunk_len))
+    if n - starts[-1] < fade:  # a last piece shorter than a fade joins the chunk before it
+        starts.pop()
+    ends = starts[1:] + [n]
+    for s, e in tqdm(list(zip(starts, ends)), desc="upsampling", unit="chunk", disable=not progress):
+        lo, hi = max(s - context, 0), min(e + context, n)
         window = np.pad(x[lo:hi], (0, pad_length(hi - lo, m) - (hi - lo)))
-        pending.append((lo, s, window))
+        pending.append((lo, s, e, window))
         if len(pending) == batch:
             flush()
     flush()

@@ -32,6 +32,17 @@ def test_margin_at_least_the_reach_gives_the_whole_signal_result(n):
     np.testing.assert_allclose(chunked, whole, atol=1e-5)
 
 
+@pytest.mark.parametrize("tail", [1, 15, 16, 31, 32, 33, 500])
+def test_a_last_piece_shorter_than_a_fade_joins_the_chunk_before(tail):
+    # chunk_len 1024 (already on the grid), fade 32: a signal 3 chunks plus a few samples long
+    n = 3 * 1024 + tail
+    x = np.random.default_rng(1).standard_normal(n).astype(np.float32)
+    run = _smoother(50)
+    whole = run(np.pad(x, (0, pad_length(n, 64) - n))[None])[0, :n]
+    chunked = overlap_add(run, x, multiple=64, margin=64, chunk_len=1024, fade=32, batch=2)
+    np.testing.assert_allclose(chunked, whole, atol=1e-5)
+
+
 def test_a_too_short_margin_is_cross_faded_without_clicks():
     x = np.sin(2 * np.pi * 5 * np.arange(20_000) / 20_000).astype(np.float32)
     y = overlap_add(_smoother(200), x, multiple=16, margin=32, chunk_len=2048, fade=32)
