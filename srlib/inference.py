@@ -59,8 +59,10 @@ class SRModel:
         Chunk grid and context in samples (the kind's grid; its reach, rounded up to the grid).
     """
 
-    def __init__(self, path, runtime: str = "auto"):
-        """``runtime``: ``"auto"`` (the light runtime where the folder has one, else Keras), ``"keras"`` or ``"light"``."""
+    def __init__(self, path, runtime: str = "auto", arch=None):
+        """``runtime``: ``"auto"`` (the light runtime where the folder has one, else Keras), ``"keras"`` or ``"light"``;
+        ``arch``: an architecture config to use instead of the folder's, with the same weights (e.g. the frame
+        model at another ``band_gain``)."""
         if runtime not in ("auto", "keras", "light"):
             raise ConfigError(f"runtime: got {runtime!r}; expected auto, keras or light")
         self.card = ModelCard.read(path)
@@ -69,7 +71,7 @@ class SRModel:
                                                              self.card.low_sr_hz)
         self.input_rates_hz = self.card.input_rates_hz
         self.model_kind = get_kind(self.kind)
-        self.arch = self.model_kind.arch_from_dict(self.config[self.model_kind.arch_key])
+        self.arch = arch or self.model_kind.arch_from_dict(self.config[self.model_kind.arch_key])
         self.multiple = self.model_kind.multiple(self.arch)
         self.margin = pad_length(self.model_kind.reach(self.arch), self.multiple)
         self._model = None

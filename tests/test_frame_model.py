@@ -258,3 +258,60 @@ def test_a_versatile_model_trains_and_serves_every_rate_of_its_range(tmp_path, s
     assert model_function(str(tmp_path / "v"), sr_hz=16000, ratio=2)(np.zeros(800, "float32")).shape == (1600,)
     with pytest.raises(ConfigError, match="one input rate"):
         train(replace(config, model="unet"), tmp_path / "u", verbose=0, evaluate=False, pairs=data)
+
+
+# --- the calibrated band gain ---------------------------------------------------------------------------------
+
+
+def test_band_gain_scales_the_added_band_and_nothing_else(tmp_path):
+    from srlib.models.frame_numpy import FrameForward, export_frame
+
+    model = _perturbed()
+    head = model.get_layer("frame").mag_head
+    head.bias.assign(np.zeros(head.bias.shape, "float32"))
+    export_frame(model, tmp_path / "model.npz")
+    half = build_frame_model(replace(CFG, band_gain=0.5))
+    half.set_weights(model.get_weights())
+    x_in = upsample_baseline(make_lowres(_speechlike(), 4), 4, "spline")[:16000]
+    Y1, Yh = (np.abs(stft(_run(m, x_in), 512, 128))[:, 4:-4] for m in (model, half))
+    c, below = CFG.cutoff_bin, CFG.cutoff_bin - CFG.transition_bins
+    # below the crossover both are the input (up to the resynthesis' leakage near the ramp)
+    assert np.abs(Yh[: below - 4] - Y1[: below - 4]).max() < 2e-3 * Y1[:below].max()
+    assert np.median(Yh[c + 4:] / Y1[c + 4:]) == pytest.approx(0.5, abs=0.02)
+    light = FrameForward(replace(CFG, band_gain=0.5), tmp_path / "model.npz")
+    assert _rel_rms(light(x_in[None])[0], _run(half, x_in)) < 1e-4
+    assert "band_gain" not in CFG.to_dict() and replace(CFG, band_gain=0.5).to_dict()["band_gain"] == 0.5
+
+
+def test_calibration_keeps_the_most_band_that_does_no_harm_on_validation_clips(tmp_path, synthetic_pairs):
+    import json
+
+    from srlib import save
+    from srlib.evaluate import calibrate_band_gain
+    from srlib.inference import SRModel
+    from srlib.train import profile_config, train
+
+    corpus = tmp_path / "voices"
+    for s in range(10):  # ten speakers: the folder corpus gives whole speakers to train, val and test
+        (corpus / f"spk{s}").mkdir(parents=True)
+        save(corpus / f"spk{s}" / "a.wav", _speechlike(24000, seed=s), 16000)
+    config = replace(profile_config("frame", "quick"), corpus=str(corpus), epochs=1, batch_size=8, patch_len=4096,
+                     stride=4096, arch={"channels": 16, "blocks": 2})
+    train(config, tmp_path / "f", verbose=0, evaluate=False,
+          pairs=(synthetic_pairs(8, 4096), synthetic_pairs(8, 4096, seed=1)))
+    result = calibrate_band_gain(tmp_path / "f", gains=(0.1, 0.5, 1.0), max_clips_per_source=2)
+    by_gain, base = result["by_gain"], result["baselines"]
+    assert set(by_gain) == {0.1, 0.5, 1.0} and set(base) == {"spline", "sinc"} and result["split"] == "val"
+    floor = {k: max(b[k] for b in base.values()) for k in ("pesq", "snr_db")}
+    harmless = [g for g, v in by_gain.items() if v["pesq"] >= floor["pesq"] and v["snr_db"] >= floor["snr_db"]]
+    expected = max(harmless) if harmless else max(by_gain, key=lambda g: by_gain[g]["pesq"])
+    assert result["band_gain"] == expected
+    saved = json.loads((tmp_path / "f" / "config.json").read_text())
+    assert saved["calibration"]["band_gain"] == expected and SRModel(tmp_path / "f").arch.band_gain == expected
+    with pytest.raises(ConfigError, match="16 kHz"):
+        music = tmp_path / "m"
+        music.mkdir()
+        cfg = {**saved, "sr_hz": 44100}
+        (music / "config.json").write_text(json.dumps(cfg))
+        (music / "model.weights.h5").write_bytes((tmp_path / "f" / "model.weights.h5").read_bytes())
+        calibrate_band_gain(music)

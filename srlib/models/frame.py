@@ -74,6 +74,10 @@ class FrameConfig:
         A *versatile* model: it takes any input rate from ``low`` to ``high`` Hz (the cutoff
         ``rate / 2`` is the network's second input, :meth:`cutoff_bin_for`), and ``ratio`` is
         ``sr_hz / low``. None: the one input rate ``sr_hz / ratio``.
+    band_gain : float
+        Scales the magnitude of the band the model adds (1: as trained). Set after training by
+        :func:`srlib.evaluate.calibrate_band_gain` (``srlib calibrate``), never trained with: a
+        network trained with another gain would learn to undo it.
     """
 
     sr_hz: int = 16000
@@ -87,6 +91,7 @@ class FrameConfig:
     eps: float = 1e-7
     floor: float = 1e-3
     input_rates_hz: tuple | None = None
+    band_gain: float = 1.0
 
     def __post_init__(self):
         if self.input_rates_hz is not None:  # JSON gives a list; a tuple keeps the config hashable and comparable
@@ -112,7 +117,9 @@ class FrameConfig:
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        if d["input_rates_hz"] is None:  # the configs written before versatile models stay as they were
+        if d["band_gain"] == 1.0:  # the configs written before calibration stay as they were
+            del d["band_gain"]
+        if d["input_rates_hz"] is None:  # and before versatile models
             del d["input_rates_hz"]
         else:
             d["input_rates_hz"] = list(d["input_rates_hz"])
