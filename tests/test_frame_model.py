@@ -308,6 +308,7 @@ def test_calibration_keeps_the_most_band_that_does_no_harm_on_validation_clips(t
     assert result["band_gain"] == expected
     saved = json.loads((tmp_path / "f" / "config.json").read_text())
     assert saved["calibration"]["band_gain"] == expected and SRModel(tmp_path / "f").arch.band_gain == expected
+    assert f"band_gain {expected}, chosen on {result['n_clips']} val clips" in SRModel(tmp_path / "f").describe()
     with pytest.raises(ConfigError, match="16 kHz"):
         music = tmp_path / "m"
         music.mkdir()

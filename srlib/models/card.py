@@ -206,6 +206,10 @@ class ModelCard:
             lines.append(f"  trained on {t['corpus']} ({c.get('n_train_patches', '?')} patches of {t['patch_len']} "
                          f"samples), {t['epochs']} epochs{init}, {c.get('train_audio_s_per_s', '?')} s of audio per "
                          "second on 2 CPU cores")
+        if c.get("calibration"):
+            cal = c["calibration"]
+            lines.append(f"  calibrated (srlib calibrate): band_gain {cal['band_gain']}, chosen on {cal['n_clips']} "
+                         f"{cal['split']} clips")
         if self.command:
             lines.append("  command: " + self.command)
         return "\n".join(lines)
