@@ -55,9 +55,10 @@ def auto_method(sr_hz: int, target_sr_hz: int, content: str | None = None) -> st
     Among the shipped models of the kinds in :data:`srlib.models.registry.DEFAULT_KINDS`
     trained on ``content`` (``"speech"`` or ``"music"``; default: speech for outputs up to
     24 kHz, music above) that serve the rates (:meth:`srlib.models.card.ModelCard.serves`),
-    the first kind's model whose band starts nearest above where the input's ends
-    (:meth:`~srlib.models.card.ModelCard.model_rate`), a one-rate model before a versatile one
-    where they tie; where none serves, ``"sinc"``. Reads the shipped models' cards only: no
+    the first kind's model, a calibrated one first (its band gain chosen to do no harm on
+    validation clips, :attr:`~srlib.models.card.ModelCard.calibrated`), then the one whose band
+    starts nearest above where the input's ends (:meth:`~srlib.models.card.ModelCard.model_rate`),
+    a one-rate model before a versatile one where they tie; where none serves, ``"sinc"``. Reads the shipped models' cards only: no
     network is loaded (and no Keras imported) to decide.
 
     Returns
@@ -74,7 +75,7 @@ def auto_method(sr_hz: int, target_sr_hz: int, content: str | None = None) -> st
     fits = [c for c in cards if c.kind in DEFAULT_KINDS and c.content == content and c.serves(sr_hz, target_sr_hz)]
     if not fits:
         return "sinc"
-    best = min(fits, key=lambda c: (DEFAULT_KINDS.index(c.kind), c.model_rate(sr_hz) - sr_hz,
+    best = min(fits, key=lambda c: (DEFAULT_KINDS.index(c.kind), not c.calibrated, c.model_rate(sr_hz) - sr_hz,
                                     c.input_rates_hz is not None, c.low_sr_hz))
     return best.kind if get_kind(best.kind).shipped == best.name else best.name
 

@@ -149,7 +149,7 @@ def test_a_new_kind_needs_only_its_class_and_a_registry_entry(tmp_path, monkeypa
 def test_model_card_reads_a_shipped_folder_without_keras():
     code = ("import sys; from srlib.models.card import ModelCard, shipped_models; from srlib.api import auto_method; "
             "from srlib.cli import main; card = ModelCard.read(shipped_models()['unet-speech-16k-r4']); "
-            "assert auto_method(4000, 16000) == 'frame'; main(['info']); "
+            "assert auto_method(4000, 16000) == 'frame-speech-16k-4to12k'; main(['info']); "
             "import numpy as np, srlib; y, sr = srlib.upsample(np.ones(4000, 'float32') * 0.1, 4000, 4); "
             "assert sr == 16000 and y.shape == (16000,); "
             "assert 'keras' not in sys.modules and 'tensorflow' not in sys.modules, 'Keras was imported'; "
@@ -215,3 +215,8 @@ def test_the_default_model_fits_the_rates_and_the_content(tmp_path, monkeypatch)
     assert auto_method(8000, 16000) == "frame-speech-16k-r2"
     assert auto_method(6000, 16000) == auto_method(11025, 16000) == auto_method(12000, 16000) == versatile
     assert auto_method(11025, 22050) == auto_method(16000, 22050) == "sinc"  # above its output rate, or its range
+    # calibrated (its band gain chosen to do no harm on validation clips), it is preferred at every rate it serves
+    (tmp_path / versatile / "config.json").write_text(json.dumps(
+        {**config, "input_rates_hz": [4000, 12000], "calibration": {"band_gain": 0.35}}))
+    assert auto_method(4000, 16000) == auto_method(3000, 16000) == auto_method(8000, 16000) == versatile
+    assert auto_method(11025, 44100) == "frame-music-44k-r4"

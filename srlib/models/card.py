@@ -140,6 +140,12 @@ class ModelCard:
         return tuple(int(r) for r in rates) if rates else None
 
     @property
+    def calibrated(self) -> bool:
+        """Whether ``srlib calibrate`` chose the model's band gain on validation clips (``config.json``'s
+        ``calibration``): the gain that does no harm against the baselines there."""
+        return bool(self.config.get("calibration"))
+
+    @property
     def rates_text(self) -> str:
         """``"4000 Hz"`` or, for a versatile model, ``"4000-12000 Hz"``: the input rates, for messages."""
         low, high = self.input_rates_hz or (self.low_sr_hz, self.low_sr_hz)
