@@ -66,7 +66,7 @@ def test_readme_frame_table_matches_its_held_out_metrics():
     for method in ("spline", "sinc"):  # the versatile model's card scored the same clips the same way
         assert [versatile["summary"][method][m]["mean"] for m in keys] == [frame["summary"][method][m]["mean"] for m in keys]
     for label, metrics, key in [("spline (recorded)", frame, "spline"), ("sinc (recorded)", frame, "sinc"),
-                                ("frame (shipped)", frame, "frame"), ("frame, any rate 4-12 kHz", versatile, "frame")]:
+                                ("frame, 4 kHz only", frame, "frame"), ("frame, 4-12 kHz (default)", versatile, "frame")]:
         row = re.search(rf"^\| {re.escape(label)} \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|$", text, re.M)
         assert row, label
         expected = [metrics["summary"][key][m]["mean"] for m in keys]
