@@ -58,8 +58,8 @@ def auto_method(sr_hz: int, target_sr_hz: int, content: str | None = None) -> st
     the first kind's model, a calibrated one first (its band gain chosen to do no harm on
     validation clips, :attr:`~srlib.models.card.ModelCard.calibrated`), then the one whose band
     starts nearest above where the input's ends (:meth:`~srlib.models.card.ModelCard.model_rate`),
-    a one-rate model before a versatile one where they tie; where none serves, ``"sinc"``. Reads the shipped models' cards only: no
-    network is loaded (and no Keras imported) to decide.
+    a one-rate model before a versatile one where they tie; where none serves, ``"sinc"``. Reads
+    the shipped models' cards only: no network is loaded (and no Keras imported) to decide.
 
     Returns
     -------

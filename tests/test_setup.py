@@ -64,9 +64,11 @@ def test_readme_frame_table_matches_its_held_out_metrics():
     versatile = json.loads((ROOT / "srlib" / "weights" / "frame-speech-16k-4to12k" / "metrics.json").read_text())
     keys = ("snr_db", "lsd", "lsd_hf", "pesq", "stoi")
     for method in ("spline", "sinc"):  # the versatile model's card scored the same clips the same way
-        assert [versatile["summary"][method][m]["mean"] for m in keys] == [frame["summary"][method][m]["mean"] for m in keys]
-    for label, metrics, key in [("spline (recorded)", frame, "spline"), ("sinc (recorded)", frame, "sinc"),
-                                ("frame, 4 kHz only", frame, "frame"), ("frame, 4-12 kHz (default)", versatile, "frame")]:
+        assert [versatile["summary"][method][m]["mean"] for m in keys] == [
+            frame["summary"][method][m]["mean"] for m in keys]
+    rows = [("spline (recorded)", frame, "spline"), ("sinc (recorded)", frame, "sinc"),
+            ("frame, 4 kHz only", frame, "frame"), ("frame, 4-12 kHz (default)", versatile, "frame")]
+    for label, metrics, key in rows:
         row = re.search(rf"^\| {re.escape(label)} \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|$", text, re.M)
         assert row, label
         expected = [metrics["summary"][key][m]["mean"] for m in keys]
