@@ -82,7 +82,6 @@ def inference_rtf(duration_s: float = 30.0, ratio: int = 4, kinds=None) -> dict:
     """
     from .inference import load_model
     from .interpolate import upsample_baseline
-    from .models.card import shipped_models
     from .models.registry import kind_names
 
     out = {}
@@ -100,8 +99,8 @@ def inference_rtf(duration_s: float = 30.0, ratio: int = 4, kinds=None) -> dict:
             if model.runtime == "light":
                 runs[f"{name}/keras"] = type(model)(model.path, runtime="keras")
             if kinds is None:
-                runs.update({p.name: load_model(p) for p in shipped_models().values()
-                             if _is_versatile(p, name, sr_hz, ratio)})
+                versatile = [c for c in _shipped_cards(name, sr_hz, ratio) if c.input_rates_hz]
+                runs.update({c.name: load_model(c.path) for c in versatile})
             for label, m in runs.items():
                 m.upsample_lr(x_lr)  # warm-up: traces the graph for these chunk shapes (once per shape)
                 t0 = time.perf_counter()
@@ -111,12 +110,12 @@ def inference_rtf(duration_s: float = 30.0, ratio: int = 4, kinds=None) -> dict:
     return out
 
 
-def _is_versatile(path, kind_name: str, sr_hz: int, ratio: int) -> bool:
-    """Whether the model folder is a versatile model of the kind whose lowest input rate is ``sr_hz / ratio``."""
-    from .models.card import ModelCard
+def _shipped_cards(kind_name: str, sr_hz: int, ratio: int) -> list:
+    """The cards of the shipped models of the kind at these rates (a versatile one: whose lowest input rate it is)."""
+    from .models.card import ModelCard, shipped_models
 
-    card = ModelCard.read(path)
-    return (card.kind, card.sr_hz, card.ratio) == (kind_name, sr_hz, ratio) and card.input_rates_hz is not None
+    cards = [ModelCard.read(path) for path in shipped_models().values()]
+    return [c for c in cards if (c.kind, c.sr_hz, c.ratio) == (kind_name, sr_hz, ratio)]
 
 
 def model_for(kind_name: str, sr_hz: int, ratio: int):
@@ -125,13 +124,11 @@ def model_for(kind_name: str, sr_hz: int, ratio: int):
     from dataclasses import replace
 
     from .inference import SRModel, load_model
-    from .models.card import ModelCard, shipped_models
     from .models.registry import get_kind
 
-    for path in shipped_models().values():
-        card = ModelCard.read(path)
-        if (card.kind, card.sr_hz, card.ratio, card.input_rates_hz) == (kind_name, sr_hz, ratio, None):
-            return load_model(path)
+    for card in _shipped_cards(kind_name, sr_hz, ratio):
+        if card.input_rates_hz is None:
+            return load_model(card.path)
     kind = get_kind(kind_name)
     arch = kind.architecture(replace(kind.profile("full"), sr_hz=sr_hz, ratio=ratio))
     d = tempfile.mkdtemp()

@@ -45,6 +45,7 @@ __all__ = [
     "group_delay_ms",
     "lowpass",
     "make_lowres",
+    "make_lowres_at",
     "degrade_pair",
 ]
 
@@ -340,6 +341,24 @@ def make_lowres(x, ratio: int, filter="cheby1", *, seed=None, keep_rate: bool = 
         return np.ascontiguousarray(y, dtype=np.float32)
     y = lowpass(x, sr_rel, 1.0, spec)
     return y if keep_rate else np.ascontiguousarray(y[..., ::ratio])
+
+
+def make_lowres_at(x, sr_hz: int, low_sr_hz: int, filter="cheby1", *, seed=None) -> np.ndarray:
+    """What a recording at ``low_sr_hz`` Hz would be: ``x`` (at ``sr_hz`` Hz) low-passed at ``low_sr_hz / 2`` by
+    ``filter``, then resampled to ``low_sr_hz`` with soxr; any ratio, integer or not.
+
+    Returns
+    -------
+    float32 array, shape (round(n_samples * low_sr_hz / sr_hz),)
+
+    Examples
+    --------
+    >>> make_lowres_at(np.zeros(16000), 16000, 6000).shape
+    (6000,)
+    """
+    from .audio import resample
+
+    return resample(lowpass(x, sr_hz, low_sr_hz / 2, filter, seed=seed), sr_hz, int(low_sr_hz))
 
 
 def degrade_pair(x, ratio: int, filter="cheby1", *, seed=None) -> tuple[np.ndarray, np.ndarray]:

@@ -89,8 +89,7 @@ def evaluate_input_rates(clips, sr_hz: int, rates_hz, methods=("spline", "sinc")
     """Score methods on clips made low-rate at any input rate, integer ratio or not, as ``srlib upsample`` serves them.
 
     For each clip ``x`` at ``sr_hz`` and each rate ``r`` of ``rates_hz``, the input is what a
-    recording at ``r`` Hz would be: ``x_lr = resample(lowpass(x, r / 2, filter), sr_hz -> r)``
-    (:func:`srlib.degrade.lowpass`, :func:`srlib.audio.resample`). Each method then makes the
+    recording at ``r`` Hz would be (:func:`srlib.degrade.make_lowres_at`). Each method then makes the
     ``sr_hz`` Hz output through :func:`srlib.api.upsample` (``method=...``: a baseline at the next
     integer ratio resampled to ``sr_hz``, or a model with its own resampling), and
     :func:`srlib.metrics.evaluate_pair` scores it with the HF/LF split at ``r / 2``. A method
@@ -104,19 +103,17 @@ def evaluate_input_rates(clips, sr_hz: int, rates_hz, methods=("spline", "sinc")
     from tqdm.auto import tqdm
 
     from .api import upsample
-    from .audio import resample
-    from .degrade import lowpass
+    from .degrade import lowpass, make_lowres_at
 
     rows = []
     clips = list(clips)
     for i, (name, x) in enumerate(tqdm(clips, desc="evaluating", unit="clip", disable=not progress)):
         for rate in rates_hz:
-            low_passed = lowpass(x, sr_hz, rate / 2, filter, seed=seed + i)
-            x_lr = resample(low_passed, sr_hz, int(rate))
+            x_lr = make_lowres_at(x, sr_hz, rate, filter, seed=seed + i)
             for method in methods:
                 try:
-                    y = low_passed if method == "lowres" else upsample(x_lr, int(rate), target_sr_hz=sr_hz,
-                                                                       method=method)[0]
+                    y = (lowpass(x, sr_hz, rate / 2, filter, seed=seed + i) if method == "lowres"
+                         else upsample(x_lr, int(rate), target_sr_hz=sr_hz, method=method)[0])
                 except AudioError:
                     continue  # this method does not take this rate
                 n = min(len(x), len(y))
@@ -354,9 +351,8 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
     from pathlib import Path
 
     from .api import upsample
-    from .audio import resample
     from .data import open_corpus
-    from .degrade import lowpass
+    from .degrade import make_lowres_at
     from .inference import SRModel
 
     path = Path(path)
@@ -372,15 +368,13 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
     inputs = []
     for i, (_, x) in enumerate(clips):
         rate = int(rng.integers(low, high + 1))
-        inputs.append((x, rate, resample(lowpass(x, m.sr_hz, rate / 2, "random", seed=seed + i), m.sr_hz, rate)))
+        inputs.append((x, rate, make_lowres_at(x, m.sr_hz, rate, "random", seed=seed + i)))
 
     def score(method) -> dict:
-        rows = []
-        for x, rate, x_lr in inputs:
-            y = method(x_lr, rate)
-            rows.append(evaluate_pair(x[: len(y)], y[: len(x)], m.sr_hz, m.sr_hz / rate, perceptual=True))
-        # clips PESQ cannot score (no speech it detects: NaN) are left out, as summarize does
-        return {k: float(np.mean([r[k] for r in rows if np.isfinite(r[k])])) for k in ("pesq", "snr_db", "lsd")}
+        rows = [{"method": "m", **evaluate_pair(x[: len(y)], y[: len(x)], m.sr_hz, m.sr_hz / rate, perceptual=True)}
+                for x, rate, x_lr in inputs for y in [method(x_lr, rate)]]
+        means = summarize(rows)["m"]  # clips PESQ cannot score (NaN) are left out
+        return {k: means[k]["mean"] for k in ("pesq", "snr_db", "lsd")}
 
     baselines = {b: score(lambda x_lr, rate, b=b: upsample(x_lr, rate, target_sr_hz=m.sr_hz, method=b)[0])
                  for b in ("spline", "sinc")}

@@ -90,3 +90,13 @@ def test_group_delay_fir_is_constant_and_bessel_flattest():
         pb = f < 0.3 * CUT  # where both pass
         spread[name] = np.ptp(d[pb]) / np.mean(d[pb])
     assert spread["bessel"] < spread["cheby1"]
+
+
+def test_make_lowres_at_any_rate_is_the_low_passed_signal_resampled():
+    from srlib.audio import resample
+    from srlib.degrade import lowpass, make_lowres_at
+
+    x = np.random.default_rng(0).standard_normal(16000).astype(np.float32)
+    y = make_lowres_at(x, 16000, 6000, "random", seed=3)
+    assert y.shape == (6000,) and y.dtype == np.float32
+    np.testing.assert_array_equal(y, resample(lowpass(x, 16000, 3000, "random", seed=3), 16000, 6000))

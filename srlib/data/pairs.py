@@ -13,9 +13,9 @@ For each clip ``x`` (mono, at ``sr_hz``, trimmed to a multiple of ``ratio``):
 
 With ``input_rates_hz=(low, high)`` (a versatile model's pairs) each clip draws its own input
 rate ``r`` in Hz, uniform over the range (seeded by ``seed + clip index``), and its input is
-what a user's ``r`` Hz file becomes: ``lowpass(x, r / 2, filter)`` resampled to ``r`` and back
-to ``sr_hz`` (:func:`srlib.audio.resample`, soxr). ``lr`` is then empty and ``low_sr_hz``
-holds each patch's rate.
+what a user's ``r`` Hz file becomes: :func:`srlib.degrade.make_lowres_at` (low-passed at
+``r / 2``, resampled to ``r``), resampled back to ``sr_hz`` (:func:`srlib.audio.resample`, soxr).
+``lr`` is then empty and ``low_sr_hz`` holds each patch's rate.
 
 Patches whose target RMS is below ``min_rms_db`` dBFS (default -40 dBFS, an
 RMS of 0.01; the embedded clips peak at 0.9) are dropped as silence: they teach
@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..audio import atomic_output, fix_length, resample, validate_ratio
-from ..degrade import degrade_pair, lowpass
+from ..degrade import degrade_pair, make_lowres_at
 from ..errors import AudioError
 from ..interpolate import upsample_baseline
 from .corpus import Corpus
@@ -186,8 +186,8 @@ def make_pairs(corpus: Corpus, split: str = "train", *, ratio: int = 4, sr_hz: i
             x_in = upsample_baseline(lr, ratio, "spline")
         else:
             rate = int(np.random.default_rng(seed + i).integers(low, high + 1))
-            x_in = fix_length(resample(resample(lowpass(x, sr_hz, rate / 2, filter, seed=seed + i), sr_hz, rate),
-                                       rate, sr_hz), len(x))
+            x_lr = make_lowres_at(x, sr_hz, rate, filter, seed=seed + i)
+            x_in = fix_length(resample(x_lr, rate, sr_hz), len(x))
         hr_p, starts = cut_patches(x, patch_len, stride)
         in_p, _ = cut_patches(x_in, patch_len, stride)
         keep = np.sqrt(np.mean(hr_p**2, axis=1)) >= min_rms

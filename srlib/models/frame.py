@@ -107,12 +107,15 @@ class FrameConfig:
         """First bin at the lowest input rate's Nyquist frequency: ``n_fft / (2 ratio)``, rounded down."""
         return self.n_fft // (2 * self.ratio)
 
-    def cutoff_bin_for(self, low_sr_hz: float) -> int:
-        """First bin at ``low_sr_hz / 2``: ``floor(n_fft low_sr_hz / (2 sr_hz))`` (the bins below are the input's).
+    def cutoff_bin_for(self, low_sr_hz: float | None) -> int:
+        """First bin at ``low_sr_hz / 2``: ``floor(n_fft low_sr_hz / (2 sr_hz))`` (the bins below are the input's);
+        None: the lowest input rate's, :attr:`cutoff_bin`.
 
         >>> FrameConfig(input_rates_hz=(4000, 12000)).cutoff_bin_for(11025)
         176
         """
+        if low_sr_hz is None:
+            return self.cutoff_bin
         return int(self.n_fft * low_sr_hz // (2 * self.sr_hz))
 
     def to_dict(self) -> dict:
@@ -257,7 +260,7 @@ class FrameKind(STFTKind):
         def run(windows, low_sr_hz=None):
             if not arch.versatile:
                 return np.asarray(network.predict_on_batch(windows[..., None]))[..., 0]
-            cutoff = np.full((len(windows), 1), arch.cutoff_bin_for(low_sr_hz or arch.sr_hz // arch.ratio), np.float32)
+            cutoff = np.full((len(windows), 1), arch.cutoff_bin_for(low_sr_hz), np.float32)
             return np.asarray(network.predict_on_batch([windows[..., None], cutoff]))[..., 0]
 
         return run
@@ -303,8 +306,7 @@ class FrameKind(STFTKind):
         forward = FrameForward(arch, path)
         if not arch.versatile:
             return forward
-        low = arch.sr_hz // arch.ratio
-        return lambda windows, low_sr_hz=None: forward(windows, arch.cutoff_bin_for(low_sr_hz or low))
+        return lambda windows, low_sr_hz=None: forward(windows, arch.cutoff_bin_for(low_sr_hz))
 
     def compile(self, network, config, arch):
         import keras
