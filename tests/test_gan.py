@@ -5,7 +5,8 @@ import pytest
 
 from srlib import AudioError, ConfigError
 from srlib.data.pairs import Pairs
-from srlib.models.gan import GAN, GANConfig, build_discriminators, build_stft_discriminator, build_wave_discriminator
+from srlib.models.gan import (GAN, GANConfig, build_discriminators, build_period_discriminator, build_stft_discriminator,
+                              build_wave_discriminator)
 from srlib.models.unet import build_unet
 
 keras = pytest.importorskip("keras")
@@ -30,12 +31,35 @@ def test_wave_discriminator_shapes_and_pooling():
         assert tuple(outs[-1].shape) == (2, 4096 // pool // 16, 1)
 
 
+def test_period_discriminator_folds_each_phase_into_its_own_column():
+    from srlib.models.layers import PeriodFold
+
+    folded = np.asarray(PeriodFold(3)(np.arange(10, dtype="float32")[None, :, None]))
+    assert folded.shape == (1, 4, 3, 1)
+    np.testing.assert_array_equal(folded[0, :, :, 0], [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 0, 0]])
+    d = build_period_discriminator(5, channels=4)
+    outs = d(np.zeros((2, 4096, 1), "float32"))
+    rows = -(-4096 // 5)
+    assert [tuple(o.shape) for o in outs] == [(2, -(-rows // 3), 5, 4), (2, -(-rows // 9), 5, 8),
+                                              (2, -(-rows // 27), 5, 16), (2, -(-rows // 27), 5, 16),
+                                              (2, -(-rows // 27), 5, 1)]
+    # a kernel never mixes columns: a change in one phase of the period moves that column's logits only
+    x = np.random.default_rng(0).standard_normal((1, 4096, 1)).astype("float32")
+    x2 = x.copy()
+    x2[0, 2::5] += 1.0
+    moved = np.abs(np.asarray(d(x2)[-1]) - np.asarray(d(x)[-1]))[0, :, :, 0].max(axis=0)
+    assert moved[2] > 0 and np.all(moved[[0, 1, 3, 4]] == 0)
+
+
 def test_build_discriminators_counts_and_rejects_none():
     assert len(build_discriminators(GANConfig())) == len(GANConfig().stft_sizes) + GANConfig().wave_scales
+    assert len(build_discriminators(GANConfig(stft_sizes=(), wave_scales=0, periods=(2, 3)))) == 2
     with pytest.raises(ConfigError, match="no discriminator"):
         build_discriminators(GANConfig(stft_sizes=(), wave_scales=0))
-    cfg = GANConfig(stft_sizes=((128, 32),), wave_scales=3, adv_weight=0.5)
+    cfg = GANConfig(stft_sizes=((128, 32),), wave_scales=3, adv_weight=0.5, periods=(2, 7))
     assert GANConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
+    older = {k: v for k, v in GANConfig().to_dict().items() if k not in ("periods", "period_channels")}
+    assert GANConfig.from_dict(older) == GANConfig()  # the configs saved before the period discriminators
 
 
 def _gan(seed=0):
@@ -76,6 +100,17 @@ def test_losses_follow_the_least_squares_definitions():
     expect_adv = np.mean([np.mean((np.asarray(o) - 1) ** 2) for o in outs])
     assert losses["adv"] == pytest.approx(expect_adv, rel=1e-5)
     assert losses["d_real"] == pytest.approx(expect_adv, rel=1e-5)
+
+
+def test_a_reconstruction_loss_of_the_generators_own_is_added_and_logged():
+    gan = _gan()
+    with_recon = GAN(gan.generator, gan.discriminators, SMALL_D, reconstruction=lambda y, y_hat: 7.0 + 0 * y_hat[0, 0, 0])
+    y = np.random.default_rng(1).standard_normal((2, 1024, 1)).astype("float32") * 0.2
+    plain = {k: float(v) for k, v in gan.losses_for(y, y, training=False).items()}
+    added = {k: float(v) for k, v in with_recon.losses_for(y, y, training=False).items()}
+    assert "recon" not in plain and added["recon"] == pytest.approx(7.0)
+    assert added["g_loss"] == pytest.approx(plain["g_loss"] + 7.0, rel=1e-5)
+    assert "recon" in [m.name for m in with_recon.metrics]
 
 
 def _unet_dir(tmp_path, synthetic_pairs):

@@ -18,6 +18,11 @@ feature matching, then the logits):
   waveform at full rate and average-pooled by 2 and 4 -> strided 1-D
   convolutions -> logits along time. It sees phase and transients that a
   magnitude spectrogram hides.
+- **Multi-period discriminator** (HiFi-GAN, Kong et al. 2020; off unless
+  ``periods`` is given): the waveform folded into rows of ``p`` samples ->
+  2-D convolutions down the rows, one column per phase of the period. It
+  sees the periodic structure (pitch harmonics) that a voice's added band
+  must continue.
 
 Losses (:class:`GANConfig` holds the weights):
 
@@ -26,7 +31,10 @@ Losses (:class:`GANConfig` holds the weights):
 - generator: ``L_G = w_mse MSE(y, G(x)) + w_stft STFT(y, G(x))
   + w_adv mean((D(G(x)) - 1)^2) + w_fm FM``, where FM is the mean absolute
   difference of the discriminators' hidden activations on real and generated
-  audio (feature matching, Salimans et al. 2016 / MelGAN).
+  audio (feature matching, Salimans et al. 2016 / MelGAN). A generator with a
+  loss of its own (the frame model's :func:`~srlib.models.frame.frame_loss`)
+  passes it as ``reconstruction``; it is added to ``L_G`` (the frame GAN sets
+  ``w_mse`` and ``w_stft`` to 0).
 
 LSGAN rather than hinge: its penalty grows with the distance from the target
 instead of stopping at a margin, so the generator keeps getting a gradient
@@ -47,7 +55,8 @@ from dataclasses import asdict, dataclass
 from ..errors import ConfigError
 from .unet import UNetKind
 
-__all__ = ["GANConfig", "build_stft_discriminator", "build_wave_discriminator", "build_discriminators",
+__all__ = ["GANConfig", "build_stft_discriminator", "build_wave_discriminator", "build_period_discriminator",
+           "build_discriminators",
            "GAN", "LogMagnitude", "STFT_D_SIZES", "compile_gan", "GANKind"]
 
 #: (fft length, hop) of each STFT sub-discriminator, in samples.
@@ -72,6 +81,10 @@ class GANConfig:
     sub-discriminators of 16 channels added 0.8 s, of 8 channels 0.4 s.
     wave_channels : int
         Channels of the first waveform convolution (later ones double, up to 4x).
+    periods : tuple of int
+        One multi-period sub-discriminator per period in samples (HiFi-GAN uses 2, 3, 5, 7, 11); ``()`` for none.
+    period_channels : int
+        Channels of the first period convolution (later ones double, up to 4x).
     mse_weight, stft_weight : float
         Reconstruction: waveform MSE and multi-resolution STFT loss (:mod:`srlib.losses`).
     adv_weight : float
@@ -84,6 +97,8 @@ class GANConfig:
     stft_channels: int = 8
     wave_scales: int = 2
     wave_channels: int = 8
+    periods: tuple = ()
+    period_channels: int = 8
     mse_weight: float = 100.0
     stft_weight: float = 1.0
     adv_weight: float = 1.0
@@ -98,6 +113,7 @@ class GANConfig:
     def from_dict(cls, d: dict) -> "GANConfig":
         d = dict(d)
         d["stft_sizes"] = tuple(tuple(s) for s in d.get("stft_sizes", STFT_D_SIZES))
+        d["periods"] = tuple(int(p) for p in d.get("periods", ()))
         return cls(**d)
 
 
@@ -162,13 +178,45 @@ def build_wave_discriminator(channels: int = 16, pool: int = 1, *, name: str | N
     return keras.Model(inp, feats + [logits], name=name)
 
 
+def build_period_discriminator(period: int, channels: int = 8, *, name: str | None = None):
+    """One multi-period sub-discriminator (HiFi-GAN's, narrower).
+
+    Fold into rows of ``period`` samples (:class:`~srlib.models.layers.PeriodFold`) ->
+    Conv2D(c, 5x1, stride 3x1) -> Conv2D(2c, 5x1, stride 3x1) -> Conv2D(4c, 5x1, stride 3x1)
+    -> Conv2D(4c, 5x1) -> Conv2D(1, 3x1). LeakyReLU(0.2) after every hidden layer. The
+    kernels never mix columns, so each phase of the period is judged on its own.
+
+    Returns
+    -------
+    keras.Model mapping (batch, n_samples, 1) to a list of 4 hidden activations
+    and the logits, shape (batch, about n_samples / (27 period), period, 1).
+    """
+    import keras
+    from keras import layers
+
+    from .layers import PeriodFold
+
+    name = name or f"period_d_{period}"
+    inp = keras.Input((None, 1))
+    x = PeriodFold(period, name="fold")(inp)
+    feats = []
+    specs = [(channels, 3), (2 * channels, 3), (4 * channels, 3), (4 * channels, 1)]
+    for i, (c, s) in enumerate(specs):
+        x = layers.Conv2D(c, (5, 1), strides=(s, 1), padding="same", name=f"conv{i}")(x)
+        x = layers.LeakyReLU(0.2, name=f"act{i}")(x)
+        feats.append(x)
+    logits = layers.Conv2D(1, (3, 1), padding="same", name="logits")(x)
+    return keras.Model(inp, feats + [logits], name=name)
+
+
 def build_discriminators(config: GANConfig | None = None) -> list:
-    """All sub-discriminators of ``config``: the STFT ones, then the waveform ones (pool 1, 2, 4, ...)."""
+    """All sub-discriminators of ``config``: the STFT ones, the waveform ones (pool 1, 2, 4, ...), then the period ones."""
     cfg = config or GANConfig()
     ds = [build_stft_discriminator(n, h, cfg.stft_channels) for n, h in cfg.stft_sizes]
     ds += [build_wave_discriminator(cfg.wave_channels, 2**i) for i in range(cfg.wave_scales)]
+    ds += [build_period_discriminator(p, cfg.period_channels) for p in cfg.periods]
     if not ds:
-        raise ConfigError("GANConfig: no discriminator (stft_sizes is empty and wave_scales is 0)")
+        raise ConfigError("GANConfig: no discriminator (stft_sizes and periods are empty and wave_scales is 0)")
     return ds
 
 
@@ -185,8 +233,10 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def compile_gan(generator, config):
+def compile_gan(generator, config, reconstruction=None):
     """Wrap ``generator`` in a :class:`GAN` with the discriminators of ``config.gan``, compiled for ``fit``.
+
+    ``reconstruction``: a ``loss(y_true, y_pred)`` of the generator's own, added to its loss.
 
     Both players use Adam(beta_1=0.5, beta_2=0.9): the generator at ``config.learning_rate``,
     the discriminators at ``config.d_learning_rate`` (default the same). The checkpoint keeps
@@ -205,7 +255,7 @@ def compile_gan(generator, config):
         gan_cfg = GANConfig.from_dict({**GANConfig().to_dict(), **(config.gan or {})})
     except TypeError as e:
         raise ConfigError(f"gan: {e}") from None
-    gan = GAN(generator, build_discriminators(gan_cfg), gan_cfg)
+    gan = GAN(generator, build_discriminators(gan_cfg), gan_cfg, reconstruction=reconstruction)
     d_lr = config.d_learning_rate or config.learning_rate
     gan.compile(g_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=0.5, beta_2=0.9),
                 d_optimizer=keras.optimizers.Adam(d_lr, beta_1=0.5, beta_2=0.9))

@@ -23,7 +23,8 @@ class GAN(keras.Model):
     Compile with ``gan.compile(g_optimizer=..., d_optimizer=...)``; ``fit`` then
     logs ``g_loss``, ``d_loss`` and their parts (``mse``, ``stft``, ``adv``,
     ``fm``, ``d_real``, ``d_fake``), and ``val_*`` of each on validation data.
-    The generator alone is what inference uses (``gan.generator``).
+    The generator alone is what inference uses (``gan.generator``). With a
+    ``reconstruction`` loss (``loss(y, y_hat)``), it is added to ``g_loss`` and logged as ``recon``.
 
     Both players are updated from one forward pass per batch (two gradient
     tapes); ``train_step`` is written for the TensorFlow backend.
@@ -31,12 +32,14 @@ class GAN(keras.Model):
 
     LOSS_NAMES = ("g_loss", "d_loss", "mse", "stft", "adv", "fm", "d_real", "d_fake")
 
-    def __init__(self, generator, discriminators, config: GANConfig | None = None, **kw):
+    def __init__(self, generator, discriminators, config: GANConfig | None = None, reconstruction=None, **kw):
         super().__init__(**kw)
         self.generator = generator
         self.discriminators = list(discriminators)
         self.config = config or GANConfig()
-        self.trackers = {k: keras.metrics.Mean(name=k) for k in self.LOSS_NAMES}
+        self.reconstruction = reconstruction
+        names = self.LOSS_NAMES + (("recon",) if reconstruction is not None else ())
+        self.trackers = {k: keras.metrics.Mean(name=k) for k in names}
 
     def call(self, x, training=False):
         return self.generator(x, training=training)
@@ -78,8 +81,11 @@ class GAN(keras.Model):
         k = len(self.discriminators)
         adv, d_real, d_fake, fm = adv / k, d_real / k, d_fake / k, fm / max(n_feats, 1)
         g_loss = c.mse_weight * mse + c.stft_weight * stft + c.adv_weight * adv + c.fm_weight * fm
-        return {"g_loss": g_loss, "d_loss": d_real + d_fake, "mse": mse, "stft": stft, "adv": adv, "fm": fm,
-                "d_real": d_real, "d_fake": d_fake}
+        losses = {"mse": mse, "stft": stft, "adv": adv, "fm": fm, "d_real": d_real, "d_fake": d_fake}
+        if self.reconstruction is not None:
+            losses["recon"] = self.reconstruction(y, y_hat)
+            g_loss = g_loss + losses["recon"]
+        return {"g_loss": g_loss, "d_loss": d_real + d_fake, **losses}
 
     def train_step(self, data):
         x, y, _ = keras.utils.unpack_x_y_sample_weight(data)

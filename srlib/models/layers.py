@@ -19,7 +19,7 @@ import keras
 import numpy as np
 from keras import ops
 
-__all__ = ["SubPixel1D", "LogMagnitude", "SpectralWaveform", "ConvNeXtBlock", "FrameBandwidthExtension", "BlockFiLM"]
+__all__ = ["SubPixel1D", "LogMagnitude", "PeriodFold", "SpectralWaveform", "ConvNeXtBlock", "FrameBandwidthExtension", "BlockFiLM"]
 
 _EPS = 1e-5
 
@@ -70,6 +70,33 @@ class LogMagnitude(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "n_fft": self.n_fft, "hop": self.hop}
+
+
+@keras.saving.register_keras_serializable(package="srlib")
+class PeriodFold(keras.layers.Layer):
+    """(batch, n_samples, 1) -> (batch, ceil(n / p), p, 1): the waveform folded into rows of ``period`` samples.
+
+    Zero-pads the end to a whole number of periods. Column ``j`` then holds samples
+    ``j, j + p, j + 2p, ...``: a convolution down the rows sees one phase of a period
+    ``p`` (HiFi-GAN's multi-period discriminator, Kong et al. 2020).
+    """
+
+    def __init__(self, period: int, **kw):
+        super().__init__(**kw)
+        self.period = int(period)
+
+    def call(self, x):
+        p = self.period
+        n = ops.shape(x)[1]
+        x = ops.pad(x, [[0, 0], [0, (p - n % p) % p], [0, 0]])
+        return ops.reshape(x, (ops.shape(x)[0], -1, p, 1))
+
+    def compute_output_shape(self, input_shape):
+        b, n = input_shape[0], input_shape[1]
+        return (b, None if n is None else -(-n // self.period), self.period, 1)
+
+    def get_config(self):
+        return {**super().get_config(), "period": self.period}
 
 
 class SpectralWaveform(keras.layers.Layer):
