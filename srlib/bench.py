@@ -51,7 +51,8 @@ def train_throughput(kinds=None, patch_len: int = 8192, batch: int = 16, steps: 
     """Seconds of audio trained per second for each kind at its ``full`` profile's size.
 
     The run is made by :func:`srlib.train.prepare`, as ``srlib train`` makes it (a kind that
-    starts from a trained model starts from an untrained one here: same cost). One epoch of
+    starts from a trained model starts from an untrained one here: same cost; a versatile
+    profile is timed at one input rate, as its network's size is the same). One epoch of
     ``steps`` batches warms up (graph tracing), a second one is timed; no validation.
     """
     from dataclasses import replace
@@ -62,8 +63,8 @@ def train_throughput(kinds=None, patch_len: int = 8192, batch: int = 16, steps: 
     pairs = _pairs(batch * steps, patch_len, sr_hz, 4)
     out = {}
     for name in kinds or kind_names():
-        config = replace(get_kind(name).profile("full"), init=None, patch_len=patch_len, stride=patch_len,
-                         batch_size=batch, sr_hz=sr_hz, ratio=4)
+        config = replace(get_kind(name).profile("full"), init=None, input_rates_hz=None, patch_len=patch_len,
+                         stride=patch_len, batch_size=batch, sr_hz=sr_hz, ratio=4)
         run = prepare(config, pairs, pairs)
         fit_args = {k: v for k, v in run.fit_args.items() if k != "validation_data"}
         run.model.fit(**fit_args, epochs=1, verbose=0)
@@ -119,7 +120,8 @@ def _shipped_cards(kind_name: str, sr_hz: int, ratio: int) -> list:
 
 
 def model_for(kind_name: str, sr_hz: int, ratio: int):
-    """A shipped model of the kind for these rates, or an untrained one of its ``full`` profile, as an SRModel."""
+    """A shipped one-rate model of the kind for these rates, or an untrained one of its ``full`` profile's size
+    (at one input rate), as an SRModel."""
     import json
     from dataclasses import replace
 
@@ -130,7 +132,7 @@ def model_for(kind_name: str, sr_hz: int, ratio: int):
         if card.input_rates_hz is None:
             return load_model(card.path)
     kind = get_kind(kind_name)
-    arch = kind.architecture(replace(kind.profile("full"), sr_hz=sr_hz, ratio=ratio))
+    arch = kind.architecture(replace(kind.profile("full"), sr_hz=sr_hz, ratio=ratio, input_rates_hz=None))
     d = tempfile.mkdtemp()
     kind.build(arch).save_weights(os.path.join(d, "model.weights.h5"))
     with open(os.path.join(d, "config.json"), "w") as f:

@@ -44,7 +44,8 @@ from dataclasses import asdict, dataclass
 from ..errors import ConfigError
 from .kind import STFTKind
 
-__all__ = ["FrameConfig", "build_frame_model", "frame_macs_per_second", "frame_reach", "frame_loss", "anti_wrapping", "FrameKind"]
+__all__ = ["FrameConfig", "build_frame_model", "frame_macs_per_second", "frame_reach", "frame_loss", "anti_wrapping", "FrameKind",
+           "FrameGANKind"]
 
 
 @dataclass(frozen=True)
@@ -314,3 +315,30 @@ class FrameKind(STFTKind):
         # clipnorm: the phase terms' atan2 has steep gradients where a bin is nearly silent
         network.compile(keras.optimizers.Adam(config.learning_rate, clipnorm=1.0), loss=frame_loss(arch))
         return network, "val_loss", {}
+
+
+class FrameGANKind(FrameKind):
+    """The frame generator fine-tuned against discriminators: the frame model's GAN variant.
+
+    The generator is the frame model's own network (same architecture, runners and NumPy
+    pass), started from a trained frame model (``init``). Its loss is :func:`frame_loss` plus
+    the adversarial and feature-matching terms of :mod:`srlib.models.gan` (multi-resolution
+    STFT, waveform and multi-period discriminators). The patches keep their recorded level
+    (no random gain): the generator is level-normalised inside, and the discriminators then
+    judge audio at the level it is heard at.
+    """
+
+    gain_db = None
+
+    def init_fits(self, init, arch) -> bool:
+        """A frame model of the same architecture; a calibrated one's band gain is left behind (it is inference-only)."""
+        from dataclasses import replace
+
+        own = init.arch
+        return isinstance(own, FrameConfig) and replace(own, band_gain=1.0) == replace(arch, band_gain=1.0)
+
+    def compile(self, network, config, arch):
+        from .gan import compile_gan
+
+        gan, monitor, meta = compile_gan(network, config, reconstruction=frame_loss(arch))
+        return gan, monitor, {**meta, "reconstruction": "frame_loss"}

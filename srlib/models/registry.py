@@ -11,7 +11,7 @@ Each entry carries the kind's training profiles: ``quick`` trains in seconds
 
 >>> from srlib.models.registry import get_kind, kind_names
 >>> kind_names()
-('unet', 'gan', 'spectral', 'spectral-gan', 'tfilm', 'afilm', 'diffusion', 'flow', 'frame')
+('unet', 'gan', 'spectral', 'spectral-gan', 'tfilm', 'afilm', 'diffusion', 'flow', 'frame', 'frame-gan')
 >>> get_kind("gan").profile("full").init
 'unet'
 """
@@ -21,7 +21,7 @@ from __future__ import annotations
 from ..errors import ConfigError
 from .diffusion import DiffusionKind
 from .flow import FlowKind
-from .frame import FrameKind
+from .frame import FrameGANKind, FrameKind
 from .gan import GANKind
 from .kind import ModelKind
 from .spectral import SpectralGANKind, SpectralKind
@@ -30,6 +30,8 @@ from .unet import AFiLMKind, TFiLMKind, UNetKind
 __all__ = ["KINDS", "DEFAULT_KINDS", "get_kind", "kind_names", "registered", "shipped_aliases"]
 
 _QUICK = dict(epochs=2, quick_data=True, max_clips=24, patch_len=4096, stride=4096)
+#: The frame GAN's discriminators and weights: the reconstruction is frame_loss, so not the U-Net GAN's MSE and STFT.
+_FRAME_GAN = {"mse_weight": 0.0, "stft_weight": 0.0, "periods": [2, 3, 5, 7, 11]}
 
 #: Every kind srlib can train and load, by the name ``config.json`` and ``--model`` use.
 KINDS: dict[str, ModelKind] = {k.name: k for k in (
@@ -103,6 +105,16 @@ KINDS: dict[str, ModelKind] = {k.name: k for k in (
         summary="ConvNeXt blocks over STFT frames with an exact low-band crossover and level normalisation",
         profiles={"quick": {**_QUICK, "learning_rate": 1e-3},
                   "full": dict(corpus="recorded-speech", epochs=10, learning_rate=1e-3, filter="random", stride=8192)}),
+    # The frame model's GAN variant: the shipped versatile generator fine-tuned with its own loss plus
+    # the GAN's adversarial and feature-matching terms, against the STFT and waveform discriminators
+    # and HiFi-GAN's multi-period ones; both players at a tenth of the frame model's step.
+    FrameGANKind(
+        name="frame-gan", arch_key="frame",
+        summary="the frame model fine-tuned against STFT, waveform and multi-period discriminators",
+        profiles={"quick": {**_QUICK, "epochs": 1, "init": "frame-speech-16k-4to12k", "input_rates_hz": [4000, 12000],
+                            "learning_rate": 1e-4, "gan": _FRAME_GAN},
+                  "full": dict(init="frame-speech-16k-4to12k", input_rates_hz=[4000, 12000], corpus="recorded-speech",
+                               epochs=1, learning_rate=1e-4, filter="random", stride=8192, gan=_FRAME_GAN)}),
 )}
 
 #: Kinds whose shipped model ``srlib upsample`` uses by default where its rates fit, in order of preference.
