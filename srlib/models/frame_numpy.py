@@ -158,18 +158,28 @@ class FrameForward:
 
     def band(self, c: int) -> tuple:
         """For cutoff bin ``c``: the mirror (source bin of every bin), the crossover ramp, the first bin
-        the model changes (``lo``) and the three heads as one kernel and bias over the bins from ``lo``
-        up (their outputs below are unused). Computed once per cutoff."""
+        the model changes (``lo``), the input projection over the features that are not constant and
+        the three heads as one kernel and bias over the bins from ``lo`` up (their outputs below are
+        unused). Computed once per cutoff.
+
+        A versatile model's features hold zeros from ``c`` up and the constant ``c / bins``: their
+        rows of the projection are dropped and the constant's row is folded into the bias, which
+        at 4 kHz input halves the projection's arithmetic.
+        """
         from .spectral import mirror_index
 
         if c not in self._bands:
             cfg, nb = self.cfg, self.cfg.n_fft // 2 + 1
             ramp = np.clip((np.arange(nb) - (c - cfg.transition_bins)) / max(cfg.transition_bins, 1), 0.0, 1.0)
             lo = int(np.flatnonzero(ramp > 0)[0])
+            proj, proj_bias = self.w["proj.0"], self.w["proj.1"]
+            if cfg.versatile:  # rows: log-magnitudes (nb), real parts (nb), imaginary parts (nb), c / nb
+                proj_bias = (proj_bias + proj[3 * nb] * np.float32(c / nb)).astype(np.float32)
+                proj = np.ascontiguousarray(np.concatenate([proj[: nb + c], proj[2 * nb: 2 * nb + c]]))
             heads = ("mag_head", "re_head", "im_head")
             kernel = np.concatenate([self.w[f"{h}.0"][:, lo:] for h in heads], axis=1)
             bias = np.concatenate([self.w[f"{h}.1"][lo:] for h in heads])
-            self._bands[c] = (mirror_index(nb, c), ramp.astype(np.float32), lo, kernel, bias)
+            self._bands[c] = (mirror_index(nb, c), ramp.astype(np.float32), lo, (proj, proj_bias), (kernel, bias))
         return self._bands[c]
 
     def _dense(self, name, h):
@@ -177,11 +187,12 @@ class FrameForward:
         out += self.w[f"{name}.1"]
         return out
 
-    def network(self, feats, heads):
+    def network(self, feats, proj, heads):
         """Features (batch, frames, F) -> (log-magnitude, re, im) heads, each (batch, frames, bins from ``lo`` up).
 
-        ``heads``: the (kernel, bias) pair of :meth:`band`."""
-        h = self._dense("proj", feats)
+        ``proj``, ``heads``: the (kernel, bias) pairs of :meth:`band`."""
+        h = feats @ proj[0]
+        h += proj[1]
         for i in range(self.n_blocks):
             b = f"block{i}"
             u = _depthwise(h, self.w[f"{b}.dw.0"], self.w[f"{b}.dw.1"])
@@ -224,7 +235,7 @@ class FrameForward:
     def _forward(self, x: np.ndarray, c: int) -> np.ndarray:
         cfg = self.cfg
         p, hop = cfg.n_fft, cfg.hop
-        mirror, mix, lo, *heads = self.band(c)
+        mirror, mix, lo, proj, heads = self.band(c)
         x = np.asarray(x, dtype=np.float32)
         n = x.shape[1]
         padded = np.pad(x, [(0, 0), (p, p)])
@@ -234,12 +245,9 @@ class FrameForward:
         absx = np.abs(spec)
         level = absx[..., :c].mean(axis=-1, keepdims=True) + cfg.eps
         mu, floored = np.log(level), absx + cfg.floor * level
+        # (a versatile model's zeros from c up and its constant c / bins are in the projection, see band)
         feats = [np.log(floored) - mu, re[..., :c] / floored[..., :c], im[..., :c] / floored[..., :c]]
-        if cfg.versatile:  # the phase parts over every bin, zero from c up, and c / bins
-            zeros = np.zeros(feats[1].shape[:-1] + (absx.shape[-1] - c,), np.float32)
-            ones = np.ones(feats[1].shape[:-1] + (1,), np.float32)
-            feats = [feats[0], feats[1], zeros, feats[2], zeros, ones * np.float32(c / absx.shape[-1])]
-        m, r, i = self.network(np.concatenate(feats, axis=-1), heads)  # bins from ``lo`` up: below, X is kept
+        m, r, i = self.network(np.concatenate(feats, axis=-1), proj, heads)  # bins from ``lo`` up: below, X is kept
         # the added band: magnitude exp(mu + m), phase = the mirrored input bin's phase turned by (r, i)
         src = mirror[lo:]
         ur, ui = _unit_parts(re[..., src], im[..., src], absx[..., src])
