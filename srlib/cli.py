@@ -319,7 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--model", choices=list(KINDS), default=next(iter(KINDS)), help="what to train (default unet)")
     tr.add_argument("--profile", choices=["quick", "full"], default="quick")
     tr.add_argument("--init", help="model folder or shipped name to start from ('none' for random; the GAN's "
-                                   "default is the shipped U-Net; spectral-gan: a spectral model)")
+                                   "default is the shipped U-Net; spectral-gan: a spectral model; frame-gan: the "
+                                   "shipped versatile frame model)")
     tr.add_argument("--out", required=True, help="run folder")
     tr.add_argument("--corpus", help="speech | music | recorded-speech | recorded-music | vctk:PATH[:single|multi] "
                                      "| magnatagatune:PATH | a folder (default: the kind's profile's; config.json "

@@ -69,7 +69,8 @@ class TrainConfig:
         The kind to train: a name of :func:`srlib.models.registry.kind_names`.
     init : str or None
         Model folder or shipped name whose weights start the network (the GAN's generator; for
-        ``spectral-gan``, a ``spectral`` model's 2-D U-Net or a whole ``spectral-gan`` generator).
+        ``spectral-gan``, a ``spectral`` model's 2-D U-Net or a whole ``spectral-gan`` generator; for
+        ``frame-gan``, a frame model of the same architecture, calibrated or not).
     gan : dict or None
         :class:`srlib.models.gan.GANConfig` fields that differ from its defaults.
     d_learning_rate : float or None

@@ -5,8 +5,8 @@ import pytest
 
 from srlib import AudioError, ConfigError
 from srlib.data.pairs import Pairs
-from srlib.models.gan import (GAN, GANConfig, build_discriminators, build_period_discriminator, build_stft_discriminator,
-                              build_wave_discriminator)
+from srlib.models.gan import (GAN, GANConfig, build_discriminators, build_period_discriminator,
+                              build_stft_discriminator, build_wave_discriminator)
 from srlib.models.unet import build_unet
 
 keras = pytest.importorskip("keras")
@@ -104,7 +104,8 @@ def test_losses_follow_the_least_squares_definitions():
 
 def test_a_reconstruction_loss_of_the_generators_own_is_added_and_logged():
     gan = _gan()
-    with_recon = GAN(gan.generator, gan.discriminators, SMALL_D, reconstruction=lambda y, y_hat: 7.0 + 0 * y_hat[0, 0, 0])
+    seven = lambda y, y_hat: 7.0 + 0 * y_hat[0, 0, 0]  # noqa: E731
+    with_recon = GAN(gan.generator, gan.discriminators, SMALL_D, reconstruction=seven)
     y = np.random.default_rng(1).standard_normal((2, 1024, 1)).astype("float32") * 0.2
     plain = {k: float(v) for k, v in gan.losses_for(y, y, training=False).items()}
     added = {k: float(v) for k, v in with_recon.losses_for(y, y, training=False).items()}

@@ -15,7 +15,8 @@ from srlib.inference import SRModel
 from srlib.models.card import shipped_models
 from srlib.models.registry import get_kind
 
-LIGHT_FILE = {"frame": "model.npz", "frame-gan": "model.npz", "unet": "model.tflite", "gan": "model.tflite", "spectral": "model.tflite"}
+LIGHT_FILE = {"frame": "model.npz", "frame-gan": "model.npz", "unet": "model.tflite", "gan": "model.tflite",
+              "spectral": "model.tflite"}
 
 
 def _shipped():

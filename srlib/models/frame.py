@@ -44,8 +44,8 @@ from dataclasses import asdict, dataclass
 from ..errors import ConfigError
 from .kind import STFTKind
 
-__all__ = ["FrameConfig", "build_frame_model", "frame_macs_per_second", "frame_reach", "frame_loss", "anti_wrapping", "FrameKind",
-           "FrameGANKind"]
+__all__ = ["FrameConfig", "build_frame_model", "frame_macs_per_second", "frame_reach", "frame_loss", "anti_wrapping",
+           "FrameKind", "FrameGANKind"]
 
 
 @dataclass(frozen=True)
@@ -331,7 +331,7 @@ class FrameGANKind(FrameKind):
     gain_db = None
 
     def init_fits(self, init, arch) -> bool:
-        """A frame model of the same architecture; a calibrated one's band gain is left behind (it is inference-only)."""
+        """A frame model of the same architecture; a calibrated one's band gain (inference-only) is left behind."""
         from dataclasses import replace
 
         own = init.arch

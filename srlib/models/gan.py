@@ -210,7 +210,7 @@ def build_period_discriminator(period: int, channels: int = 8, *, name: str | No
 
 
 def build_discriminators(config: GANConfig | None = None) -> list:
-    """All sub-discriminators of ``config``: the STFT ones, the waveform ones (pool 1, 2, 4, ...), then the period ones."""
+    """All sub-discriminators of ``config``: the STFT ones, the waveform ones (pool 1, 2, ...), then the period ones."""
     cfg = config or GANConfig()
     ds = [build_stft_discriminator(n, h, cfg.stft_channels) for n, h in cfg.stft_sizes]
     ds += [build_wave_discriminator(cfg.wave_channels, 2**i) for i in range(cfg.wave_scales)]

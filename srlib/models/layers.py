@@ -19,7 +19,8 @@ import keras
 import numpy as np
 from keras import ops
 
-__all__ = ["SubPixel1D", "LogMagnitude", "PeriodFold", "SpectralWaveform", "ConvNeXtBlock", "FrameBandwidthExtension", "BlockFiLM"]
+__all__ = ["SubPixel1D", "LogMagnitude", "PeriodFold", "SpectralWaveform", "ConvNeXtBlock", "FrameBandwidthExtension",
+           "BlockFiLM"]
 
 _EPS = 1e-5
 
