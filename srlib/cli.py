@@ -203,8 +203,9 @@ def _cmd_calibrate(args) -> int:
 
     result = calibrate_band_gain(args.model_dir, max_clips_per_source=args.max_clips, progress=not args.quiet)
     chosen = result["by_gain"][result["band_gain"]]
+    score = f"PESQ-WB {chosen['pesq']:.3f}" if "pesq" in chosen else f"SNR {chosen['snr_db']:.2f} dB"
     _say(args, f"band_gain {result['band_gain']} written to {Path(args.model_dir) / 'config.json'} "
-               f"(validation PESQ-WB {chosen['pesq']:.3f} on {result['n_clips']} clips)")
+               f"(validation {score} on {result['n_clips']} clips)")
     if not args.no_evaluate:
         evaluate_model_dir(args.model_dir, progress=not args.quiet)
         _say(args, f"test-split scores rewritten: {Path(args.model_dir) / 'metrics.md'}")
@@ -278,10 +279,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev.set_defaults(func=_cmd_evaluate)
 
     cal = sub.add_parser("calibrate", help="choose a trained frame model's band gain on its validation clips",
-                         description="Scale the band a 16 kHz frame model adds by each of a few gains and keep the "
-                                     "largest whose wide-band PESQ and SNR are at least the better of spline and "
-                                     "sinc's on the validation split of its corpus (never the test split); write it "
-                                     "into config.json and re-score the test split.")
+                         description="Scale the band a frame model adds by each of a few gains and keep the "
+                                     "largest whose wide-band PESQ and SNR (SNR alone away from 16 kHz) are at least "
+                                     "the better of spline and sinc's on the validation split of its corpus (never "
+                                     "the test split); write it into config.json and re-score the test split.")
     cal.add_argument("model_dir", help="a trained frame model's folder (srlib train --model frame)")
     cal.add_argument("--max-clips", type=int, default=30, help="validation clips per source (default 30)")
     cal.add_argument("--no-evaluate", action="store_true", help="do not re-score the test split")

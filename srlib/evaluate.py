@@ -325,7 +325,7 @@ def source_clips(corpus, sr_hz: int, *, split: str = "test", max_clips_per_sourc
 
 def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 30, seed: int = 0,
                         write: bool = True, progress: bool = False) -> dict:
-    """Choose a 16 kHz frame model's ``band_gain`` on its corpus' *validation* split: the most band that does no harm.
+    """Choose a frame model's ``band_gain`` on its corpus' *validation* split: the most band that does no harm.
 
     The band a model adds has the right level (its LSD says so) but only partly the right
     phase, and a listener, like PESQ and SNR, hears a loud band of wrong phase as noise: a
@@ -333,7 +333,8 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
     scaled by each ``g`` of ``gains``, and the largest ``g`` whose mean wide-band PESQ *and*
     SNR are at least those of the better of spline and sinc (the project's "do no harm") is
     kept: the most band, lowest LSD, that costs nothing. Where no gain does no harm, the one
-    with the best PESQ is kept. Only validation clips of the training sources are used (the
+    with the best PESQ is kept. At a rate other than 16 kHz (music at 44.1 kHz), where wide-band
+    PESQ is not defined, the rule is the same on SNR alone (the fallback: the best SNR). Only validation clips of the training sources are used (the
     test split, whole held-out packages, is never looked at): at most ``max_clips_per_source``
     per source, seeded, each made low-rate with a random filter at the model's input rate (a
     versatile model: a rate drawn per clip from its range), the baselines run as ``srlib
@@ -344,8 +345,8 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
 
     Returns
     -------
-    dict: ``band_gain``, ``by_gain`` {gain: {"pesq", "snr_db", "lsd": means}}, ``baselines`` (the same
-    for spline and sinc), ``n_clips``, ``split``.
+    dict: ``band_gain``, ``by_gain`` {gain: {"pesq", "snr_db", "lsd": means}} (no ``pesq`` away from
+    16 kHz), ``baselines`` (the same for spline and sinc), ``n_clips``, ``split``.
     """
     from dataclasses import replace
     from pathlib import Path
@@ -357,9 +358,10 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
 
     path = Path(path)
     m = SRModel(path)
-    if not hasattr(m.arch, "band_gain") or m.sr_hz != 16000:
-        raise ConfigError(f"calibrate: {m.name} is a {m.kind} model at {m.sr_hz} Hz; calibration scores PESQ-WB, "
-                          "a 16 kHz speech measure, of the band a model with a band_gain (frame) adds")
+    if not hasattr(m.arch, "band_gain"):
+        raise ConfigError(f"calibrate: {m.name} is a {m.kind} model; calibration scales the band that a model "
+                          "with a band_gain (frame) adds")
+    keys = ("pesq", "snr_db") if m.sr_hz == 16000 else ("snr_db",)  # what must do no harm; the first decides a tie
     low, high = m.input_rates_hz or (m.low_sr_hz, m.low_sr_hz)
     rng = np.random.default_rng(seed)
     clips = [clip for audio in source_clips(open_corpus(m.card.train["corpus"]), m.sr_hz, split="val",
@@ -371,24 +373,25 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
         inputs.append((x, rate, make_lowres_at(x, m.sr_hz, rate, "random", seed=seed + i)))
 
     def score(method) -> dict:
-        rows = [{"method": "m", **evaluate_pair(x[: len(y)], y[: len(x)], m.sr_hz, m.sr_hz / rate, perceptual=True)}
+        rows = [{"method": "m", **evaluate_pair(x[: len(y)], y[: len(x)], m.sr_hz, m.sr_hz / rate,
+                                                perceptual="pesq" in keys)}
                 for x, rate, x_lr in inputs for y in [method(x_lr, rate)]]
         means = summarize(rows)["m"]  # clips PESQ cannot score (NaN) are left out
-        return {k: means[k]["mean"] for k in ("pesq", "snr_db", "lsd")}
+        return {k: means[k]["mean"] for k in (*keys, "lsd")}
 
     baselines = {b: score(lambda x_lr, rate, b=b: upsample(x_lr, rate, target_sr_hz=m.sr_hz, method=b)[0])
                  for b in ("spline", "sinc")}
-    floor = {k: max(b[k] for b in baselines.values()) for k in ("pesq", "snr_db")}
+    floor = {k: max(b[k] for b in baselines.values()) for k in keys}
     by_gain = {}
     for g in sorted(float(g) for g in gains):
         model = SRModel(path, arch=replace(m.arch, band_gain=g))
         by_gain[g] = score(lambda x_lr, rate: model.upsample_lr(x_lr, rate if m.input_rates_hz else None))
         if progress:
-            print(f"band_gain {g}: PESQ-WB {by_gain[g]['pesq']:.3f}, SNR {by_gain[g]['snr_db']:.2f} dB, "
-                  f"LSD {by_gain[g]['lsd']:.2f} (better baseline: PESQ-WB {floor['pesq']:.3f}, "
-                  f"SNR {floor['snr_db']:.2f} dB)")
+            pesq = (f"PESQ-WB {by_gain[g]['pesq']:.3f}, ", f"PESQ-WB {floor['pesq']:.3f}, ") if "pesq" in keys else ("", "")
+            print(f"band_gain {g}: {pesq[0]}SNR {by_gain[g]['snr_db']:.2f} dB, LSD {by_gain[g]['lsd']:.2f} "
+                  f"(better baseline: {pesq[1]}SNR {floor['snr_db']:.2f} dB)")
     harmless = [g for g, v in by_gain.items() if all(v[k] >= floor[k] for k in floor)]
-    best = max(harmless) if harmless else max(by_gain, key=lambda g: by_gain[g]["pesq"])
+    best = max(harmless) if harmless else max(by_gain, key=lambda g: by_gain[g][keys[0]])
     result = {"band_gain": best, "by_gain": by_gain, "baselines": baselines, "n_clips": len(inputs), "split": "val"}
     if write:
         config = json.loads((path / "config.json").read_text())

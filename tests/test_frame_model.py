@@ -325,6 +325,7 @@ def test_calibration_keeps_the_most_band_that_does_no_harm_on_validation_clips(t
     from srlib import save
     from srlib.evaluate import calibrate_band_gain
     from srlib.inference import SRModel
+    from srlib.models.card import model_folder
     from srlib.train import profile_config, train
 
     corpus = tmp_path / "voices"
@@ -345,10 +346,31 @@ def test_calibration_keeps_the_most_band_that_does_no_harm_on_validation_clips(t
     saved = json.loads((tmp_path / "f" / "config.json").read_text())
     assert saved["calibration"]["band_gain"] == expected and SRModel(tmp_path / "f").arch.band_gain == expected
     assert f"band_gain {expected}, chosen on {result['n_clips']} val clips" in SRModel(tmp_path / "f").describe()
-    with pytest.raises(ConfigError, match="16 kHz"):
-        music = tmp_path / "m"
-        music.mkdir()
-        cfg = {**saved, "sr_hz": 44100}
-        (music / "config.json").write_text(json.dumps(cfg))
-        (music / "model.weights.h5").write_bytes((tmp_path / "f" / "model.weights.h5").read_bytes())
-        calibrate_band_gain(music)
+    with pytest.raises(ConfigError, match="band_gain"):
+        calibrate_band_gain(model_folder("unet"), write=False)
+
+
+def test_calibration_away_from_16_khz_asks_snr_alone(tmp_path):
+    """Music at 44.1 kHz: wide-band PESQ is not defined there, so no harm is judged on SNR."""
+    import json
+
+    from srlib import save
+    from srlib.evaluate import calibrate_band_gain
+
+    songs = tmp_path / "songs"
+    for s in range(10):  # ten artists: the folder corpus gives whole artists to train, val and test
+        (songs / f"artist{s}").mkdir(parents=True)
+        save(songs / f"artist{s}" / "a.wav", _speechlike(44100, seed=s), 44100)
+    cfg = FrameConfig(sr_hz=44100, ratio=4, n_fft=1024, hop=256, channels=16, blocks=2)
+    d = tmp_path / "m"
+    d.mkdir()
+    _perturbed(cfg).save_weights(str(d / "model.weights.h5"))
+    (d / "config.json").write_text(json.dumps({"kind": "frame", "sr_hz": 44100, "ratio": 4, "frame": cfg.to_dict(),
+                                               "train": {"corpus": str(songs)}}))
+    result = calibrate_band_gain(d, gains=(0.25, 1.0), max_clips_per_source=2, write=False)
+    by_gain, base = result["by_gain"], result["baselines"]
+    assert all(set(v) == {"snr_db", "lsd"} for v in (*by_gain.values(), *base.values()))
+    floor = max(b["snr_db"] for b in base.values())
+    harmless = [g for g, v in by_gain.items() if v["snr_db"] >= floor]
+    assert result["band_gain"] == (max(harmless) if harmless else max(by_gain, key=lambda g: by_gain[g]["snr_db"]))
+    assert "calibration" not in json.loads((d / "config.json").read_text())  # write=False
