@@ -79,7 +79,7 @@ def inference_rtf(duration_s: float = 30.0, ratio: int = 4, kinds=None) -> dict:
 
     A kind's shipped model for the rate is timed where there is one, else an untrained
     network of its ``full`` profile's size (it times the same). A shipped versatile model
-    (several input rates) is timed too, under its folder name, at the lowest of its rates.
+    (several input rates) whose range holds ``sr_hz / ratio`` is timed too, under its folder name, at that rate.
     """
     from .inference import load_model
     from .interpolate import upsample_baseline
@@ -87,7 +87,8 @@ def inference_rtf(duration_s: float = 30.0, ratio: int = 4, kinds=None) -> dict:
 
     out = {}
     for sr_hz in (16000, 44100):
-        x_lr = _signal(int(duration_s * sr_hz / ratio), sr_hz // ratio)
+        low = sr_hz // ratio
+        x_lr = _signal(int(duration_s * sr_hz / ratio), low)
         row = {}
         for method in ("linear", "spline", "sinc"):
             upsample_baseline(x_lr[:64], ratio, method)  # warm-up: sinc's first call imports scipy.signal
@@ -100,23 +101,24 @@ def inference_rtf(duration_s: float = 30.0, ratio: int = 4, kinds=None) -> dict:
             if model.runtime == "light":
                 runs[f"{name}/keras"] = type(model)(model.path, runtime="keras")
             if kinds is None:
-                versatile = [c for c in _shipped_cards(name, sr_hz, ratio) if c.input_rates_hz]
+                versatile = [c for c in _shipped_cards(name, sr_hz) if c.input_rates_hz and c.serves(low, sr_hz)]
                 runs.update({c.name: load_model(c.path) for c in versatile})
             for label, m in runs.items():
-                m.upsample_lr(x_lr)  # warm-up: traces the graph for these chunk shapes (once per shape)
+                rate = low if m.input_rates_hz else None  # a versatile model is told the input's rate
+                m.upsample_lr(x_lr, rate)  # warm-up: traces the graph for these chunk shapes (once per shape)
                 t0 = time.perf_counter()
-                m.upsample_lr(x_lr)
+                m.upsample_lr(x_lr, rate)
                 row[label] = duration_s / (time.perf_counter() - t0)
         out[sr_hz] = row
     return out
 
 
-def _shipped_cards(kind_name: str, sr_hz: int, ratio: int) -> list:
-    """The cards of the shipped models of the kind at these rates (a versatile one: whose lowest input rate it is)."""
+def _shipped_cards(kind_name: str, sr_hz: int, ratio: int | None = None) -> list:
+    """The cards of the shipped models of the kind at ``sr_hz`` (and ``ratio``: a versatile one's lowest input rate's)."""
     from .models.card import ModelCard, shipped_models
 
     cards = [ModelCard.read(path) for path in shipped_models().values()]
-    return [c for c in cards if (c.kind, c.sr_hz, c.ratio) == (kind_name, sr_hz, ratio)]
+    return [c for c in cards if (c.kind, c.sr_hz) == (kind_name, sr_hz) and ratio in (None, c.ratio)]
 
 
 def model_for(kind_name: str, sr_hz: int, ratio: int):
