@@ -114,7 +114,7 @@ def inference_rtf(duration_s: float = 30.0, ratio: int = 4, kinds=None) -> dict:
 
 
 def _shipped_cards(kind_name: str, sr_hz: int, ratio: int | None = None) -> list:
-    """The cards of the shipped models of the kind at ``sr_hz`` (and ``ratio``: a versatile one's lowest input rate's)."""
+    """The cards of the shipped models of the kind at ``sr_hz`` (and ``ratio``: a versatile one's lowest rate's)."""
     from .models.card import ModelCard, shipped_models
 
     cards = [ModelCard.read(path) for path in shipped_models().values()]

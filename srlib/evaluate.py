@@ -334,11 +334,11 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
     SNR are at least those of the better of spline and sinc (the project's "do no harm") is
     kept: the most band, lowest LSD, that costs nothing. Where no gain does no harm, the one
     with the best PESQ is kept. At a rate other than 16 kHz (music at 44.1 kHz), where wide-band
-    PESQ is not defined, the rule is the same on SNR alone (the fallback: the best SNR). Only validation clips of the training sources are used (the
-    test split, whole held-out packages, is never looked at): at most ``max_clips_per_source``
-    per source, seeded, each made low-rate with a random filter at the model's input rate (a
-    versatile model: a rate drawn per clip from its range), the baselines run as ``srlib
-    upsample`` runs them.
+    PESQ is not defined, the rule is the same on SNR alone (the fallback: the best SNR). Only
+    validation clips of the training sources are used (the test split, whole held-out packages,
+    is never looked at): at most ``max_clips_per_source`` per source, seeded, each made low-rate
+    with a random filter at the model's input rate (a versatile model: a rate drawn per clip from
+    its range), the baselines run as ``srlib upsample`` runs them.
 
     With ``write``, ``config.json`` gets the chosen ``band_gain`` in the model's architecture and
     a ``calibration`` entry (what this returns).
@@ -361,7 +361,7 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
     if not hasattr(m.arch, "band_gain"):
         raise ConfigError(f"calibrate: {m.name} is a {m.kind} model; calibration scales the band that a model "
                           "with a band_gain (frame) adds")
-    keys = ("pesq", "snr_db") if m.sr_hz == 16000 else ("snr_db",)  # what must do no harm; the first decides a tie
+    keys = ("pesq", "snr_db") if m.sr_hz == 16000 else ("snr_db",)  # must do no harm; the first is the fallback
     low, high = m.input_rates_hz or (m.low_sr_hz, m.low_sr_hz)
     rng = np.random.default_rng(seed)
     clips = [clip for audio in source_clips(open_corpus(m.card.train["corpus"]), m.sr_hz, split="val",
@@ -387,7 +387,8 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
         model = SRModel(path, arch=replace(m.arch, band_gain=g))
         by_gain[g] = score(lambda x_lr, rate: model.upsample_lr(x_lr, rate if m.input_rates_hz else None))
         if progress:
-            pesq = (f"PESQ-WB {by_gain[g]['pesq']:.3f}, ", f"PESQ-WB {floor['pesq']:.3f}, ") if "pesq" in keys else ("", "")
+            pesq = ((f"PESQ-WB {by_gain[g]['pesq']:.3f}, ", f"PESQ-WB {floor['pesq']:.3f}, ") if "pesq" in keys
+                    else ("", ""))
             print(f"band_gain {g}: {pesq[0]}SNR {by_gain[g]['snr_db']:.2f} dB, LSD {by_gain[g]['lsd']:.2f} "
                   f"(better baseline: {pesq[1]}SNR {floor['snr_db']:.2f} dB)")
     harmless = [g for g, v in by_gain.items() if all(v[k] >= floor[k] for k in floor)]
