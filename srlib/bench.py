@@ -7,8 +7,9 @@
   at 16 kHz and 44.1 kHz output for linear, spline, sinc and every kind (its
   shipped model for the rate, else an untrained one of the same size), all
   measured in the same run on the same signal;
-- a kind with a light runtime (the frame model's NumPy forward pass) is timed
-  both ways: ``frame`` (light, what ``srlib upsample`` uses) and ``frame/keras``;
+- a kind with a light runtime (the frame model's NumPy forward pass, its ConvNeXt
+  stack in LiteRT) is timed both ways: ``frame`` (light, what ``srlib upsample``
+  uses) and ``frame/keras``;
 - the whole ``srlib upsample`` process with the default model on a 20-minute
   4 kHz file (start-up included; start-up alone on a 1-second file) and its peak
   memory (VmHWM of a fresh process) with each shipped alias on a 1-minute and a

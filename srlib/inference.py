@@ -101,7 +101,7 @@ class SRModel:
     def __repr__(self) -> str:
         return f"SRModel({self.name!r}, {self.card.rates_text} -> {self.sr_hz} Hz, {self.runtime})"
 
-    def refine(self, x_in, *, low_sr_hz: int | None = None, chunk_len: int = 32768, fade: int = 256,
+    def refine(self, x_in, *, low_sr_hz: int | None = None, chunk_len: int | None = None, fade: int = 256,
                batch: int | None = None, progress: bool = False) -> np.ndarray:
         """Apply the network to a spline-interpolated signal, chunk by chunk (:func:`srlib.chunking.overlap_add`).
 
@@ -112,8 +112,9 @@ class SRModel:
             model, its soxr resampling, :meth:`upsample_lr`).
         low_sr_hz : int, optional
             The rate in Hz the input came from, for a versatile model (default: its lowest).
-        chunk_len : int
-            Samples kept per chunk (rounded up to a multiple of :attr:`multiple`).
+        chunk_len : int, optional
+            Samples kept per chunk (rounded up to a multiple of :attr:`multiple`); default the
+            kind's :attr:`~srlib.models.kind.ModelKind.chunk_len`.
         fade : int
             Cross-fade length at each seam, in samples.
         batch : int, optional
@@ -136,7 +137,7 @@ class SRModel:
         elif low_sr_hz not in (None, self.low_sr_hz):
             raise AudioError(f"model {self.name} takes {self.low_sr_hz} Hz input; got {low_sr_hz} Hz")
         return overlap_add(run, validate_audio(x_in), multiple=self.multiple, margin=self.margin,
-                           chunk_len=chunk_len, fade=fade, batch=batch, progress=progress)
+                           chunk_len=chunk_len or self.model_kind.chunk_len, fade=fade, batch=batch, progress=progress)
 
     def upsample_lr(self, x_lr, low_sr_hz: int | None = None, **kw) -> np.ndarray:
         """Super-resolve a mono low-rate signal at ``low_sr_hz`` (default and for a one-rate model: the model's

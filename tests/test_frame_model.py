@@ -94,21 +94,45 @@ def _rel_rms(a, b):
 
 @pytest.mark.parametrize("cfg", [CFG, FrameConfig(sr_hz=44100, n_fft=1024, hop=256, channels=8, blocks=1, kernel=3)])
 def test_the_numpy_forward_pass_equals_keras(tmp_path, cfg):
-    from srlib.models.frame_numpy import FrameForward, export_frame
+    from srlib.models.frame_numpy import FrameForward, export_frame, export_frame_blocks
 
     model = _perturbed(cfg)
     export_frame(model, tmp_path / "model.npz")
-    forward = FrameForward(cfg, tmp_path / "model.npz")
+    export_frame_blocks(model, tmp_path / "model.blocks.tflite")
     x_in = upsample_baseline(make_lowres(_speechlike(16384), 4), 4, "spline")[:16384]
     batch = np.stack([x_in, 0.01 * x_in[::-1]])
     expected = np.asarray(model.predict_on_batch(batch[..., None]))[..., 0]
-    got = forward(batch)
-    assert got.shape == expected.shape and got.dtype == np.float32
-    assert _rel_rms(got[0], expected[0]) < 1e-4 and _rel_rms(got[1], expected[1]) < 1e-4
-    silent = forward(np.zeros((1, 4096), "float32"))  # |X| = 0 everywhere: no NaN from the unit phasors
-    assert np.isfinite(silent).all() and np.abs(silent).max() < 1e-6
-    tiny = forward(1e-38 * batch[:1])  # subnormal bins: no overflow in the phasors either
-    assert np.isfinite(tiny).all()
+    numpy_only = FrameForward(cfg, tmp_path / "model.npz", blocks=tmp_path / "absent.tflite")
+    with_litert = FrameForward(cfg, tmp_path / "model.npz", blocks=tmp_path / "model.blocks.tflite")
+    assert numpy_only.stack == "numpy" and with_litert.stack == "litert"
+    for forward in (numpy_only, with_litert):
+        got = forward(batch)
+        assert got.shape == expected.shape and got.dtype == np.float32
+        assert _rel_rms(got[0], expected[0]) < 1e-4 and _rel_rms(got[1], expected[1]) < 1e-4
+        silent = forward(np.zeros((1, 4096), "float32"))  # |X| = 0 everywhere: no NaN from the unit phasors
+        assert np.isfinite(silent).all() and np.abs(silent).max() < 1e-6
+        tiny = forward(1e-38 * batch[:1])  # subnormal bins: no overflow in the phasors either
+        assert np.isfinite(tiny).all()
+    h = np.random.default_rng(0).standard_normal((2, 37, cfg.channels)).astype("float32")
+    np.testing.assert_allclose(with_litert.blocks(h), numpy_only.blocks(h), atol=1e-5)
+
+
+def test_the_litert_stack_serves_threads_at_once(tmp_path):
+    """Each thread that runs rows takes its own interpreter (one interpreter is not thread-safe)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from srlib.models.frame_numpy import FrameForward, export_frame, export_frame_blocks
+
+    model = _perturbed(CFG)
+    export_frame(model, tmp_path / "model.npz")
+    export_frame_blocks(model, tmp_path / "model.blocks.tflite")
+    forward = FrameForward(CFG, tmp_path / "model.npz", blocks=tmp_path / "model.blocks.tflite")
+    rng = np.random.default_rng(1)
+    hs = [rng.standard_normal((1, t, CFG.channels)).astype("float32") for t in (40, 41, 40, 57) * 4]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(forward.blocks, hs))
+    for h, g in zip(hs, got):
+        np.testing.assert_allclose(g, forward.numpy_blocks(h), atol=1e-5)
 
 
 def test_a_config_without_room_for_the_crossover_is_refused():

@@ -1,7 +1,7 @@
 """``python -m srlib.models.export FOLDER ...``: write a trained model folder's light copy again.
 
 ``srlib train`` writes the light copy itself (:meth:`srlib.models.kind.ModelKind.export`:
-``model.npz`` for the frame model, ``model.tflite`` for the U-Net and the GAN); this
+``model.npz`` and ``model.blocks.tflite`` for the frame model, ``model.tflite`` for the U-Net and the GAN); this
 command does the same for a folder trained before a kind had one, from its
 ``model.weights.h5``, and checks the copy against Keras on a second of noise.
 """

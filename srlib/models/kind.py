@@ -71,6 +71,10 @@ class ModelKind:
     #: its runners then taking the input's rate as ``run(windows, low_sr_hz=...)``.
     input_rates: ClassVar[bool] = False
 
+    #: Samples kept per chunk in chunked inference (:meth:`srlib.inference.SRModel.refine`'s default): a longer
+    #: chunk spends less on its margins and per-call costs, a shorter one less memory.
+    chunk_len: ClassVar[int] = 32768
+
     #: Whether chunked inference equals whole-signal inference (the reach is bounded and no iteration
     #: carries information further); otherwise the chunks' cross-fades join them.
     exact_chunks: ClassVar[bool] = True

@@ -8,7 +8,8 @@ LiteRT runs with its built-in operations (:attr:`srlib.models.kind.ModelKind.lit
 the U-Net, the GAN's generator, and the spectral model's 2-D U-Net (its STFT and
 Griffin-Lim are NumPy already). The phase-aware generator (``spectral-gan``) has its
 STFT inside the graph, which LiteRT's built-in operations do not cover, and the
-frame model has a NumPy pass of its own (:mod:`srlib.models.frame_numpy`).
+frame model has a NumPy pass of its own (:mod:`srlib.models.frame_numpy`), whose
+ConvNeXt stack runs here (``model.blocks.tflite``).
 
 ``python -m srlib.models.export FOLDER ...`` writes the light copy of an
 existing model folder (that is how the shipped U-Net and GAN got theirs). A
@@ -19,6 +20,7 @@ Keras's on real speech.
 from __future__ import annotations
 
 import os
+import threading
 from contextlib import contextmanager
 
 import numpy as np
@@ -34,21 +36,28 @@ def export_litert(network, path) -> None:
     network.export(str(path), format="litert", verbose=False)
 
 
+_stderr_lock = threading.Lock()
+
+
 @contextmanager
 def _quiet_stderr():
-    """Silence the C++ runtime's "INFO: Created TensorFlow Lite XNNPACK delegate" line (file descriptor 2)."""
-    try:
-        saved = os.dup(2)
-    except OSError:  # pragma: no cover - no stderr to silence
-        yield
-        return
-    with open(os.devnull, "w") as null:
-        os.dup2(null.fileno(), 2)
+    """Silence the C++ runtime's "INFO: Created TensorFlow Lite XNNPACK delegate" line (file descriptor 2).
+
+    One thread at a time: two threads swapping descriptor 2 at once could leave it on /dev/null for good.
+    """
+    with _stderr_lock:
         try:
+            saved = os.dup(2)
+        except OSError:  # pragma: no cover - no stderr to silence
             yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
+            return
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
 
 
 class LiteRTForward:
@@ -56,14 +65,15 @@ class LiteRTForward:
     :meth:`~srlib.models.kind.ModelKind.runner` drives either.
 
     The interpreter is resized when a call's shape differs from the last one (the chunks of
-    :func:`srlib.chunking.overlap_add` mostly share one), and uses one thread per core.
+    :func:`srlib.chunking.overlap_add` mostly share one), and uses ``num_threads`` threads
+    (default one per core). One instance serves one thread at a time.
     """
 
-    def __init__(self, path):
+    def __init__(self, path, num_threads: int | None = None):
         from ai_edge_litert.interpreter import Interpreter
 
         with _quiet_stderr():
-            self._interpreter = Interpreter(model_path=str(path), num_threads=os.cpu_count() or 1)
+            self._interpreter = Interpreter(model_path=str(path), num_threads=num_threads or os.cpu_count() or 1)
         self._in = self._interpreter.get_input_details()[0]["index"]
         self._out = self._interpreter.get_output_details()[0]["index"]
         self._shape = None
