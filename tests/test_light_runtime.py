@@ -1,8 +1,9 @@
 """Every shipped model of a kind with a light runtime runs without TensorFlow and agrees with Keras.
 
 The frame model's NumPy pass (``model.npz``, its ConvNeXt stack in LiteRT: ``model.blocks.tflite``) and the
-LiteRT copy (``model.tflite``) of the U-Net, the GAN and the spectral model must give Keras's output within 1e-4 (relative RMS) on real speech: a read sentence from outside
-every corpus (CMU ARCTIC), at the recorded level and 30 dB down.
+LiteRT copy (``model.tflite``) of the U-Net, the GAN and the spectral model must give Keras's output within
+1e-4 (relative RMS) on real speech: a read sentence from outside every corpus (CMU ARCTIC), at the recorded
+level and 30 dB down.
 """
 
 import numpy as np
