@@ -104,18 +104,19 @@ def evaluate_input_rates(clips, sr_hz: int, rates_hz, methods=("spline", "sinc")
 
     from .api import upsample
     from .degrade import lowpass, make_lowres_at
+    from .inference import load_model
 
+    cards = {m: load_model(m).card for m in methods if m != "lowres" and m not in METHODS}
     rows = []
     clips = list(clips)
     for i, (name, x) in enumerate(tqdm(clips, desc="evaluating", unit="clip", disable=not progress)):
         for rate in rates_hz:
             x_lr = make_lowres_at(x, sr_hz, rate, filter, seed=seed + i)
             for method in methods:
-                try:
-                    y = (lowpass(x, sr_hz, rate / 2, filter, seed=seed + i) if method == "lowres"
-                         else upsample(x_lr, int(rate), target_sr_hz=sr_hz, method=method)[0])
-                except AudioError:
-                    continue  # this method does not take this rate
+                if method in cards and cards[method].refusal(int(rate), sr_hz):
+                    continue  # this model does not take this rate (any other error is raised)
+                y = (lowpass(x, sr_hz, rate / 2, filter, seed=seed + i) if method == "lowres"
+                     else upsample(x_lr, int(rate), target_sr_hz=sr_hz, method=method)[0])
                 n = min(len(x), len(y))
                 rows.append({"clip": name, "rate_hz": int(rate), "method": method,
                              **evaluate_pair(x[:n], y[:n], sr_hz, sr_hz / rate, perceptual=perceptual)})

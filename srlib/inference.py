@@ -180,18 +180,9 @@ def upsample_with_model(x, sr_hz: int, target_sr_hz: int, *, model=None, progres
     """
     m = model if isinstance(model, SRModel) else load_model(model or DEFAULT_KINDS[0])
     x = validate_audio(x)
-    top = m.input_rates_hz[1] if m.input_rates_hz else m.low_sr_hz
-    if sr_hz > top:
-        raise AudioError(
-            f"model {m.name} takes {m.card.rates_text} input and makes {m.sr_hz} Hz; your input is "
-            f"{sr_hz} Hz, so its band above {top // 2} Hz would be thrown away. Use --model sinc or spline, "
-            f"or a model trained for {sr_hz} Hz input (srlib info lists the shipped ones)"
-        )
-    if target_sr_hz > m.sr_hz:
-        raise AudioError(
-            f"model {m.name} makes {m.sr_hz} Hz audio; {target_sr_hz} Hz was asked. Ask for --target-sr {m.sr_hz} "
-            "or less, or use --model sinc"
-        )
+    refusal = m.card.refusal(sr_hz, target_sr_hz)
+    if refusal:
+        raise AudioError(refusal)
     rate = m.card.model_rate(sr_hz)
     if sr_hz != rate:
         x = resample(x, sr_hz, rate)

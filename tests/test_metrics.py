@@ -117,3 +117,17 @@ def test_evaluating_at_any_input_rate_goes_through_what_a_user_gets(noise):
     by = {(r["clip"], r["rate_hz"], r["method"]): r for r in rows}
     assert by["a", 6000, "sinc"]["lsd"] < by["a", 4000, "sinc"]["lsd"]  # more band kept, less missing
     assert summarize([r for r in rows if r["rate_hz"] == 4000])["frame"]["n"] == 2
+
+
+def test_evaluating_at_any_input_rate_raises_what_is_not_a_refused_rate(noise):
+    from srlib import AudioError
+    from srlib.evaluate import evaluate_input_rates
+    from srlib.inference import load_model
+
+    card = load_model("frame").card  # 4 kHz -> 16 kHz
+    assert card.refusal(4000, 16000) is None and card.refusal(3000, 16000) is None  # a lower rate is resampled up
+    assert "thrown away" in card.refusal(6000, 16000) and "--target-sr 16000" in card.refusal(4000, 22050)
+    broken = noise(16000, 0)
+    broken[100] = np.nan
+    with pytest.raises(AudioError, match="NaN"):  # not left out as if the model did not take the rate
+        evaluate_input_rates([("broken", broken)], 16000, (4000,), ("sinc", "frame"))

@@ -163,6 +163,23 @@ class ModelCard:
         """The training config (``config.json``'s ``train``; empty for an untrained folder)."""
         return self.config.get("train") or {}
 
+    def refusal(self, sr_hz: int, target_sr_hz: int) -> str | None:
+        """Why the model cannot take ``sr_hz`` input to ``target_sr_hz`` at all, or None where it can
+        (:func:`srlib.inference.upsample_with_model` raises it; :meth:`serves` is the stricter choice of a default).
+
+        It cannot where the input is above its input rate (its range's top, for a versatile model):
+        the band above would be thrown away; or where the target is above its output rate.
+        """
+        top = self.input_rates_hz[1] if self.input_rates_hz else self.low_sr_hz
+        if sr_hz > top:
+            return (f"model {self.name} takes {self.rates_text} input and makes {self.sr_hz} Hz; your input is "
+                    f"{sr_hz} Hz, so its band above {top // 2} Hz would be thrown away. Use --model sinc or spline, "
+                    f"or a model trained for {sr_hz} Hz input (srlib info lists the shipped ones)")
+        if target_sr_hz > self.sr_hz:
+            return (f"model {self.name} makes {self.sr_hz} Hz audio; {target_sr_hz} Hz was asked. Ask for "
+                    f"--target-sr {self.sr_hz} or less, or use --model sinc")
+        return None
+
     def serves(self, sr_hz: int, target_sr_hz: int) -> bool:
         """Whether the model can take ``sr_hz`` input to ``target_sr_hz`` without throwing band away.
 
