@@ -338,9 +338,19 @@ def test_band_gain_scales_the_added_band_and_nothing_else(tmp_path):
     # below the crossover both are the input (up to the resynthesis' leakage near the ramp)
     assert np.abs(Yh[: below - 4] - Y1[: below - 4]).max() < 2e-3 * Y1[:below].max()
     assert np.median(Yh[c + 4:] / Y1[c + 4:]) == pytest.approx(0.5, abs=0.02)
+    # the transition bins rebuild the recorded band's edge: not scaled
+    assert np.median(Yh[below + 2: c - 2] / Y1[below + 2: c - 2]) == pytest.approx(1.0, abs=0.05)
     light = FrameForward(replace(CFG, band_gain=0.5), tmp_path / "model.npz")
     assert _rel_rms(light(x_in[None])[0], _run(half, x_in)) < 1e-4
     assert "band_gain" not in CFG.to_dict() and replace(CFG, band_gain=0.5).to_dict()["band_gain"] == 0.5
+    versatile = _perturbed(VCFG)  # each example's own cutoff bin sets where the gain starts, Keras and NumPy alike
+    export_frame(versatile, tmp_path / "versatile.npz")
+    vhalf = build_frame_model(replace(VCFG, band_gain=0.5))
+    vhalf.set_weights(versatile.get_weights())
+    for bin_ in (64, 128):
+        expected = np.asarray(vhalf.predict_on_batch([x_in[None, :, None], np.array([[bin_]], "float32")]))[0, :, 0]
+        got = FrameForward(replace(VCFG, band_gain=0.5), tmp_path / "versatile.npz")(x_in[None], bin_)[0]
+        assert _rel_rms(got, expected) < 1e-4
 
 
 def test_calibration_keeps_the_most_band_that_does_no_harm_on_validation_clips(tmp_path, synthetic_pairs):

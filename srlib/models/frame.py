@@ -76,7 +76,9 @@ class FrameConfig:
         ``rate / 2`` is the network's second input, :meth:`cutoff_bin_for`), and ``ratio`` is
         ``sr_hz / low``. None: the one input rate ``sr_hz / ratio``.
     band_gain : float
-        Scales the magnitude of the band the model adds (1: as trained). Set after training by
+        Scales the magnitude of the band the model adds, from the cutoff bin up (1: as trained);
+        the transition bins below the cutoff, where the model rebuilds the recorded band's edge that
+        the anti-aliasing filter rolled off, are not scaled. Set after training by
         :func:`srlib.evaluate.calibrate_band_gain` (``srlib calibrate``), never trained with: a
         network trained with another gain would learn to undo it.
     """
