@@ -204,8 +204,9 @@ def _cmd_calibrate(args) -> int:
     result = calibrate_band_gain(args.model_dir, max_clips_per_source=args.max_clips, progress=not args.quiet)
     chosen = result["by_gain"][result["band_gain"]]
     score = f"PESQ-WB {chosen['pesq']:.3f}" if "pesq" in chosen else f"SNR {chosen['snr_db']:.2f} dB"
-    _say(args, f"band_gain {result['band_gain']} written to {Path(args.model_dir) / 'config.json'} "
-               f"(validation {score} on {result['n_clips']} clips)")
+    by_rate = "".join(f", from {rate} Hz {g}" for rate, g in result.get("band_gains") or ())
+    _say(args, f"band_gain {result['band_gain']}{' (by input rate' + by_rate + ')' if by_rate else ''} written to "
+               f"{Path(args.model_dir) / 'config.json'} (validation {score} on {result['n_clips']} clips)")
     if not args.no_evaluate:
         evaluate_model_dir(args.model_dir, progress=not args.quiet)
         _say(args, f"test-split scores rewritten: {Path(args.model_dir) / 'metrics.md'}")

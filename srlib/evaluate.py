@@ -324,7 +324,7 @@ def source_clips(corpus, sr_hz: int, *, split: str = "test", max_clips_per_sourc
     return out
 
 
-def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 30, seed: int = 0,
+def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 30, seed: int = 0, spans: int = 4,
                         write: bool = True, progress: bool = False) -> dict:
     """Choose a frame model's ``band_gain`` on its corpus' *validation* split: the most band that does no harm.
 
@@ -338,16 +338,23 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
     PESQ is not defined, the rule is the same on SNR alone (the fallback: the best SNR). Only
     validation clips of the training sources are used (the test split, whole held-out packages,
     is never looked at): at most ``max_clips_per_source`` per source, seeded, each made low-rate
-    with a random filter at the model's input rate (a versatile model: a rate drawn per clip from
-    its range), the baselines run as ``srlib upsample`` runs them.
+    with a random filter at the model's input rate, the baselines run as ``srlib upsample`` runs them.
 
-    With ``write``, ``config.json`` gets the chosen ``band_gain`` in the model's architecture and
+    A versatile model's range is cut into ``spans`` equal spans of input rate, and every clip is
+    made low-rate once in each, at a rate drawn from it. The rule then runs per span too, and
+    ``band_gains`` (:class:`srlib.models.frame.FrameConfig`) holds each span's gain: one gain for
+    all rates is what the pooled means allow, and they hide harm at some rates (a band above a
+    5.5 kHz cutoff is less predictable than one above 2 kHz). ``band_gain`` is the pooled choice.
+
+    With ``write``, ``config.json`` gets the chosen gains in the model's architecture and
     a ``calibration`` entry (what this returns).
 
     Returns
     -------
     dict: ``band_gain``, ``by_gain`` {gain: {"pesq", "snr_db", "lsd": means}} (no ``pesq`` away from
-    16 kHz), ``baselines`` (the same for spline and sinc), ``n_clips``, ``split``.
+    16 kHz), ``baselines`` (the same for spline and sinc), ``n_clips`` (low-rate inputs scored),
+    ``split``; for a versatile model also ``band_gains`` [[span's lowest rate, gain], ...] and
+    ``by_span`` [{"rates_hz", "band_gain", "by_gain", "baselines"}, ...].
     """
     from dataclasses import replace
     from pathlib import Path
@@ -364,40 +371,62 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
                           "with a band_gain (frame) adds")
     keys = ("pesq", "snr_db") if m.sr_hz == 16000 else ("snr_db",)  # must do no harm; the first is the fallback
     low, high = m.input_rates_hz or (m.low_sr_hz, m.low_sr_hz)
+    edges = np.linspace(low, high, (spans if m.input_rates_hz else 1) + 1).round().astype(int)
     rng = np.random.default_rng(seed)
     clips = [clip for audio in source_clips(open_corpus(m.card.train["corpus"]), m.sr_hz, split="val",
                                             max_clips_per_source=max_clips_per_source, seed=seed).values()
              for clip in audio]
-    inputs = []
+    inputs = []  # (span, clip, rate, low-rate input)
     for i, (_, x) in enumerate(clips):
-        rate = int(rng.integers(low, high + 1))
-        inputs.append((x, rate, make_lowres_at(x, m.sr_hz, rate, "random", seed=seed + i)))
+        for j, (a, b) in enumerate(zip(edges[:-1], edges[1:])):
+            rate = int(rng.integers(a, b + 1))
+            inputs.append((j, x, rate, make_lowres_at(x, m.sr_hz, rate, "random", seed=seed + i)))
 
-    def score(method) -> dict:
-        rows = [{"method": "m", **evaluate_pair(x[: len(y)], y[: len(x)], m.sr_hz, m.sr_hz / rate,
-                                                perceptual="pesq" in keys)}
-                for x, rate, x_lr in inputs for y in [method(x_lr, rate)]]
-        means = summarize(rows)["m"]  # clips PESQ cannot score (NaN) are left out
-        return {k: means[k]["mean"] for k in (*keys, "lsd")}
+    def score(method) -> list:
+        """Per input: the metrics of ``method(x_lr, rate)``."""
+        return [evaluate_pair(x[: len(y)], y[: len(x)], m.sr_hz, m.sr_hz / rate, perceptual="pesq" in keys)
+                for _, x, rate, x_lr in inputs for y in [method(x_lr, rate)]]
 
-    baselines = {b: score(lambda x_lr, rate, b=b: upsample(x_lr, rate, target_sr_hz=m.sr_hz, method=b)[0])
-                 for b in ("spline", "sinc")}
-    floor = {k: max(b[k] for b in baselines.values()) for k in keys}
-    by_gain = {}
+    def means(rows, span=None) -> dict:
+        sel = [{"method": "m", **r} for (j, *_), r in zip(inputs, rows) if span in (None, j)]
+        got = summarize(sel)["m"]  # clips PESQ cannot score (NaN) are left out
+        return {k: got[k]["mean"] for k in (*keys, "lsd")}
+
+    def choose(span=None) -> tuple:
+        """The rule on the inputs of ``span`` (None: all): (gain, by_gain, baselines)."""
+        base = {b: means(rows, span) for b, rows in baseline_rows.items()}
+        floor = {k: max(v[k] for v in base.values()) for k in keys}
+        by = {g: means(rows, span) for g, rows in gain_rows.items()}
+        harmless = [g for g, v in by.items() if all(v[k] >= floor[k] for k in floor)]
+        return (max(harmless) if harmless else max(by, key=lambda g: by[g][keys[0]])), by, base
+
+    baseline_rows = {b: score(lambda x_lr, rate, b=b: upsample(x_lr, rate, target_sr_hz=m.sr_hz, method=b)[0])
+                     for b in ("spline", "sinc")}
+    gain_rows = {}
     for g in sorted(float(g) for g in gains):
-        model = SRModel(path, arch=replace(m.arch, band_gain=g))
-        by_gain[g] = score(lambda x_lr, rate: model.upsample_lr(x_lr, rate if m.input_rates_hz else None))
-        if progress:
-            pesq = ((f"PESQ-WB {by_gain[g]['pesq']:.3f}, ", f"PESQ-WB {floor['pesq']:.3f}, ") if "pesq" in keys
-                    else ("", ""))
-            print(f"band_gain {g}: {pesq[0]}SNR {by_gain[g]['snr_db']:.2f} dB, LSD {by_gain[g]['lsd']:.2f} "
+        model = SRModel(path, arch=replace(m.arch, band_gain=g, band_gains=None))
+        gain_rows[g] = score(lambda x_lr, rate: model.upsample_lr(x_lr, rate if m.input_rates_hz else None))
+    best, by_gain, baselines = choose()
+    if progress:
+        floor = {k: max(v[k] for v in baselines.values()) for k in keys}
+        for g, v in by_gain.items():
+            pesq = (f"PESQ-WB {v['pesq']:.3f}, ", f"PESQ-WB {floor['pesq']:.3f}, ") if "pesq" in keys else ("", "")
+            print(f"band_gain {g}: {pesq[0]}SNR {v['snr_db']:.2f} dB, LSD {v['lsd']:.2f} "
                   f"(better baseline: {pesq[1]}SNR {floor['snr_db']:.2f} dB)")
-    harmless = [g for g, v in by_gain.items() if all(v[k] >= floor[k] for k in floor)]
-    best = max(harmless) if harmless else max(by_gain, key=lambda g: by_gain[g][keys[0]])
     result = {"band_gain": best, "by_gain": by_gain, "baselines": baselines, "n_clips": len(inputs), "split": "val"}
+    arch = replace(m.arch, band_gain=best, band_gains=None)
+    if m.input_rates_hz:
+        by_span = []
+        for j, (a, b) in enumerate(zip(edges[:-1], edges[1:])):
+            g, by, base = choose(j)
+            by_span.append({"rates_hz": [int(a), int(b)], "band_gain": g, "by_gain": by, "baselines": base})
+            if progress:
+                print(f"input rates {a}-{b} Hz: band_gain {g}")
+        result.update(band_gains=[[s["rates_hz"][0], s["band_gain"]] for s in by_span], by_span=by_span)
+        arch = replace(arch, band_gains=result["band_gains"])
     if write:
         config = json.loads((path / "config.json").read_text())
-        config[m.model_kind.arch_key] = replace(m.arch, band_gain=best).to_dict()
+        config[m.model_kind.arch_key] = arch.to_dict()
         config["calibration"] = result
         (path / "config.json").write_text(json.dumps(config, indent=2))
     return result

@@ -408,3 +408,62 @@ def test_calibration_away_from_16_khz_asks_snr_alone(tmp_path):
     harmless = [g for g, v in by_gain.items() if v["snr_db"] >= floor]
     assert result["band_gain"] == (max(harmless) if harmless else max(by_gain, key=lambda g: by_gain[g]["snr_db"]))
     assert "calibration" not in json.loads((d / "config.json").read_text())  # write=False
+
+
+def test_calibrating_a_versatile_model_chooses_a_gain_per_span_of_input_rates(tmp_path):
+    """Every validation clip is made low-rate once per span of the range; the rule runs per span as well."""
+    import json
+
+    from srlib import save
+    from srlib.evaluate import calibrate_band_gain
+    from srlib.inference import SRModel
+
+    songs = tmp_path / "songs"
+    for s in range(10):
+        (songs / f"artist{s}").mkdir(parents=True)
+        save(songs / f"artist{s}" / "a.wav", _speechlike(44100, seed=s), 44100)
+    cfg = FrameConfig(sr_hz=44100, ratio=4, n_fft=1024, hop=256, channels=16, blocks=2, input_rates_hz=(11025, 22050))
+    d = tmp_path / "m"
+    d.mkdir()
+    _perturbed(cfg).save_weights(str(d / "model.weights.h5"))
+    (d / "config.json").write_text(json.dumps({"kind": "frame", "sr_hz": 44100, "ratio": 4, "frame": cfg.to_dict(),
+                                               "input_rates_hz": [11025, 22050],
+                                               "train": {"corpus": str(songs), "patch_len": 8192, "epochs": 1}}))
+    result = calibrate_band_gain(d, gains=(0.1, 0.5, 1.0), max_clips_per_source=2, spans=2)
+    spans = result["by_span"]
+    assert [s["rates_hz"] for s in spans] == [[11025, 16538], [16538, 22050]]
+    assert result["n_clips"] > 0 and result["n_clips"] % 2 == 0  # one input per clip and span
+    for span in spans:
+        floor = max(b["snr_db"] for b in span["baselines"].values())
+        harmless = [g for g, v in span["by_gain"].items() if v["snr_db"] >= floor]
+        assert span["band_gain"] == (max(harmless) if harmless else
+                                     max(span["by_gain"], key=lambda g: span["by_gain"][g]["snr_db"]))
+    assert result["band_gains"] == [[11025, spans[0]["band_gain"]], [16538, spans[1]["band_gain"]]]
+    arch = SRModel(d).arch
+    assert arch.band_gains == ((11025, spans[0]["band_gain"]), (16538, spans[1]["band_gain"]))
+    assert arch.gain_for_bin(arch.cutoff_bin_for(20000)) == spans[1]["band_gain"]
+    assert "(by input rate; from 11025 Hz: " in SRModel(d).describe()
+
+
+def test_gains_by_rate_scale_each_examples_band_alike_in_keras_and_numpy(tmp_path):
+    from srlib.models.frame_numpy import FrameForward, export_frame
+
+    model = _perturbed(VCFG)
+    export_frame(model, tmp_path / "model.npz")
+    stepped = replace(VCFG, band_gain=0.5, band_gains=((4000, 0.5), (8000, 0.25)))
+    assert stepped.gain_steps == ((0, 0.5), (64, 0.5), (128, 0.25))
+    keras_stepped = build_frame_model(stepped)
+    keras_stepped.set_weights(model.get_weights())
+    x = _speechlike(16384)
+    batch = np.stack([x, x])
+    bins = np.array([[96], [160]], np.float32)  # 6 kHz (gain 0.5) and 10 kHz (gain 0.25) in one batch
+    y = np.asarray(keras_stepped.predict_on_batch([batch[..., None], bins]))[..., 0]
+    y1 = np.asarray(model.predict_on_batch([batch[..., None], bins]))[..., 0]
+    forward = FrameForward(stepped, tmp_path / "model.npz")
+    for row, c in enumerate((96, 160)):
+        assert _rel_rms(forward(batch[row: row + 1], c)[0], y[row]) < 1e-4
+        ratio = np.abs(stft(y[row], 512, 128))[c + 4:, 4:-4] / np.abs(stft(y1[row], 512, 128))[c + 4:, 4:-4]
+        assert np.median(ratio) == pytest.approx(stepped.gain_for_bin(c), abs=0.02)
+    assert FrameConfig.from_dict(stepped.to_dict()) == stepped
+    with pytest.raises(ConfigError, match="ascend"):
+        replace(VCFG, band_gains=((8000, 0.5), (4000, 0.25)))

@@ -231,8 +231,9 @@ class ModelCard:
                          "second on 2 CPU cores")
         if c.get("calibration"):
             cal = c["calibration"]
+            by_rate = "".join(f"; from {rate} Hz: {g}" for rate, g in cal.get("band_gains") or ())
             lines.append(f"  calibrated (srlib calibrate): band_gain {cal['band_gain']}, chosen on {cal['n_clips']} "
-                         f"{cal['split']} clips")
+                         f"{cal['split']} clips" + (f" (by input rate{by_rate})" if by_rate else ""))
         if self.command:
             lines.append("  command: " + self.command)
         return "\n".join(lines)

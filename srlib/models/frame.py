@@ -81,6 +81,11 @@ class FrameConfig:
         the anti-aliasing filter rolled off, are not scaled. Set after training by
         :func:`srlib.evaluate.calibrate_band_gain` (``srlib calibrate``), never trained with: a
         network trained with another gain would learn to undo it.
+    band_gains : ((rate_hz, gain), ...) or None
+        A versatile model's gains by input rate, rates ascending: an input at ``r`` Hz gets the gain
+        of the last entry whose rate is at most ``r`` (``band_gain`` below the first). Set by
+        ``srlib calibrate``, one gain per span of the input range (the band a model adds above a 5 kHz
+        cutoff and above a 2 kHz one are not equally predictable). None: ``band_gain`` at every rate.
     """
 
     sr_hz: int = 16000
@@ -95,10 +100,32 @@ class FrameConfig:
     floor: float = 1e-3
     input_rates_hz: tuple | None = None
     band_gain: float = 1.0
+    band_gains: tuple | None = None
 
     def __post_init__(self):
         if self.input_rates_hz is not None:  # JSON gives a list; a tuple keeps the config hashable and comparable
             object.__setattr__(self, "input_rates_hz", tuple(int(r) for r in self.input_rates_hz))
+        if self.band_gains is not None:
+            steps = tuple((int(r), float(g)) for r, g in self.band_gains)
+            if [r for r, _ in steps] != sorted({r for r, _ in steps}):
+                raise ConfigError(f"band_gains: rates must ascend, got {[r for r, _ in steps]}")
+            object.__setattr__(self, "band_gains", steps)
+
+    @property
+    def gain_steps(self) -> tuple:
+        """The band gain as a step function of the cutoff bin: ((first bin, gain), ...), ascending; the first
+        entry starts at bin 0 with ``band_gain``. The Keras layer and the NumPy pass both read it."""
+        return ((0, float(self.band_gain)),
+                *((self.cutoff_bin_for(r), g) for r, g in (self.band_gains or ())))
+
+    def gain_for_bin(self, c: int) -> float:
+        """The band gain of an input whose cutoff bin is ``c`` (:attr:`gain_steps`).
+
+        >>> cfg = FrameConfig(input_rates_hz=(4000, 12000), band_gain=0.3, band_gains=((4000, 0.3), (10000, 0.1)))
+        >>> cfg.gain_for_bin(176), cfg.gain_for_bin(64)
+        (0.1, 0.3)
+        """
+        return next(g for first, g in reversed(self.gain_steps) if c >= first)
 
     @property
     def versatile(self) -> bool:
@@ -129,6 +156,10 @@ class FrameConfig:
             del d["input_rates_hz"]
         else:
             d["input_rates_hz"] = list(d["input_rates_hz"])
+        if d["band_gains"] is None:  # and before gains by rate
+            del d["band_gains"]
+        else:
+            d["band_gains"] = [list(step) for step in d["band_gains"]]
         return d
 
     @classmethod

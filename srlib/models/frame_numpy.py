@@ -322,8 +322,9 @@ class FrameForward:
         ur, ui = _unit_parts(re[..., src], im[..., src], absx[..., src])
         cr, ci = _unit_parts(r, i, np.hypot(r, i))
         mag = np.exp(mu + m)
-        if cfg.band_gain != 1.0:  # from the cutoff bin up: the transition bins below rebuild the recorded band's edge
-            mag[..., c - lo:] *= np.float32(cfg.band_gain)
+        gain = cfg.gain_for_bin(c)
+        if gain != 1.0:  # from the cutoff bin up: the transition bins below rebuild the recorded band's edge
+            mag[..., c - lo:] *= np.float32(gain)
         w = mix[lo:]
         keep, add = 1.0 - w, w * mag
         re[..., lo:] = keep * re[..., lo:] + add * (ur * cr - ui * ci)  # in place: spec becomes the output

@@ -188,8 +188,9 @@ class FrameBandwidthExtension(keras.layers.Layer):
        components ``(r, i)``. The predicted spectrum has magnitude ``exp(mu_t + m)`` (level
        restored) and phase ``mirror(angle X) + atan2(i, r)``: the input band's phase reflected
        about the cutoff (as classical folding does) and corrected by the network.
-    4. Crossover: ``Y = (1 - w) X + w g Y_hat`` (``g`` the calibrated ``band_gain`` from the cutoff bin up,
-       1 below it and as trained) with ``w`` 0 below ``cutoff - transition`` bins,
+    4. Crossover: ``Y = (1 - w) X + w g Y_hat`` (``g`` the calibrated band gain for the input's cutoff,
+       ``FrameConfig.gain_for_bin``, from the cutoff bin up; 1 below it and as trained) with ``w`` 0 below
+       ``cutoff - transition`` bins,
        a linear ramp to 1 at the cutoff bin, 1 above: below the transition the output *is*
        the input's spectrum, so the model can add a band but never change what was recorded.
     5. Inverse STFT.
@@ -255,9 +256,15 @@ class FrameBandwidthExtension(keras.layers.Layer):
             h = block(h)
         h = self.norm(h)
         mag = ops.exp(mu + self.mag_head(h))
-        if cfg.band_gain != 1.0:  # a calibrated model (srlib calibrate): the added band scaled, from the cutoff up
+        if cfg.band_gain != 1.0 or cfg.band_gains:  # calibrated (srlib calibrate): the added band scaled from c up
+            if cutoff is None:
+                gain = cfg.gain_for_bin(c)
+            else:  # (batch, frames, 1): each example's gain for its own cutoff bin
+                gain = ops.zeros_like(mu)
+                for first, g in cfg.gain_steps:
+                    gain = ops.where(c >= first, g, gain)
             k = ops.arange(nb, dtype="int32")[None, None, :]
-            mag = mag * ops.where(k >= c, cfg.band_gain, 1.0)
+            mag = mag * ops.where(k >= c, gain, 1.0)
         phase = mirrored + ops.arctan2(self.im_head(h), self.re_head(h))
         out_re = (1.0 - w) * re + w * mag * ops.cos(phase)
         out_im = (1.0 - w) * im + w * mag * ops.sin(phase)
