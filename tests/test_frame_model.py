@@ -299,6 +299,7 @@ def test_the_frame_gan_fine_tunes_a_calibrated_frame_models_generator(tmp_path, 
     train(frame, tmp_path / "v", verbose=0, evaluate=False, pairs=data)
     saved = json.loads((tmp_path / "v" / "config.json").read_text())
     saved["frame"]["band_gain"] = 0.35  # as srlib calibrate leaves it: inference-only, so the GAN starts all the same
+    saved["frame"]["band_gains"] = [[4000, 0.15], [8000, 0.25]]
     (tmp_path / "v" / "config.json").write_text(json.dumps(saved))
     config = replace(profile_config("frame-gan", "quick"), init=str(tmp_path / "v"), epochs=1, batch_size=8,
                      patch_len=4096, stride=4096, arch=small,

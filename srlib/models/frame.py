@@ -370,11 +370,12 @@ class FrameGANKind(FrameKind):
     gain_db = None
 
     def init_fits(self, init, arch) -> bool:
-        """A frame model of the same architecture; a calibrated one's band gain (inference-only) is left behind."""
+        """A frame model of the same architecture; a calibrated one's band gains (inference-only) are left behind."""
         from dataclasses import replace
 
         own = init.arch
-        return isinstance(own, FrameConfig) and replace(own, band_gain=1.0) == replace(arch, band_gain=1.0)
+        return (isinstance(own, FrameConfig)
+                and replace(own, band_gain=1.0, band_gains=None) == replace(arch, band_gain=1.0, band_gains=None))
 
     def compile(self, network, config, arch):
         from .gan import compile_gan
