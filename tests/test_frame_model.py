@@ -385,23 +385,36 @@ def test_calibration_keeps_the_most_band_that_does_no_harm_on_validation_clips(t
         calibrate_band_gain(model_folder("unet"), write=False)
 
 
+def _untrained_music_model(tmp_path, **arch):
+    """A perturbed 44.1 kHz frame model's folder whose corpus is a folder of ten artists (whole artists go to
+    train, val and test)."""
+    import json
+
+    from srlib import save
+
+    songs = tmp_path / "songs"
+    for s in range(10):
+        (songs / f"artist{s}").mkdir(parents=True)
+        save(songs / f"artist{s}" / "a.wav", _speechlike(44100, seed=s), 44100)
+    cfg = FrameConfig(sr_hz=44100, ratio=4, n_fft=1024, hop=256, channels=16, blocks=2, **arch)
+    d = tmp_path / "m"
+    d.mkdir()
+    _perturbed(cfg).save_weights(str(d / "model.weights.h5"))
+    config = {"kind": "frame", "sr_hz": 44100, "ratio": 4, "frame": cfg.to_dict(),
+              "train": {"corpus": str(songs), "patch_len": 8192, "epochs": 1}}
+    if cfg.input_rates_hz:
+        config["input_rates_hz"] = list(cfg.input_rates_hz)
+    (d / "config.json").write_text(json.dumps(config))
+    return d
+
+
 def test_calibration_away_from_16_khz_asks_snr_alone(tmp_path):
     """Music at 44.1 kHz: wide-band PESQ is not defined there, so no harm is judged on SNR."""
     import json
 
-    from srlib import save
     from srlib.evaluate import calibrate_band_gain
 
-    songs = tmp_path / "songs"
-    for s in range(10):  # ten artists: the folder corpus gives whole artists to train, val and test
-        (songs / f"artist{s}").mkdir(parents=True)
-        save(songs / f"artist{s}" / "a.wav", _speechlike(44100, seed=s), 44100)
-    cfg = FrameConfig(sr_hz=44100, ratio=4, n_fft=1024, hop=256, channels=16, blocks=2)
-    d = tmp_path / "m"
-    d.mkdir()
-    _perturbed(cfg).save_weights(str(d / "model.weights.h5"))
-    (d / "config.json").write_text(json.dumps({"kind": "frame", "sr_hz": 44100, "ratio": 4, "frame": cfg.to_dict(),
-                                               "train": {"corpus": str(songs)}}))
+    d = _untrained_music_model(tmp_path)
     result = calibrate_band_gain(d, gains=(0.25, 1.0), max_clips_per_source=2, write=False)
     by_gain, base = result["by_gain"], result["baselines"]
     assert all(set(v) == {"snr_db", "lsd"} for v in (*by_gain.values(), *base.values()))
@@ -413,23 +426,10 @@ def test_calibration_away_from_16_khz_asks_snr_alone(tmp_path):
 
 def test_calibrating_a_versatile_model_chooses_a_gain_per_span_of_input_rates(tmp_path):
     """Every validation clip is made low-rate once per span of the range; the rule runs per span as well."""
-    import json
-
-    from srlib import save
     from srlib.evaluate import calibrate_band_gain
     from srlib.inference import SRModel
 
-    songs = tmp_path / "songs"
-    for s in range(10):
-        (songs / f"artist{s}").mkdir(parents=True)
-        save(songs / f"artist{s}" / "a.wav", _speechlike(44100, seed=s), 44100)
-    cfg = FrameConfig(sr_hz=44100, ratio=4, n_fft=1024, hop=256, channels=16, blocks=2, input_rates_hz=(11025, 22050))
-    d = tmp_path / "m"
-    d.mkdir()
-    _perturbed(cfg).save_weights(str(d / "model.weights.h5"))
-    (d / "config.json").write_text(json.dumps({"kind": "frame", "sr_hz": 44100, "ratio": 4, "frame": cfg.to_dict(),
-                                               "input_rates_hz": [11025, 22050],
-                                               "train": {"corpus": str(songs), "patch_len": 8192, "epochs": 1}}))
+    d = _untrained_music_model(tmp_path, input_rates_hz=(11025, 22050))
     result = calibrate_band_gain(d, gains=(0.1, 0.5, 1.0), max_clips_per_source=2, spans=2)
     spans = result["by_span"]
     assert [s["rates_hz"] for s in spans] == [[11025, 16538], [16538, 22050]]

@@ -183,14 +183,13 @@ class ModelCard:
     def serves(self, sr_hz: int, target_sr_hz: int) -> bool:
         """Whether the model can take ``sr_hz`` input to ``target_sr_hz`` without throwing band away.
 
-        It can when the input rate is at most its input rate, the target at most its
-        output rate, and the target at least twice the input (below that, sinc is as good).
-        A versatile model serves any input rate up to its range's top, into any higher target
-        up to its output rate.
+        It can where it takes the rates at all (:meth:`refusal`) and the target is at least twice
+        the input (below that, sinc is as good). A versatile model serves any input rate up to
+        its range's top, into any higher target up to its output rate.
         """
-        if self.input_rates_hz:
-            return sr_hz <= self.input_rates_hz[1] and sr_hz < target_sr_hz <= self.sr_hz
-        return sr_hz <= self.low_sr_hz and 2 * sr_hz <= target_sr_hz <= self.sr_hz
+        if self.refusal(sr_hz, target_sr_hz):
+            return False
+        return sr_hz < target_sr_hz if self.input_rates_hz else 2 * sr_hz <= target_sr_hz
 
     @property
     def content(self) -> str:

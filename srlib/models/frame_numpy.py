@@ -178,15 +178,15 @@ class FrameForward:
         with np.load(path) as z:
             self.w = {k: z[k] for k in z.files}
         self.n_blocks = len({k.split(".")[0] for k in self.w if k.startswith("block")})
-        self._blocks, self._idle = None, SimpleQueue()  # LiteRT stacks not in use: one per thread that runs a row
+        self._new_stack, self._idle = None, SimpleQueue()  # LiteRT stacks not in use: one per thread that runs a row
         if blocks is not None and Path(blocks).exists():
             try:
                 from .litert import LiteRTForward
-
-                self._idle.put(LiteRTForward(blocks, num_threads=1))  # the rows' threads are the parallelism
-                self._blocks = Path(blocks)
             except ModuleNotFoundError:  # no ai-edge-litert on this platform: NumPy runs the stack
                 pass
+            else:
+                self._new_stack = partial(LiteRTForward, Path(blocks), num_threads=1)  # the rows' threads: parallel
+                self._idle.put(self._new_stack())
         self._bands = {}  # cutoff bin -> (mirror, ramp, first changed bin, heads' kernel and bias from it)
         p, hop = config.n_fft, config.hop
         n = np.arange(p)
@@ -229,7 +229,7 @@ class FrameForward:
     @property
     def stack(self) -> str:
         """What runs the ConvNeXt stack: ``"litert"`` or ``"numpy"``."""
-        return "numpy" if self._blocks is None else "litert"
+        return "numpy" if self._new_stack is None else "litert"
 
     def network(self, feats, proj, heads):
         """Features (batch, frames, F) -> (log-magnitude, re, im) heads, each (batch, frames, bins from ``lo`` up).
@@ -249,14 +249,12 @@ class FrameForward:
         In LiteRT where :attr:`stack` is ``"litert"``: each call takes an idle interpreter (or makes
         one), so every thread that runs rows has its own, and gives it back.
         """
-        if self._blocks is None:
+        if self._new_stack is None:
             return self.numpy_blocks(h)
-        from .litert import LiteRTForward
-
         try:
             stack = self._idle.get_nowait()
         except Empty:
-            stack = LiteRTForward(self._blocks, num_threads=1)
+            stack = self._new_stack()
         try:
             return stack.predict_on_batch(h)
         finally:
