@@ -29,7 +29,7 @@ from .metrics import METRIC_LABELS, METRICS, evaluate_pair
 
 __all__ = ["METRICS", "evaluate_clips", "evaluate_input_rates", "summarize", "format_table", "model_function",
            "evaluate_model_dir", "evaluate_sources", "source_clips", "format_sources", "calibrate_band_gain",
-           "BAND_GAINS"]
+           "BAND_GAINS", "calibrated_scores"]
 
 #: The gains :func:`calibrate_band_gain` tries on the added band's magnitude.
 BAND_GAINS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.5, 0.7, 1.0)
@@ -331,10 +331,14 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
     The band a model adds has the right level (its LSD says so) but only partly the right
     phase, and a listener, like PESQ and SNR, hears a loud band of wrong phase as noise: a
     quieter band can score better than the true level. So the magnitude of the added band is
-    scaled by each ``g`` of ``gains``, and the largest ``g`` whose mean wide-band PESQ *and*
-    SNR are at least those of the better of spline and sinc (the project's "do no harm") is
-    kept: the most band, lowest LSD, that costs nothing. Where no gain does no harm, the one
-    with the best PESQ is kept. At a rate other than 16 kHz (music at 44.1 kHz), where wide-band
+    scaled by each ``g`` of ``gains``, each once with the transition bins below the cutoff (where
+    the model rebuilds the edge of the recorded band) as trained and once scaled by ``g`` too
+    (``edge_gain``: the rebuilt edge helps a low cutoff and costs SNR at a high one). The
+    candidate with the most band whose mean wide-band PESQ *and* SNR are at least those of the
+    better of spline and sinc (the project's "do no harm") is kept: the largest ``g``, the edge
+    rebuilt before the edge scaled at the same ``g``; the most band, lowest LSD, that costs nothing.
+    Where no candidate does no harm, the one with the best PESQ is kept. At a rate other than
+    16 kHz (music at 44.1 kHz), where wide-band
     PESQ is not defined, the rule is the same on SNR alone (the fallback: the best SNR). Only
     validation clips of the training sources are used (the test split, whole held-out packages,
     is never looked at): at most ``max_clips_per_source`` per source, seeded, each made low-rate
@@ -342,19 +346,21 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
 
     A versatile model's range is cut into ``spans`` equal spans of input rate, and every clip is
     made low-rate once in each, at a rate drawn from it. The rule then runs per span too, and
-    ``band_gains`` (:class:`srlib.models.frame.FrameConfig`) holds each span's gain: one gain for
+    ``band_gains`` (:class:`srlib.models.frame.FrameConfig`) holds each span's gains: one gain for
     all rates is what the pooled means allow, and they hide harm at some rates (a band above a
-    5.5 kHz cutoff is less predictable than one above 2 kHz). ``band_gain`` is the pooled choice.
+    5.5 kHz cutoff is less predictable than one above 2 kHz). ``band_gain`` and ``edge_gain`` are the
+    pooled choice.
 
     With ``write``, ``config.json`` gets the chosen gains in the model's architecture and
     a ``calibration`` entry (what this returns).
 
     Returns
     -------
-    dict: ``band_gain``, ``by_gain`` {gain: {"pesq", "snr_db", "lsd": means}} (no ``pesq`` away from
-    16 kHz), ``baselines`` (the same for spline and sinc), ``n_clips`` (low-rate inputs scored),
-    ``split``; for a versatile model also ``band_gains`` [[span's lowest rate, gain], ...] and
-    ``by_span`` [{"rates_hz", "band_gain", "by_gain", "baselines"}, ...].
+    dict: ``band_gain``, ``edge_gain``, ``by_gain`` {gain: {"pesq", "snr_db", "lsd": means}} (no ``pesq``
+    away from 16 kHz; the edge rebuilt), ``by_gain_edge`` (the same with the edge scaled, gains below 1),
+    ``baselines`` (the same for spline and sinc), ``n_clips`` (low-rate inputs scored), ``split``; for a
+    versatile model also ``band_gains`` [[span's lowest rate, gain, edge gain], ...] and ``by_span``
+    [{"rates_hz", "band_gain", "edge_gain", "by_gain", "by_gain_edge", "baselines"}, ...].
     """
     from dataclasses import replace
     from pathlib import Path
@@ -393,36 +399,50 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
         return {k: got[k]["mean"] for k in (*keys, "lsd")}
 
     def choose(span=None) -> tuple:
-        """The rule on the inputs of ``span`` (None: all): (gain, by_gain, baselines)."""
+        """The rule on the inputs of ``span`` (None: all): ((gain, edge gain), by_gain, by_gain_edge, baselines).
+
+        Candidates in order of band, most first: each gain with the edge rebuilt (edge gain 1), then with
+        the edge scaled alike."""
         base = {b: means(rows, span) for b, rows in baseline_rows.items()}
         floor = {k: max(v[k] for v in base.values()) for k in keys}
         by = {g: means(rows, span) for g, rows in gain_rows.items()}
-        harmless = [g for g, v in by.items() if all(v[k] >= floor[k] for k in floor)]
-        return (max(harmless) if harmless else max(by, key=lambda g: by[g][keys[0]])), by, base
+        by_edge = {g: means(rows, span) for g, rows in edge_rows.items()}
+        ranked = [(g, e, v) for g in sorted(by, reverse=True) for e, v in ((1.0, by[g]), (g, by_edge.get(g)))
+                  if v is not None]
+        harmless = [(g, e) for g, e, v in ranked if all(v[k] >= floor[k] for k in floor)]
+        best = harmless[0] if harmless else max(ranked, key=lambda r: r[2][keys[0]])[:2]
+        return best, by, by_edge, base
 
     baseline_rows = {b: score(lambda x_lr, rate, b=b: upsample(x_lr, rate, target_sr_hz=m.sr_hz, method=b)[0])
                      for b in ("spline", "sinc")}
-    gain_rows = {}
+    gain_rows, edge_rows = {}, {}  # gain -> rows with the edge rebuilt; with the edge scaled by the gain too
     for g in sorted(float(g) for g in gains):
-        model = SRModel(path, arch=replace(m.arch, band_gain=g, band_gains=None))
-        gain_rows[g] = score(lambda x_lr, rate: model.upsample_lr(x_lr, rate if m.input_rates_hz else None))
-    best, by_gain, baselines = choose()
+        for rows, edge in ((gain_rows, 1.0), (edge_rows, g)):
+            if rows is edge_rows and g == 1.0:
+                continue  # the same as the edge rebuilt
+            model = SRModel(path, arch=replace(m.arch.uncalibrated(), band_gain=g, edge_gain=edge))
+            rows[g] = score(lambda x_lr, rate: model.upsample_lr(x_lr, rate if m.input_rates_hz else None))
+    (best, edge), by_gain, by_gain_edge, baselines = choose()
     if progress:
         floor = {k: max(v[k] for v in baselines.values()) for k in keys}
-        for g, v in by_gain.items():
-            pesq = (f"PESQ-WB {v['pesq']:.3f}, ", f"PESQ-WB {floor['pesq']:.3f}, ") if "pesq" in keys else ("", "")
-            print(f"band_gain {g}: {pesq[0]}SNR {v['snr_db']:.2f} dB, LSD {v['lsd']:.2f} "
-                  f"(better baseline: {pesq[1]}SNR {floor['snr_db']:.2f} dB)")
-    result = {"band_gain": best, "by_gain": by_gain, "baselines": baselines, "n_clips": len(inputs), "split": "val"}
-    arch = replace(m.arch, band_gain=best, band_gains=None)
+        for label, table in (("", by_gain), (" (edge scaled too)", by_gain_edge)):
+            for g, v in table.items():
+                pesq = (f"PESQ-WB {v['pesq']:.3f}, ", f"PESQ-WB {floor['pesq']:.3f}, ") if "pesq" in keys else ("", "")
+                print(f"band_gain {g}{label}: {pesq[0]}SNR {v['snr_db']:.2f} dB, LSD {v['lsd']:.2f} "
+                      f"(better baseline: {pesq[1]}SNR {floor['snr_db']:.2f} dB)")
+    result = {"band_gain": best, "edge_gain": edge, "by_gain": by_gain, "by_gain_edge": by_gain_edge,
+              "baselines": baselines, "n_clips": len(inputs), "split": "val"}
+    arch = replace(m.arch.uncalibrated(), band_gain=best, edge_gain=edge)
     if m.input_rates_hz:
         by_span = []
         for j, (a, b) in enumerate(zip(edges[:-1], edges[1:])):
-            g, by, base = choose(j)
-            by_span.append({"rates_hz": [int(a), int(b)], "band_gain": g, "by_gain": by, "baselines": base})
+            (g, e), by, by_edge, base = choose(j)
+            by_span.append({"rates_hz": [int(a), int(b)], "band_gain": g, "edge_gain": e, "by_gain": by,
+                            "by_gain_edge": by_edge, "baselines": base})
             if progress:
-                print(f"input rates {a}-{b} Hz: band_gain {g}")
-        result.update(band_gains=[[s["rates_hz"][0], s["band_gain"]] for s in by_span], by_span=by_span)
+                print(f"input rates {a}-{b} Hz: band_gain {g}, edge_gain {e}")
+        result.update(band_gains=[[s["rates_hz"][0], s["band_gain"], s["edge_gain"]] for s in by_span],
+                      by_span=by_span)
         arch = replace(arch, band_gains=result["band_gains"])
     if write:
         config = json.loads((path / "config.json").read_text())
@@ -430,6 +450,15 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
         config["calibration"] = result
         (path / "config.json").write_text(json.dumps(config, indent=2))
     return result
+
+
+def calibrated_scores(calibration: dict) -> dict:
+    """The validation means {"pesq", "snr_db", "lsd"} of the gains that :func:`calibrate_band_gain` chose, from
+    its result, one of its ``by_span`` entries or either as ``config.json`` holds it (keys as strings)."""
+    edge = calibration.get("edge_gain", 1.0)
+    table = calibration["by_gain"] if edge == 1.0 else calibration["by_gain_edge"]
+    gain = calibration["band_gain"]
+    return table[gain] if gain in table else table[str(gain)]
 
 
 def format_sources(results: dict, fmt: str = "markdown") -> str:

@@ -11,7 +11,8 @@ keras = pytest.importorskip("keras")
 from srlib import ConfigError  # noqa: E402
 from srlib.degrade import make_lowres  # noqa: E402
 from srlib.interpolate import upsample_baseline  # noqa: E402
-from srlib.models.frame import FrameConfig, anti_wrapping, build_frame_model, frame_loss, frame_reach  # noqa: E402
+from srlib.models.frame import (FrameConfig, anti_wrapping, build_frame_model, frame_loss, frame_reach,  # noqa: E402
+                                gains_text)
 from srlib.spectral import stft  # noqa: E402
 
 CFG = FrameConfig(channels=16, blocks=2)
@@ -299,7 +300,8 @@ def test_the_frame_gan_fine_tunes_a_calibrated_frame_models_generator(tmp_path, 
     train(frame, tmp_path / "v", verbose=0, evaluate=False, pairs=data)
     saved = json.loads((tmp_path / "v" / "config.json").read_text())
     saved["frame"]["band_gain"] = 0.35  # as srlib calibrate leaves it: inference-only, so the GAN starts all the same
-    saved["frame"]["band_gains"] = [[4000, 0.15], [8000, 0.25]]
+    saved["frame"]["edge_gain"] = 0.35
+    saved["frame"]["band_gains"] = [[4000, 0.15, 1.0], [8000, 0.25, 0.25]]
     (tmp_path / "v" / "config.json").write_text(json.dumps(saved))
     config = replace(profile_config("frame-gan", "quick"), init=str(tmp_path / "v"), epochs=1, batch_size=8,
                      patch_len=4096, stride=4096, arch=small,
@@ -354,6 +356,37 @@ def test_band_gain_scales_the_added_band_and_nothing_else(tmp_path):
         assert _rel_rms(got, expected) < 1e-4
 
 
+def _rule(entry, keys) -> tuple:
+    """The calibration's rule on a result (or span) as the docstring states it: (band gain, edge gain)."""
+    floor = {k: max(b[k] for b in entry["baselines"].values()) for k in keys}
+    ranked = [(g, e, v) for g in sorted(entry["by_gain"], reverse=True)
+              for e, v in ((1.0, entry["by_gain"][g]), (g, entry["by_gain_edge"].get(g))) if v is not None]
+    harmless = [(g, e) for g, e, v in ranked if all(v[k] >= floor[k] for k in keys)]
+    return harmless[0] if harmless else max(ranked, key=lambda r: r[2][keys[0]])[:2]
+
+
+def test_edge_gain_scales_the_rebuilt_transition_bins_alone_in_keras_and_numpy(tmp_path):
+    """The output is linear in the edge gain, and the edge is the transition bins below the cutoff alone."""
+    from srlib.models.frame_numpy import FrameForward, export_frame
+
+    model = _perturbed()
+    export_frame(model, tmp_path / "model.npz")
+    x_in = upsample_baseline(make_lowres(_speechlike(), 4), 4, "spline")[:16000]
+    y = {}
+    for edge in (0.0, 0.5, 1.0):
+        scaled = build_frame_model(replace(CFG, band_gain=0.5, edge_gain=edge))
+        scaled.set_weights(model.get_weights())
+        y[edge] = _run(scaled, x_in)
+        light = FrameForward(replace(CFG, band_gain=0.5, edge_gain=edge), tmp_path / "model.npz")
+        assert _rel_rms(light(x_in[None])[0], y[edge]) < 1e-4
+    assert _rel_rms(y[0.5], (y[0.0] + y[1.0]) / 2) < 1e-5
+    Y0, Y1 = (np.abs(stft(y[e], 512, 128))[:, 4:-4] for e in (0.0, 1.0))
+    c, below = CFG.cutoff_bin, CFG.cutoff_bin - CFG.transition_bins
+    assert np.abs(Y0[c + 4:] - Y1[c + 4:]).max() < 2e-3 * Y1[c + 4:].max()  # the added band: as it was
+    assert np.abs(Y0[below + 2: c - 2] - Y1[below + 2: c - 2]).max() > 0.05 * Y1[below: c].max()
+    assert replace(CFG, edge_gain=0.5).to_dict()["edge_gain"] == 0.5 and "edge_gain" not in CFG.to_dict()
+
+
 def test_calibration_keeps_the_most_band_that_does_no_harm_on_validation_clips(tmp_path, synthetic_pairs):
     import json
 
@@ -374,13 +407,14 @@ def test_calibration_keeps_the_most_band_that_does_no_harm_on_validation_clips(t
     result = calibrate_band_gain(tmp_path / "f", gains=(0.1, 0.5, 1.0), max_clips_per_source=2)
     by_gain, base = result["by_gain"], result["baselines"]
     assert set(by_gain) == {0.1, 0.5, 1.0} and set(base) == {"spline", "sinc"} and result["split"] == "val"
-    floor = {k: max(b[k] for b in base.values()) for k in ("pesq", "snr_db")}
-    harmless = [g for g, v in by_gain.items() if v["pesq"] >= floor["pesq"] and v["snr_db"] >= floor["snr_db"]]
-    expected = max(harmless) if harmless else max(by_gain, key=lambda g: by_gain[g]["pesq"])
-    assert result["band_gain"] == expected
+    assert set(result["by_gain_edge"]) == {0.1, 0.5}  # at 1 the edge scaled is the edge rebuilt
+    gain, edge = _rule(result, ("pesq", "snr_db"))
+    assert (result["band_gain"], result["edge_gain"]) == (gain, edge)
     saved = json.loads((tmp_path / "f" / "config.json").read_text())
-    assert saved["calibration"]["band_gain"] == expected and SRModel(tmp_path / "f").arch.band_gain == expected
-    assert f"band_gain {expected}, chosen on {result['n_clips']} val clips" in SRModel(tmp_path / "f").describe()
+    arch = SRModel(tmp_path / "f").arch
+    assert saved["calibration"]["band_gain"] == gain and (arch.band_gain, arch.edge_gain) == (gain, edge)
+    assert f"band_gain {gains_text(gain, edge)}, chosen on {result['n_clips']} val clips" in SRModel(
+        tmp_path / "f").describe()
     with pytest.raises(ConfigError, match="band_gain"):
         calibrate_band_gain(model_folder("unet"), write=False)
 
@@ -416,17 +450,17 @@ def test_calibration_away_from_16_khz_asks_snr_alone(tmp_path):
 
     d = _untrained_music_model(tmp_path)
     result = calibrate_band_gain(d, gains=(0.25, 1.0), max_clips_per_source=2, write=False)
-    by_gain, base = result["by_gain"], result["baselines"]
-    assert all(set(v) == {"snr_db", "lsd"} for v in (*by_gain.values(), *base.values()))
-    floor = max(b["snr_db"] for b in base.values())
-    harmless = [g for g, v in by_gain.items() if v["snr_db"] >= floor]
-    assert result["band_gain"] == (max(harmless) if harmless else max(by_gain, key=lambda g: by_gain[g]["snr_db"]))
+    tables = (*result["by_gain"].values(), *result["by_gain_edge"].values(), *result["baselines"].values())
+    assert all(set(v) == {"snr_db", "lsd"} for v in tables)
+    assert (result["band_gain"], result["edge_gain"]) == _rule(result, ("snr_db",))
     assert "calibration" not in json.loads((d / "config.json").read_text())  # write=False
 
 
 def test_calibrating_a_versatile_model_chooses_a_gain_per_span_of_input_rates(tmp_path):
     """Every validation clip is made low-rate once per span of the range; the rule runs per span as well."""
-    from srlib.evaluate import calibrate_band_gain
+    import json
+
+    from srlib.evaluate import calibrate_band_gain, calibrated_scores
     from srlib.inference import SRModel
 
     d = _untrained_music_model(tmp_path, input_rates_hz=(11025, 22050))
@@ -434,15 +468,17 @@ def test_calibrating_a_versatile_model_chooses_a_gain_per_span_of_input_rates(tm
     spans = result["by_span"]
     assert [s["rates_hz"] for s in spans] == [[11025, 16538], [16538, 22050]]
     assert result["n_clips"] > 0 and result["n_clips"] % 2 == 0  # one input per clip and span
-    for span in spans:
-        floor = max(b["snr_db"] for b in span["baselines"].values())
-        harmless = [g for g, v in span["by_gain"].items() if v["snr_db"] >= floor]
-        assert span["band_gain"] == (max(harmless) if harmless else
-                                     max(span["by_gain"], key=lambda g: span["by_gain"][g]["snr_db"]))
-    assert result["band_gains"] == [[11025, spans[0]["band_gain"]], [16538, spans[1]["band_gain"]]]
+    chosen = [_rule(span, ("snr_db",)) for span in spans]
+    assert [(s["band_gain"], s["edge_gain"]) for s in spans] == chosen
+    assert result["band_gains"] == [[11025, *chosen[0]], [16538, *chosen[1]]]
     arch = SRModel(d).arch
-    assert arch.band_gains == ((11025, spans[0]["band_gain"]), (16538, spans[1]["band_gain"]))
-    assert arch.gain_for_bin(arch.cutoff_bin_for(20000)) == spans[1]["band_gain"]
+    assert arch.band_gains == ((11025, *chosen[0]), (16538, *chosen[1]))
+    assert arch.gain_for_bin(arch.cutoff_bin_for(20000)) == chosen[1]
+    saved = json.loads((d / "config.json").read_text())["calibration"]  # as config.json holds it: keys as strings
+    pooled = _rule(result, ("snr_db",))
+    for entry, (gain, edge) in zip((result, *spans, saved), (pooled, *chosen, pooled)):
+        assert calibrated_scores(entry) == (entry["by_gain"] if edge == 1.0 else entry["by_gain_edge"])[
+            gain if gain in entry["by_gain"] else str(gain)]
     assert "(by input rate; from 11025 Hz: " in SRModel(d).describe()
 
 
@@ -451,8 +487,9 @@ def test_gains_by_rate_scale_each_examples_band_alike_in_keras_and_numpy(tmp_pat
 
     model = _perturbed(VCFG)
     export_frame(model, tmp_path / "model.npz")
-    stepped = replace(VCFG, band_gain=0.5, band_gains=((4000, 0.5), (8000, 0.25)))
-    assert stepped.gain_steps == ((0, 0.5), (64, 0.5), (128, 0.25))
+    stepped = replace(VCFG, band_gain=0.5, band_gains=((4000, 0.5, 1.0), (8000, 0.25, 0.25)))
+    assert stepped.gain_steps == ((0, 0.5, 1.0), (64, 0.5, 1.0), (128, 0.25, 0.25))
+    assert replace(VCFG, band_gains=[[4000, 0.5]]).band_gains == ((4000, 0.5, 1.0),)  # as written before edges
     keras_stepped = build_frame_model(stepped)
     keras_stepped.set_weights(model.get_weights())
     x = _speechlike(16384)
@@ -464,7 +501,7 @@ def test_gains_by_rate_scale_each_examples_band_alike_in_keras_and_numpy(tmp_pat
     for row, c in enumerate((96, 160)):
         assert _rel_rms(forward(batch[row: row + 1], c)[0], y[row]) < 1e-4
         ratio = np.abs(stft(y[row], 512, 128))[c + 4:, 4:-4] / np.abs(stft(y1[row], 512, 128))[c + 4:, 4:-4]
-        assert np.median(ratio) == pytest.approx(stepped.gain_for_bin(c), abs=0.02)
+        assert np.median(ratio) == pytest.approx(stepped.gain_for_bin(c)[0], abs=0.02)
     assert FrameConfig.from_dict(stepped.to_dict()) == stepped
     with pytest.raises(ConfigError, match="ascend"):
         replace(VCFG, band_gains=((8000, 0.5), (4000, 0.25)))

@@ -220,6 +220,8 @@ class ModelCard:
 
     def describe(self) -> str:
         """A few lines on how the model was made: kind, rates, size, data, epochs, speed, command."""
+        from .frame import gains_text
+
         c, t = self.config, self.train
         lines = [f"{self.name}: {self.kind}, {self.rates_text} -> {self.sr_hz} Hz, "
                  f"{c.get('n_params', 0):,} parameters"]
@@ -230,8 +232,9 @@ class ModelCard:
                          "second on 2 CPU cores")
         if c.get("calibration"):
             cal = c["calibration"]
-            by_rate = "".join(f"; from {rate} Hz: {g}" for rate, g in cal.get("band_gains") or ())
-            lines.append(f"  calibrated (srlib calibrate): band_gain {cal['band_gain']}, chosen on {cal['n_clips']} "
+            by_rate = "".join(f"; from {rate} Hz: {gains_text(*gains)}" for rate, *gains in cal.get("band_gains") or ())
+            pooled = gains_text(cal["band_gain"], cal.get("edge_gain", 1.0))
+            lines.append(f"  calibrated (srlib calibrate): band_gain {pooled}, chosen on {cal['n_clips']} "
                          f"{cal['split']} clips" + (f" (by input rate{by_rate})" if by_rate else ""))
         if self.command:
             lines.append("  command: " + self.command)

@@ -39,7 +39,7 @@ Nothing here imports Keras at import time; the layers live in :mod:`srlib.models
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from ..errors import ConfigError
 from .kind import STFTKind
@@ -76,16 +76,20 @@ class FrameConfig:
         ``rate / 2`` is the network's second input, :meth:`cutoff_bin_for`), and ``ratio`` is
         ``sr_hz / low``. None: the one input rate ``sr_hz / ratio``.
     band_gain : float
-        Scales the magnitude of the band the model adds, from the cutoff bin up (1: as trained);
-        the transition bins below the cutoff, where the model rebuilds the recorded band's edge that
-        the anti-aliasing filter rolled off, are not scaled. Set after training by
-        :func:`srlib.evaluate.calibrate_band_gain` (``srlib calibrate``), never trained with: a
-        network trained with another gain would learn to undo it.
-    band_gains : ((rate_hz, gain), ...) or None
-        A versatile model's gains by input rate, rates ascending: an input at ``r`` Hz gets the gain
-        of the last entry whose rate is at most ``r`` (``band_gain`` below the first). Set by
-        ``srlib calibrate``, one gain per span of the input range (the band a model adds above a 5 kHz
-        cutoff and above a 2 kHz one are not equally predictable). None: ``band_gain`` at every rate.
+        Scales the magnitude of the band the model adds, from the cutoff bin up (1: as trained). Set
+        after training by :func:`srlib.evaluate.calibrate_band_gain` (``srlib calibrate``), never
+        trained with: a network trained with another gain would learn to undo it.
+    edge_gain : float
+        Scales the transition bins below the cutoff, where the model rebuilds the edge of the
+        recorded band that the anti-aliasing filter rolled off (1: rebuilt as trained). The
+        calibration keeps 1 or scales the edge with the band (``band_gain``): the rebuilt edge helps
+        above a 2 kHz cutoff in speech and costs SNR above a 5.5 kHz one, or a 14 kHz one in music.
+    band_gains : ((rate_hz, gain, edge_gain), ...) or None
+        A versatile model's gains by input rate, rates ascending: an input at ``r`` Hz gets the gains
+        of the last entry whose rate is at most ``r`` (``band_gain`` and ``edge_gain`` below the first).
+        Set by ``srlib calibrate``, one entry per span of the input range (the band a model adds above a
+        5 kHz cutoff and above a 2 kHz one are not equally predictable); an entry of two, as written
+        before edge gains, keeps the edge (1). None: ``band_gain`` and ``edge_gain`` at every rate.
     """
 
     sr_hz: int = 16000
@@ -100,32 +104,44 @@ class FrameConfig:
     floor: float = 1e-3
     input_rates_hz: tuple | None = None
     band_gain: float = 1.0
+    edge_gain: float = 1.0
     band_gains: tuple | None = None
 
     def __post_init__(self):
         if self.input_rates_hz is not None:  # JSON gives a list; a tuple keeps the config hashable and comparable
             object.__setattr__(self, "input_rates_hz", tuple(int(r) for r in self.input_rates_hz))
         if self.band_gains is not None:
-            steps = tuple((int(r), float(g)) for r, g in self.band_gains)
-            if [r for r, _ in steps] != sorted({r for r, _ in steps}):
-                raise ConfigError(f"band_gains: rates must ascend, got {[r for r, _ in steps]}")
+            steps = tuple((int(r), float(g), float(edge[0]) if edge else 1.0) for r, g, *edge in self.band_gains)
+            if [r for r, *_ in steps] != sorted({r for r, *_ in steps}):
+                raise ConfigError(f"band_gains: rates must ascend, got {[r for r, *_ in steps]}")
             object.__setattr__(self, "band_gains", steps)
 
     @property
     def gain_steps(self) -> tuple:
-        """The band gain as a step function of the cutoff bin: ((first bin, gain), ...), ascending; the first
-        entry starts at bin 0 with ``band_gain``. The Keras layer and the NumPy pass both read it."""
-        return ((0, float(self.band_gain)),
-                *((self.cutoff_bin_for(r), g) for r, g in (self.band_gains or ())))
+        """The band and edge gains as a step function of the cutoff bin: ((first bin, gain, edge gain), ...),
+        ascending; the first entry starts at bin 0 with ``band_gain`` and ``edge_gain``. The Keras layer and
+        the NumPy pass both read it."""
+        return ((0, float(self.band_gain), float(self.edge_gain)),
+                *((self.cutoff_bin_for(r), g, edge) for r, g, edge in (self.band_gains or ())))
 
-    def gain_for_bin(self, c: int) -> float:
-        """The band gain of an input whose cutoff bin is ``c`` (:attr:`gain_steps`).
+    def gain_for_bin(self, c: int) -> tuple:
+        """(band gain, edge gain) of an input whose cutoff bin is ``c`` (:attr:`gain_steps`).
 
-        >>> cfg = FrameConfig(input_rates_hz=(4000, 12000), band_gain=0.3, band_gains=((4000, 0.3), (10000, 0.1)))
+        >>> cfg = FrameConfig(input_rates_hz=(4000, 12000), band_gain=0.3,
+        ...                   band_gains=((4000, 0.3, 1.0), (10000, 0.1, 0.1)))
         >>> cfg.gain_for_bin(176), cfg.gain_for_bin(64)
-        (0.1, 0.3)
+        ((0.1, 0.1), (0.3, 1.0))
         """
-        return next(g for first, g in reversed(self.gain_steps) if c >= first)
+        return next((g, edge) for first, g, edge in reversed(self.gain_steps) if c >= first)
+
+    @property
+    def calibrated(self) -> bool:
+        """Whether any gain differs from 1 (the band as trained)."""
+        return any(g != 1.0 or edge != 1.0 for _, g, edge in self.gain_steps)
+
+    def uncalibrated(self) -> "FrameConfig":
+        """This architecture with the band as trained: the gains are inference-only."""
+        return replace(self, band_gain=1.0, edge_gain=1.0, band_gains=None)
 
     @property
     def versatile(self) -> bool:
@@ -150,8 +166,9 @@ class FrameConfig:
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        if d["band_gain"] == 1.0:  # the configs written before calibration stay as they were
-            del d["band_gain"]
+        for key in ("band_gain", "edge_gain"):
+            if d[key] == 1.0:  # the configs written before calibration (or edge gains) stay as they were
+                del d[key]
         if d["input_rates_hz"] is None:  # and before versatile models
             del d["input_rates_hz"]
         else:
@@ -165,6 +182,15 @@ class FrameConfig:
     @classmethod
     def from_dict(cls, d: dict) -> "FrameConfig":
         return cls(**d)
+
+
+def gains_text(gain: float, edge_gain: float = 1.0) -> str:
+    """A calibrated gain as the card and ``srlib calibrate`` print it.
+
+    >>> gains_text(0.25), gains_text(0.1, 0.1)
+    ('0.25', '0.1 (edge 0.1)')
+    """
+    return f"{gain}" if edge_gain == 1.0 else f"{gain} (edge {edge_gain})"
 
 
 def frame_reach(config: FrameConfig) -> int:
@@ -282,8 +308,6 @@ class FrameKind(STFTKind):
 
     def architecture(self, config):
         """The :class:`FrameConfig` of a run; ``config.input_rates_hz`` makes it versatile."""
-        from dataclasses import replace
-
         rates = tuple(config.input_rates_hz) if config.input_rates_hz else None
         return replace(super().architecture(config), input_rates_hz=rates)
 
@@ -370,12 +394,9 @@ class FrameGANKind(FrameKind):
     gain_db = None
 
     def init_fits(self, init, arch) -> bool:
-        """A frame model of the same architecture; a calibrated one's band gains (inference-only) are left behind."""
-        from dataclasses import replace
-
+        """A frame model of the same architecture; a calibrated one's gains (inference-only) are left behind."""
         own = init.arch
-        return (isinstance(own, FrameConfig)
-                and replace(own, band_gain=1.0, band_gains=None) == replace(arch, band_gain=1.0, band_gains=None))
+        return isinstance(own, FrameConfig) and own.uncalibrated() == arch.uncalibrated()
 
     def compile(self, network, config, arch):
         from .gan import compile_gan

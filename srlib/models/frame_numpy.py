@@ -320,9 +320,11 @@ class FrameForward:
         ur, ui = _unit_parts(re[..., src], im[..., src], absx[..., src])
         cr, ci = _unit_parts(r, i, np.hypot(r, i))
         mag = np.exp(mu + m)
-        gain = cfg.gain_for_bin(c)
-        if gain != 1.0:  # from the cutoff bin up: the transition bins below rebuild the recorded band's edge
+        gain, edge = cfg.gain_for_bin(c)
+        if gain != 1.0:  # from the cutoff bin up
             mag[..., c - lo:] *= np.float32(gain)
+        if edge != 1.0:  # the transition bins below, where the model rebuilds the recorded band's edge
+            mag[..., : c - lo] *= np.float32(edge)
         w = mix[lo:]
         keep, add = 1.0 - w, w * mag
         re[..., lo:] = keep * re[..., lo:] + add * (ur * cr - ui * ci)  # in place: spec becomes the output

@@ -188,8 +188,9 @@ class FrameBandwidthExtension(keras.layers.Layer):
        components ``(r, i)``. The predicted spectrum has magnitude ``exp(mu_t + m)`` (level
        restored) and phase ``mirror(angle X) + atan2(i, r)``: the input band's phase reflected
        about the cutoff (as classical folding does) and corrected by the network.
-    4. Crossover: ``Y = (1 - w) X + w g Y_hat`` (``g`` the calibrated band gain for the input's cutoff,
-       ``FrameConfig.gain_for_bin``, from the cutoff bin up; 1 below it and as trained) with ``w`` 0 below
+    4. Crossover: ``Y = (1 - w) X + w g Y_hat`` (``g`` the calibrated gains for the input's cutoff,
+       ``FrameConfig.gain_for_bin``: the band gain from the cutoff bin up, the edge gain below it; 1 as
+       trained) with ``w`` 0 below
        ``cutoff - transition`` bins,
        a linear ramp to 1 at the cutoff bin, 1 above: below the transition the output *is*
        the input's spectrum, so the model can add a band but never change what was recorded.
@@ -256,15 +257,15 @@ class FrameBandwidthExtension(keras.layers.Layer):
             h = block(h)
         h = self.norm(h)
         mag = ops.exp(mu + self.mag_head(h))
-        if cfg.band_gain != 1.0 or cfg.band_gains:  # calibrated (srlib calibrate): the added band scaled from c up
+        if cfg.calibrated:  # srlib calibrate: the added band scaled from c up, the rebuilt edge below it
             if cutoff is None:
-                gain = cfg.gain_for_bin(c)
-            else:  # (batch, frames, 1): each example's gain for its own cutoff bin
-                gain = ops.zeros_like(mu)
-                for first, g in cfg.gain_steps:
-                    gain = ops.where(c >= first, g, gain)
+                gain, edge = cfg.gain_for_bin(c)
+            else:  # (batch, frames, 1): each example's gains for its own cutoff bin
+                gain, edge = ops.zeros_like(mu), ops.zeros_like(mu)
+                for first, g, e in cfg.gain_steps:
+                    gain, edge = ops.where(c >= first, g, gain), ops.where(c >= first, e, edge)
             k = ops.arange(nb, dtype="int32")[None, None, :]
-            mag = mag * ops.where(k >= c, gain, 1.0)
+            mag = mag * ops.where(k >= c, gain, edge)
         phase = mirrored + ops.arctan2(self.im_head(h), self.re_head(h))
         out_re = (1.0 - w) * re + w * mag * ops.cos(phase)
         out_im = (1.0 - w) * im + w * mag * ops.sin(phase)
