@@ -83,7 +83,7 @@ class FrameConfig:
         Scales the transition bins below the cutoff, where the model rebuilds the edge of the
         recorded band that the anti-aliasing filter rolled off (1: rebuilt as trained). The
         calibration keeps 1 or scales the edge with the band (``band_gain``): the rebuilt edge helps
-        above a 2 kHz cutoff in speech and costs SNR above a 5.5 kHz one, or a 14 kHz one in music.
+        above a 2 kHz cutoff in speech and costs SNR above a 5 kHz one, or a 13 kHz one in music.
     band_gains : ((rate_hz, gain, edge_gain), ...) or None
         A versatile model's gains by input rate, rates ascending: an input at ``r`` Hz gets the gains
         of the last entry whose rate is at most ``r`` (``band_gain`` and ``edge_gain`` below the first).
