@@ -133,9 +133,14 @@ def _cmd_evaluate(args) -> int:
 
 def _cmd_info(args) -> int:
     from .interpolate import METHODS
-    from .models.card import ModelCard, shipped_models
+    from .models.card import ModelCard, model_folder, shipped_models
     from .models.registry import KINDS
 
+    if args.model:  # one model's card: how it was made, its calibration and its held-out scores
+        card = ModelCard.read(model_folder(args.model))
+        print(card.describe())
+        print(card.summary_line())
+        return 0
     print(f"srlib {__version__}")
     print("baselines: " + ", ".join(METHODS))
     print("model kinds (srlib train --model):")
@@ -292,7 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("-q", "--quiet", action="store_true")
     cal.set_defaults(func=_cmd_calibrate)
 
-    inf = sub.add_parser("info", help="version, baselines, model kinds and shipped models")
+    inf = sub.add_parser("info", help="version, baselines, model kinds and shipped models; or one model's card")
+    inf.add_argument("model", nargs="?", help="a shipped model's name (or alias) or a model folder: print its card")
     inf.set_defaults(func=_cmd_info)
 
     da = sub.add_parser("data", help="build or inspect a corpus (embedded speech/music, VCTK, a folder)",

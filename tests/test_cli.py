@@ -101,6 +101,17 @@ def test_upsample_with_the_gan_and_info_lists_both_models(tmp_path, sine, capsys
     assert "model gan-speech-16k-r4: 4000 Hz -> 16000 Hz" in out and "model unet-speech-16k-r4" in out
 
 
+def test_info_with_a_model_prints_its_card_and_calibration(capsys):
+    assert main(["info", "frame-music-44k-9to32k"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("frame-music-44k-9to32k: frame, 8820-32000 Hz -> 44100 Hz")
+    assert "band gain by input rate: from 8820 Hz " in out and "; from 26205 Hz " in out  # its four spans
+    assert "command: srlib train" in out
+    assert "model frame-music-44k-9to32k: " in out  # and its held-out scores
+    assert main(["info", "no-such-model"]) != 0
+    assert "neither a shipped model" in capsys.readouterr().err
+
+
 def test_evaluate_perceptual_adds_pesq_and_stoi(tmp_path, capsys):
     from srlib.data.examples import speech_example
 

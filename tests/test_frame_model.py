@@ -479,7 +479,8 @@ def test_calibrating_a_versatile_model_chooses_a_gain_per_span_of_input_rates(tm
     for entry, (gain, edge) in zip((result, *spans, saved), (pooled, *chosen, pooled)):
         assert calibrated_scores(entry) == (entry["by_gain"] if edge == 1.0 else entry["by_gain_edge"])[
             gain if gain in entry["by_gain"] else str(gain)]
-    assert "(by input rate; from 11025 Hz: " in SRModel(d).describe()
+    assert (f"band gain by input rate: from 11025 Hz {gains_text(*chosen[0])}; from 16538 Hz "
+            f"{gains_text(*chosen[1])} (pooled over the rates: {gains_text(*pooled)})") in SRModel(d).describe()
 
 
 def test_gains_by_rate_scale_each_examples_band_alike_in_keras_and_numpy(tmp_path):

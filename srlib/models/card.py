@@ -232,10 +232,14 @@ class ModelCard:
                          "second on 2 CPU cores")
         if c.get("calibration"):
             cal = c["calibration"]
-            by_rate = "".join(f"; from {rate} Hz: {gains_text(*gains)}" for rate, *gains in cal.get("band_gains") or ())
+            by_rate = "; ".join(f"from {rate} Hz {gains_text(*gains)}" for rate, *gains in cal.get("band_gains") or ())
             pooled = gains_text(cal["band_gain"], cal.get("edge_gain", 1.0))
-            lines.append(f"  calibrated (srlib calibrate): band_gain {pooled}, chosen on {cal['n_clips']} "
-                         f"{cal['split']} clips" + (f" (by input rate{by_rate})" if by_rate else ""))
+            if by_rate:  # what the model uses; the pooled choice is the rule's answer for one gain at every rate
+                lines.append(f"  calibrated (srlib calibrate) on {cal['n_clips']} {cal['split']} clips, band gain by "
+                             f"input rate: {by_rate} (pooled over the rates: {pooled})")
+            else:
+                lines.append(f"  calibrated (srlib calibrate): band_gain {pooled}, chosen on {cal['n_clips']} "
+                             f"{cal['split']} clips")
         if self.command:
             lines.append("  command: " + self.command)
         return "\n".join(lines)
