@@ -338,11 +338,11 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
     better of spline and sinc (the project's "do no harm") is kept: the largest ``g``, the edge
     rebuilt before the edge scaled at the same ``g``; the most band, lowest LSD, that costs nothing.
     Where no candidate does no harm, the one with the best PESQ is kept. At a rate other than
-    16 kHz (music at 44.1 kHz), where wide-band
-    PESQ is not defined, the rule is the same on SNR alone (the fallback: the best SNR). Only
-    validation clips of the training sources are used (the test split, whole held-out packages,
-    is never looked at): at most ``max_clips_per_source`` per source, seeded, each made low-rate
-    with a random filter at the model's input rate, the baselines run as ``srlib upsample`` runs them.
+    16 kHz (music at 44.1 kHz), where wide-band PESQ is not defined, the rule is the same on SNR
+    alone (the fallback: the best SNR). Only validation clips of the training sources are used
+    (the test split, whole held-out packages, is never looked at): at most
+    ``max_clips_per_source`` per source, seeded, each made low-rate with a random filter at the
+    model's input rate, the baselines run as ``srlib upsample`` runs them.
 
     A versatile model's range is cut into ``spans`` equal spans of input rate, and every clip is
     made low-rate once in each, at a rate drawn from it. The rule then runs per span too, and
