@@ -190,10 +190,9 @@ class FrameBandwidthExtension(keras.layers.Layer):
        about the cutoff (as classical folding does) and corrected by the network.
     4. Crossover: ``Y = (1 - w) X + w g Y_hat`` (``g`` the calibrated gains for the input's cutoff,
        ``FrameConfig.gain_for_bin``: the band gain from the cutoff bin up, the edge gain below it; 1 as
-       trained) with ``w`` 0 below
-       ``cutoff - transition`` bins,
-       a linear ramp to 1 at the cutoff bin, 1 above: below the transition the output *is*
-       the input's spectrum, so the model can add a band but never change what was recorded.
+       trained) with ``w`` 0 below ``cutoff - transition`` bins, a linear ramp to 1 at the cutoff
+       bin, 1 above: below the transition the output *is* the input's spectrum, so the model can
+       add a band but never change what was recorded.
     5. Inverse STFT.
 
     A versatile model (``config.input_rates_hz``) is called as ``layer(x, cutoff)``, ``cutoff``
