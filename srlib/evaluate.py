@@ -398,13 +398,17 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
         got = summarize(sel)["m"]  # clips PESQ cannot score (NaN) are left out
         return {k: got[k]["mean"] for k in (*keys, "lsd")}
 
+    def better_of(base) -> dict:
+        """The floor each candidate must reach: per measure, the better baseline's mean."""
+        return {k: max(v[k] for v in base.values()) for k in keys}
+
     def choose(span=None) -> tuple:
         """The rule on the inputs of ``span`` (None: all): ((gain, edge gain), by_gain, by_gain_edge, baselines).
 
         Candidates in order of band, most first: each gain with the edge rebuilt (edge gain 1), then with
         the edge scaled alike."""
         base = {b: means(rows, span) for b, rows in baseline_rows.items()}
-        floor = {k: max(v[k] for v in base.values()) for k in keys}
+        floor = better_of(base)
         by = {g: means(rows, span) for g, rows in gain_rows.items()}
         by_edge = {g: means(rows, span) for g, rows in edge_rows.items()}
         ranked = [(g, e, v) for g in sorted(by, reverse=True) for e, v in ((1.0, by[g]), (g, by_edge.get(g)))
@@ -424,7 +428,7 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
             rows[g] = score(lambda x_lr, rate: model.upsample_lr(x_lr, rate if m.input_rates_hz else None))
     (best, edge), by_gain, by_gain_edge, baselines = choose()
     if progress:
-        floor = {k: max(v[k] for v in baselines.values()) for k in keys}
+        floor = better_of(baselines)
         for label, table in (("", by_gain), (" (edge scaled too)", by_gain_edge)):
             for g, v in table.items():
                 pesq = (f"PESQ-WB {v['pesq']:.3f}, ", f"PESQ-WB {floor['pesq']:.3f}, ") if "pesq" in keys else ("", "")
