@@ -1,8 +1,8 @@
 """Benchmarks: ``python -m srlib.bench`` prints figures (it asserts nothing).
 
 - training throughput of every registered kind (:mod:`srlib.models.registry`) at
-  its ``full`` profile's size, in seconds of 16 kHz audio per second, through the
-  same :func:`srlib.train.prepare` as ``srlib train``;
+  its ``full`` profile's size (versatile where the kind can be), in seconds of 16 kHz audio
+  per second in a steady run, through the same :func:`srlib.train.prepare` as ``srlib train``;
 - inference real-time factor (seconds of output audio per second of compute)
   at 16 kHz and 44.1 kHz output for linear, spline, sinc and every kind (its
   shipped model for the rate, else an untrained one of the same size), all
@@ -38,40 +38,66 @@ def _signal(n: int, sr_hz: int, seed: int = 0) -> np.ndarray:
             + 0.02 * rng.standard_normal(n)).astype(np.float32)
 
 
-def _pairs(n_patches: int, patch_len: int, sr_hz: int, ratio: int):
-    """Synthetic training pairs (the bench measures speed, not quality): hr, its spline input, its low rate."""
+def _pairs(n_patches: int, patch_len: int, sr_hz: int, ratio: int, input_rates_hz: tuple | None = None):
+    """Synthetic training pairs (the bench measures speed, not quality): hr, its spline input, its low rate.
+
+    With ``input_rates_hz`` (low, high), each patch is given a rate drawn from the range, as a
+    versatile run's pairs are (the input is still the ``ratio`` one: the cost is the same)."""
+    from dataclasses import replace
+
     from .data.pairs import Pairs
     from .interpolate import upsample_baseline
 
     hr = np.stack([_signal(patch_len, sr_hz, s) for s in range(n_patches)])
     lr = hr[:, ::ratio]
-    return Pairs(hr, upsample_baseline(lr, ratio, "spline"), lr, np.arange(n_patches), sr_hz, ratio)
+    pairs = Pairs(hr, upsample_baseline(lr, ratio, "spline"), lr, np.arange(n_patches), sr_hz, ratio)
+    if input_rates_hz is None:
+        return pairs
+    rates = np.random.default_rng(0).integers(input_rates_hz[0], input_rates_hz[1] + 1, n_patches)
+    return replace(pairs, lr=np.zeros((n_patches, 0), np.float32), low_sr_hz=rates)
 
 
 def train_throughput(kinds=None, patch_len: int = 8192, batch: int = 16, steps: int = 6, sr_hz: int = 16000) -> dict:
-    """Seconds of audio trained per second for each kind at its ``full`` profile's size.
+    """Seconds of audio trained per second for each kind at its ``full`` profile's size, in a steady run.
 
     The run is made by :func:`srlib.train.prepare`, as ``srlib train`` makes it (a kind that
-    starts from a trained model starts from an untrained one here: same cost; a versatile
-    profile is timed at one input rate, as its network's size is the same). One epoch of
-    ``steps`` batches warms up (graph tracing), a second one is timed; no validation.
+    starts from a trained model starts from an untrained one here: same cost). A kind that can be
+    versatile is timed versatile over 4-12 kHz inputs (``--input-rates``, as the shipped frame
+    models are trained: a per-example cutoff costs more than a fixed one). One epoch of ``steps``
+    batches warms up (graph tracing); in a second one the clock runs from the end of its first
+    batch to the end of its last, so the cost of starting an epoch (its iterator and shuffle
+    buffer: a third of the frame model's epoch at 6 steps) is left out. No validation.
     """
     from dataclasses import replace
+
+    import keras
 
     from .models.registry import get_kind, kind_names
     from .train import prepare
 
-    pairs = _pairs(batch * steps, patch_len, sr_hz, 4)
+    class Clock(keras.callbacks.Callback):
+        """The time at the end of each batch (Keras fetches a batch's logs before calling back: the batch is done)."""
+
+        def on_train_begin(self, logs=None):
+            self.ends = []
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.ends.append(time.perf_counter())
+
     out = {}
+    steps = max(int(steps), 2)
     for name in kinds or kind_names():
-        config = replace(get_kind(name).profile("full"), init=None, input_rates_hz=None, patch_len=patch_len,
+        kind = get_kind(name)
+        rates = (sr_hz // 4, 3 * sr_hz // 4) if kind.input_rates else None
+        pairs = _pairs(batch * steps, patch_len, sr_hz, 4, rates)
+        config = replace(kind.profile("full"), init=None, input_rates_hz=rates, patch_len=patch_len,
                          stride=patch_len, batch_size=batch, sr_hz=sr_hz, ratio=4)
         run = prepare(config, pairs, pairs)
         fit_args = {k: v for k, v in run.fit_args.items() if k != "validation_data"}
-        run.model.fit(**fit_args, epochs=1, verbose=0)
-        t0 = time.perf_counter()
-        run.model.fit(**fit_args, epochs=1, verbose=0)
-        out[name] = pairs.duration_s / (time.perf_counter() - t0)
+        clock = Clock()
+        for _ in range(2):
+            run.model.fit(**fit_args, epochs=1, verbose=0, callbacks=[clock])
+        out[name] = pairs.duration_s * (steps - 1) / steps / (clock.ends[-1] - clock.ends[0])
     return out
 
 
@@ -177,7 +203,8 @@ def main(argv=None) -> int:
     p.add_argument("--duration", type=float, default=30.0, help="seconds of audio for the inference timing")
     args = p.parse_args(argv)
     print(f"cores: {os.cpu_count()}")
-    print("\ntraining throughput (s of 16 kHz audio per s, patches of 8192, batch 16, each kind's full profile)")
+    print("\ntraining throughput (s of 16 kHz audio per s, patches of 8192, batch 16, each kind's full profile, "
+          "versatile over 4-12 kHz where the kind can be; the cost of starting an epoch left out)")
     for name, v in train_throughput().items():
         print(f"  {name:13s} {v:8.1f}")
     print(f"\ninference real-time factor (x real time, {args.duration:g} s of output, ratio 4)")
