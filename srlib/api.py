@@ -18,7 +18,7 @@ from .audio import _validate_rate, resample, validate_audio, validate_ratio
 from .errors import AudioError, ConfigError
 from .interpolate import METHODS, upsample_baseline
 
-__all__ = ["upsample", "upsample_file", "upsample_folder", "resolve_ratio", "auto_method"]
+__all__ = ["upsample", "upsample_file", "upsample_folder", "resolve_ratio", "auto_method", "method_text"]
 
 
 def resolve_ratio(sr_hz: int, ratio=None, target_sr_hz=None) -> tuple[int, int]:
@@ -78,6 +78,22 @@ def auto_method(sr_hz: int, target_sr_hz: int, content: str | None = None) -> st
     best = min(fits, key=lambda c: (DEFAULT_KINDS.index(c.kind), not c.calibrated, c.model_rate(sr_hz) - sr_hz,
                                     c.input_rates_hz is not None, c.low_sr_hz))
     return best.kind if get_kind(best.kind).shipped == best.name else best.name
+
+
+def method_text(method: str, target_sr_hz: int) -> str:
+    """How ``srlib upsample`` names the method it used: the method, and a model's output rate where
+    that is not ``target_sr_hz`` (its output is resampled to it, :func:`upsample`).
+
+    >>> method_text("sinc", 16000)
+    'sinc'
+    """
+    from .interpolate import METHODS
+    from .models.card import ModelCard, model_folder
+
+    if method in METHODS:
+        return method
+    sr_hz = ModelCard.read(model_folder(method)).sr_hz
+    return method if sr_hz == target_sr_hz else f"{method}, its {sr_hz} Hz output resampled to {target_sr_hz} Hz"
 
 
 def upsample(x, sr_hz: int, ratio=None, *, target_sr_hz=None, method: str | None = None, content: str | None = None,

@@ -33,17 +33,17 @@ def _method_choices():
     return list(METHODS) + list(shipped_aliases()) + list(shipped_models())
 
 
-def _default_method(src: Path, args) -> str:
-    """What ``srlib upsample`` uses for ``src`` when no ``--model`` is given (:func:`srlib.api.auto_method`)."""
-    from .api import auto_method, resolve_ratio
+def _rates(src: Path, args) -> tuple:
+    """``src``'s rate and the rate it is asked to, in Hz."""
+    from .api import resolve_ratio
     from .audio import info
 
     sr_hz = int(info(src).samplerate)
-    return auto_method(sr_hz, resolve_ratio(sr_hz, args.ratio, args.target_sr)[1], args.content)
+    return sr_hz, resolve_ratio(sr_hz, args.ratio, args.target_sr)[1]
 
 
 def _cmd_upsample(args) -> int:
-    from .api import upsample_file
+    from .api import auto_method, method_text, upsample_file
 
     src = Path(args.input)
     if src.is_dir():
@@ -66,10 +66,11 @@ def _cmd_upsample(args) -> int:
     dest = Path(args.output)
     if args.output_dir:
         dest = Path(args.output_dir) / dest
-    method = args.model or _default_method(src, args)
+    sr_hz, target_sr_hz = _rates(src, args)
+    method = args.model or auto_method(sr_hz, target_sr_hz, args.content)
     written = upsample_file(src, dest, args.ratio, target_sr_hz=args.target_sr, method=method,
                             overwrite=args.overwrite, progress=not args.quiet)
-    _say(args, f"wrote {written} ({method})")
+    _say(args, f"wrote {written} ({method_text(method, target_sr_hz)})")
     return 0
 
 

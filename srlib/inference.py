@@ -171,7 +171,8 @@ def upsample_with_model(x, sr_hz: int, target_sr_hz: int, *, model=None, progres
 
     The input is resampled to the model's input rate when it is *lower*
     (nothing is lost); an input *above* it would have its upper band thrown
-    away, so that is refused with a message naming the model's rates.
+    away, so that is refused with a message naming the model's rates. The output is at the
+    model's rate whatever ``target_sr_hz`` is (:func:`srlib.api.upsample` resamples it there).
 
     Returns
     -------

@@ -42,6 +42,28 @@ def test_target_rate_not_a_multiple(tmp_path, sine):
     assert sr == 44100 and len(y) == 44100
 
 
+def test_a_target_above_the_models_rate_gets_its_output_resampled_and_says_so(tmp_path, capsys):
+    from scipy.signal import welch
+
+    from srlib.api import method_text
+
+    t = np.arange(16000) / 16000  # a tone of 35 harmonics of 220 Hz: a band up to 7.7 kHz
+    save(tmp_path / "in.wav", 0.2 * sum(np.sin(2 * np.pi * 220 * k * t + k) / k for k in range(1, 36)), 16000)
+    assert main(["upsample", str(tmp_path / "in.wav"), str(tmp_path / "o.wav"), "--target-sr", "48000"]) == 0
+    err = capsys.readouterr().err  # music by default above 24 kHz; its 44.1 kHz model, not sinc
+    assert "(frame-music-44k-9to32k, its 44100 Hz output resampled to 48000 Hz)" in err
+    assert main(["upsample", str(tmp_path / "in.wav"), str(tmp_path / "s.wav"), "--target-sr", "48000", "-q",
+                 "--model", "sinc"]) == 0
+    (y, sr), (s, _) = load(tmp_path / "o.wav"), load(tmp_path / "s.wav")
+    assert sr == 48000 and len(y) == len(s) == 48000
+    f, p_model = welch(y, sr, nperseg=1024)
+    p_sinc = welch(s, sr, nperseg=1024)[1]
+    added, above = (f > 9000) & (f < 20000), f > 22500
+    assert p_model[added].sum() > 10 * p_sinc[added].sum()  # the model's band, where sinc has next to none
+    assert p_model[above].sum() < 1e-9 * p_model.sum()  # above 22.05 kHz, nothing: resampled from 44.1 kHz
+    assert method_text("sinc", 48000) == "sinc" and method_text("frame-music-44k-9to32k", 44100) == "frame-music-44k-9to32k"
+
+
 def test_folder_mode_continues_past_bad_files(tmp_path, sine, capsys):
     src = tmp_path / "in"
     src.mkdir()

@@ -126,7 +126,8 @@ def test_evaluating_at_any_input_rate_raises_what_is_not_a_refused_rate(noise):
 
     card = load_model("frame").card  # 4 kHz -> 16 kHz
     assert card.refusal(4000, 16000) is None and card.refusal(3000, 16000) is None  # a lower rate is resampled up
-    assert "thrown away" in card.refusal(6000, 16000) and "--target-sr 16000" in card.refusal(4000, 22050)
+    assert "thrown away" in card.refusal(6000, 16000)
+    assert card.refusal(4000, 22050) is None  # a higher target than the model's rate: its output is resampled
     broken = noise(16000, 0)
     broken[100] = np.nan
     with pytest.raises(AudioError, match="NaN"):  # not left out as if the model did not take the rate

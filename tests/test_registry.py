@@ -168,7 +168,8 @@ def test_model_card_fields():
     assert card.score("lsd") < card.score("lsd", "spline")
     assert card.serves(4000, 16000) and card.serves(3000, 16000)
     assert card.serves(4000, 8000)  # the model's 16 kHz output resampled: the 2-4 kHz band is still its work
-    assert not card.serves(8000, 16000) and not card.serves(4000, 22050) and not card.serves(4000, 7000)
+    assert card.serves(4000, 22050)  # above its rate too: its 16 kHz output resampled, nothing thrown away
+    assert not card.serves(8000, 16000) and not card.serves(4000, 7000)
     assert "gan-speech-16k-r4: gan, 4000 Hz -> 16000 Hz" in card.describe()
     assert "test SNR" in card.summary_line()
 
@@ -203,6 +204,7 @@ def test_the_default_model_fits_the_rates_and_the_content(tmp_path, monkeypatch)
     assert auto_method(4000, 16000) == auto_method(3000, 16000) == "frame"  # the tightest fit: its band starts at 2 kHz
     assert auto_method(8000, 16000) == auto_method(6000, 16000) == "frame-speech-16k-r2"
     assert auto_method(11025, 44100) == auto_method(4000, 16000, "music") == "frame-music-44k-r4"
+    assert auto_method(11025, 48000) == "frame-music-44k-r4"  # its 44.1 kHz output resampled to 48 kHz
     assert auto_method(12000, 16000) == auto_method(22050, 44100) == auto_method(12000, 16000, "music") == "sinc"
     with pytest.raises(ConfigError, match="content"):
         auto_method(4000, 16000, "noise")
@@ -214,7 +216,8 @@ def test_the_default_model_fits_the_rates_and_the_content(tmp_path, monkeypatch)
     assert auto_method(4000, 16000) == auto_method(3000, 16000) == "frame"
     assert auto_method(8000, 16000) == "frame-speech-16k-r2"
     assert auto_method(6000, 16000) == auto_method(11025, 16000) == auto_method(12000, 16000) == versatile
-    assert auto_method(11025, 22050) == auto_method(16000, 22050) == "sinc"  # above its output rate, or its range
+    assert auto_method(11025, 22050) == versatile  # above its output rate: its 16 kHz output is resampled
+    assert auto_method(16000, 22050) == "sinc"  # above its range: its band would be thrown away
     # calibrated (its band gain chosen to do no harm on validation clips), it is preferred at every rate it serves
     (tmp_path / versatile / "config.json").write_text(json.dumps(
         {**config, "input_rates_hz": [4000, 12000], "calibration": {"band_gain": 0.35}}))

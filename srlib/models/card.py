@@ -168,16 +168,15 @@ class ModelCard:
         (:func:`srlib.inference.upsample_with_model` raises it; :meth:`serves` is the stricter choice of a default).
 
         It cannot where the input is above its input rate (its range's top, for a versatile model):
-        the band above would be thrown away; or where the target is above its output rate.
+        the band above would be thrown away. A target above its output rate is not refused: its
+        output is resampled to it (:func:`srlib.api.upsample`), so a 44.1 kHz model makes 48 kHz
+        files whose band above 22.05 kHz is empty, as it is in any 44.1 kHz recording.
         """
         top = self.input_rates_hz[1] if self.input_rates_hz else self.low_sr_hz
         if sr_hz > top:
             return (f"model {self.name} takes {self.rates_text} input and makes {self.sr_hz} Hz; your input is "
                     f"{sr_hz} Hz, so its band above {top // 2} Hz would be thrown away. Use --model sinc or spline, "
                     f"or a model trained for {sr_hz} Hz input (srlib info lists the shipped ones)")
-        if target_sr_hz > self.sr_hz:
-            return (f"model {self.name} makes {self.sr_hz} Hz audio; {target_sr_hz} Hz was asked. Ask for "
-                    f"--target-sr {self.sr_hz} or less, or use --model sinc")
         return None
 
     def serves(self, sr_hz: int, target_sr_hz: int) -> bool:
@@ -185,7 +184,7 @@ class ModelCard:
 
         It can where it takes the rates at all (:meth:`refusal`) and the target is at least twice
         the input (below that, sinc is as good). A versatile model serves any input rate up to
-        its range's top, into any higher target up to its output rate.
+        its range's top, into any higher target (resampled from its output rate where that differs).
         """
         if self.refusal(sr_hz, target_sr_hz):
             return False
