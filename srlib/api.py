@@ -10,11 +10,12 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
-from .audio import _validate_rate, resample, validate_audio, validate_ratio
+from .audio import _validate_rate, info, resample, validate_audio, validate_ratio
 from .errors import AudioError, ConfigError
 from .interpolate import METHODS, upsample_baseline
 
@@ -255,20 +256,23 @@ def _worker_init(interruptible: bool = True):
 
 
 def _upsample_one(job):
-    """One file of :func:`upsample_folder` (module level, so worker processes can run it): (src, None or error)."""
+    """One file of :func:`upsample_folder` (module level, so worker processes can run it):
+    (src, None or the error, the method used as :func:`method_text` words it or None)."""
     global _BUSY
     src, dest, kw = job
     try:
         _BUSY = True
         dest.parent.mkdir(parents=True, exist_ok=True)
         upsample_file(src, dest, **kw)
-        return src, None
+        sr_hz = int(info(src).samplerate)
+        target = resolve_ratio(sr_hz, kw["ratio"], kw["target_sr_hz"])[1]
+        return src, None, method_text(kw["method"] or auto_method(sr_hz, target, kw["content"]), target)
     except AudioError as exc:
-        return src, str(exc)
+        return src, str(exc), None
     except KeyboardInterrupt:  # the atomic write has removed its temporary file
         if not _IN_WORKER:
             raise  # one process: stop here
-        return src, "interrupted"  # a worker: the parent, interrupted too, stops the pool
+        return src, "interrupted", None  # a worker: the parent, interrupted too, stops the pool
     finally:
         _BUSY = False
 
@@ -292,7 +296,8 @@ def upsample_folder(src_dir, out_dir, ratio=None, *, target_sr_hz=None, method: 
 
     Returns
     -------
-    dict with ``written``, ``skipped`` (lists of source paths) and ``failed`` (list of (path, reason)).
+    dict with ``written``, ``skipped`` (lists of source paths), ``failed`` (list of (path, reason))
+    and ``methods`` ({what :func:`method_text` says of a method used: files written with it}, most first).
 
     Raises
     ------
@@ -369,5 +374,6 @@ def upsample_folder(src_dir, out_dir, ratio=None, *, target_sr_hz=None, method: 
             raise
         pool.shutdown()
     bar.close()
-    return {"written": [f for f, err in results if err is None], "skipped": skipped,
-            "failed": [(f, err) for f, err in results if err is not None]}
+    used = Counter(m for _, err, m in results if err is None)
+    return {"written": [f for f, err, _ in results if err is None], "skipped": skipped,
+            "failed": [(f, err) for f, err, _ in results if err is not None], "methods": dict(used.most_common())}

@@ -55,7 +55,9 @@ def _cmd_upsample(args) -> int:
                                scheduler=args.scheduler, progress=not args.quiet)
         total = len(done["written"]) + len(done["skipped"]) + len(done["failed"])
         skipped = f", {len(done['skipped'])} skipped (already there; --overwrite redoes them)" if done["skipped"] else ""
-        _say(args, f"{len(done['written'])} of {total} files written to {out_dir}{skipped}")
+        used = "; ".join(f"{m}: {n}" for m, n in done["methods"].items())
+        used = f" ({used})" if used else ""
+        _say(args, f"{len(done['written'])} of {total} files written to {out_dir}{skipped}{used}")
         for f, why in done["failed"]:
             print(f"FAILED {f}: {why}", file=sys.stderr)
         return 1 if done["failed"] else 0

@@ -61,7 +61,8 @@ def test_a_target_above_the_models_rate_gets_its_output_resampled_and_says_so(tm
     added, above = (f > 9000) & (f < 20000), f > 22500
     assert p_model[added].sum() > 10 * p_sinc[added].sum()  # the model's band, where sinc has next to none
     assert p_model[above].sum() < 1e-9 * p_model.sum()  # above 22.05 kHz, nothing: resampled from 44.1 kHz
-    assert method_text("sinc", 48000) == "sinc" and method_text("frame-music-44k-9to32k", 44100) == "frame-music-44k-9to32k"
+    assert method_text("sinc", 48000) == "sinc"
+    assert method_text("frame-music-44k-9to32k", 44100) == "frame-music-44k-9to32k"
 
 
 def test_folder_mode_continues_past_bad_files(tmp_path, sine, capsys):
@@ -69,9 +70,10 @@ def test_folder_mode_continues_past_bad_files(tmp_path, sine, capsys):
     src.mkdir()
     save(src / "good.wav", sine(300, 8000), 8000)
     (src / "bad.wav").write_bytes(b"not audio at all")
-    code = main(["upsample", str(src), "--output-dir", str(tmp_path / "out"), "--ratio", "2", "-q"])
+    code = main(["upsample", str(src), "--output-dir", str(tmp_path / "out"), "--ratio", "2"])
     err = capsys.readouterr().err
     assert code == 1 and "FAILED" in err and "bad.wav" in err
+    assert "1 of 2 files written to" in err and "(frame-speech-16k-4to12k: 1)" in err  # the failed file not counted
     assert (tmp_path / "out" / "good.wav").exists() and not (tmp_path / "out" / "bad.wav").exists()
 
 
@@ -157,6 +159,7 @@ def test_folder_in_parallel_equals_one_worker_and_a_rerun_skips_what_is_done(tmp
     assert main(["upsample", str(src), "--output-dir", str(tmp_path / "two"), "--ratio", "4", "--jobs", "2"]) == 0
     said = capsys.readouterr().err
     assert "1 of 3 files written" in said and "2 skipped" in said
+    assert said.rstrip().endswith("(frame-speech-16k-4to12k: 1)")  # which model the worker used, as one file says
     assert (tmp_path / "two" / "b.flac").exists() and (tmp_path / "two" / "a.wav").stat().st_mtime_ns == before
     assert main(["upsample", str(src), "--output-dir", str(tmp_path / "two"), "--ratio", "4", "--overwrite", "-q"]) == 0
     assert (tmp_path / "two" / "a.wav").stat().st_mtime_ns != before
