@@ -15,11 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .audio import _validate_rate, info, resample, validate_audio, validate_ratio
+from .audio import _validate_rate, resample, validate_audio, validate_ratio
 from .errors import AudioError, ConfigError
 from .interpolate import METHODS, upsample_baseline
 
-__all__ = ["upsample", "upsample_file", "upsample_folder", "resolve_ratio", "auto_method", "method_text"]
+__all__ = ["upsample", "upsample_file", "upsample_file_used", "upsample_folder", "resolve_ratio", "auto_method",
+           "method_text"]
 
 
 def resolve_ratio(sr_hz: int, ratio=None, target_sr_hz=None) -> tuple[int, int]:
@@ -142,10 +143,19 @@ class SilentInputWarning(UserWarning):
     """The input is all zeros: it is processed, but there is nothing to super-resolve."""
 
 
-def upsample_file(in_path, out_path, ratio=None, *, target_sr_hz=None, method: str | None = None,
-                  content: str | None = None, overwrite: bool = False, progress: bool = False, block_s: float = 120.0,
-                  context_s: float = 1.0) -> Path:
+def upsample_file(in_path, out_path, ratio=None, **kw) -> Path:
     """Read ``in_path``, super-resolve it, write ``out_path`` atomically, in bounded memory.
+
+    Keywords ``target_sr_hz``, ``method``, ``content``, ``overwrite``, ``progress``, ``block_s`` and
+    ``context_s``, as :func:`upsample_file_used` takes them; this returns only the written path.
+    """
+    return upsample_file_used(in_path, out_path, ratio, **kw)[0]
+
+
+def upsample_file_used(in_path, out_path, ratio=None, *, target_sr_hz=None, method: str | None = None,
+                       content: str | None = None, overwrite: bool = False, progress: bool = False,
+                       block_s: float = 120.0, context_s: float = 1.0) -> tuple:
+    """Read ``in_path``, super-resolve it, write ``out_path`` atomically, in bounded memory; say what did it.
 
     The file is processed in blocks of ``block_s`` seconds, each with
     ``context_s`` seconds of real neighbouring audio on both sides that is
@@ -158,7 +168,8 @@ def upsample_file(in_path, out_path, ratio=None, *, target_sr_hz=None, method: s
 
     Returns
     -------
-    Path of the written file.
+    (Path of the written file, the method used as :func:`method_text` words it): the file's
+    header is read once, for the rates, the default method and the message alike.
 
     Raises
     ------
@@ -215,7 +226,7 @@ def upsample_file(in_path, out_path, ratio=None, *, target_sr_hz=None, method: s
             dst.write(fit_to_subtype(np.atleast_2d(y)[:, y0:y1], subtype).T)
     if peak == 0.0:
         warnings.warn(f"{in_path}: the input is silent (all zeros); the output is silent too", SilentInputWarning)
-    return out_path
+    return out_path, method_text(method, target)
 
 
 def _dask_client(address: str):
@@ -263,10 +274,7 @@ def _upsample_one(job):
     try:
         _BUSY = True
         dest.parent.mkdir(parents=True, exist_ok=True)
-        upsample_file(src, dest, **kw)
-        sr_hz = int(info(src).samplerate)
-        target = resolve_ratio(sr_hz, kw["ratio"], kw["target_sr_hz"])[1]
-        return src, None, method_text(kw["method"] or auto_method(sr_hz, target, kw["content"]), target)
+        return src, None, upsample_file_used(src, dest, **kw)[1]
     except AudioError as exc:
         return src, str(exc), None
     except KeyboardInterrupt:  # the atomic write has removed its temporary file

@@ -33,17 +33,8 @@ def _method_choices():
     return list(METHODS) + list(shipped_aliases()) + list(shipped_models())
 
 
-def _rates(src: Path, args) -> tuple:
-    """``src``'s rate and the rate it is asked to, in Hz."""
-    from .api import resolve_ratio
-    from .audio import info
-
-    sr_hz = int(info(src).samplerate)
-    return sr_hz, resolve_ratio(sr_hz, args.ratio, args.target_sr)[1]
-
-
 def _cmd_upsample(args) -> int:
-    from .api import auto_method, method_text, upsample_file
+    from .api import upsample_file_used
 
     src = Path(args.input)
     if src.is_dir():
@@ -68,11 +59,9 @@ def _cmd_upsample(args) -> int:
     dest = Path(args.output)
     if args.output_dir:
         dest = Path(args.output_dir) / dest
-    sr_hz, target_sr_hz = _rates(src, args)
-    method = args.model or auto_method(sr_hz, target_sr_hz, args.content)
-    written = upsample_file(src, dest, args.ratio, target_sr_hz=args.target_sr, method=method,
-                            overwrite=args.overwrite, progress=not args.quiet)
-    _say(args, f"wrote {written} ({method_text(method, target_sr_hz)})")
+    written, used = upsample_file_used(src, dest, args.ratio, target_sr_hz=args.target_sr, method=args.model,
+                                       content=args.content, overwrite=args.overwrite, progress=not args.quiet)
+    _say(args, f"wrote {written} ({used})")
     return 0
 
 
