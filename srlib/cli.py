@@ -5,7 +5,8 @@ nothing itself and calls the library (:mod:`srlib.api`, :mod:`srlib.evaluate`,
 :mod:`srlib.data`, :mod:`srlib.train`).
 
 Exit codes: 0 success, 1 a failure (for folders: at least one file failed; a
-summary says which and why), 2 a usage error.
+summary says which and why), 2 a usage error (an evaluation that would score a model on
+its own training data is one: :mod:`srlib.lineage`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from . import __version__
 from .audio import find_audio_files
 from .errors import AudioError, SrlibError
+from .lineage import OverlapError
 
 
 def _say(args, msg: str) -> None:
@@ -78,7 +80,8 @@ def _cmd_evaluate(args) -> int:
         results = evaluate_sources(open_corpus(args.corpus, progress=not args.quiet), args.methods, sr_hz=args.sr,
                                    ratio=args.ratio, split=args.split, levels_db=args.levels,
                                    max_clips_per_source=args.max_clips, filter=args.filter,
-                                   perceptual=args.perceptual, input_sr_hz=args.input_sr, progress=not args.quiet)
+                                   perceptual=args.perceptual, input_sr_hz=args.input_sr,
+                                   allow_overlap=args.allow_overlap, progress=not args.quiet)
         print(format_sources(results, args.format))
         return 0
     paths = []
@@ -271,6 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="methods to score (default: lowres linear spline sinc)")
     ev.add_argument("--filter", default="cheby1", help="anti-aliasing filter for the low-rate inputs")
     ev.add_argument("--format", default="markdown", choices=["markdown", "csv", "json"])
+    ev.add_argument("--allow-overlap", dest="allow_overlap", action="store_true",
+                    help="with --corpus: score models on sources and groups they trained on too (refused by default; "
+                         "those rows read 'trained on this')")
     ev.add_argument("--perceptual", action="store_true",
                     help="also score STOI and, at 16 kHz, wide-band PESQ (slower)")
     ev.add_argument("--figure", help="also save per-clip distributions as an image (.png, .svg, .pdf)")
@@ -366,6 +372,9 @@ def main(argv=None) -> int:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
             return args.func(args)
+    except OverlapError as exc:  # a usage error: the evaluation asked for is not a test
+        print(f"srlib: error: {exc}", file=sys.stderr)
+        return 2
     except SrlibError as exc:
         print(f"srlib: error: {exc}", file=sys.stderr)
         return 1

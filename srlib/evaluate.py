@@ -35,57 +35,106 @@ __all__ = ["METRICS", "evaluate_clips", "evaluate_input_rates", "summarize", "fo
 BAND_GAINS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.5, 0.7, 1.0)
 
 
+def _card_of(model):
+    """The :class:`~srlib.models.card.ModelCard` behind a model argument: an ``SRModel``, its bound
+    ``upsample_lr``, or a function :func:`model_function` made; None for any other callable."""
+    return getattr(model, "card", None) or getattr(getattr(model, "__self__", None), "card", None)
+
+
+def _clip_name(clip) -> str:
+    """A row's ``clip``: the path of a :class:`~srlib.data.Clip`, or the name given."""
+    return str(getattr(clip, "path", clip))
+
+
+def _checked(lineages: dict, clips, allow_overlap: bool) -> dict:
+    """:func:`srlib.lineage.check_overlap` plus the evaluation record; method -> {source: groups} it saw."""
+    from .lineage import check_overlap, record_evaluation
+
+    overlap = check_overlap({m: lin for m, lin in lineages.items() if lin is not None}, clips,
+                            allow_overlap=allow_overlap)
+    record_evaluation(lineages, clips, overlap)
+    return overlap
+
+
+def _label(method: str, clip, overlap: dict) -> str:
+    """``method``, or ``"method (trained on this)"`` where the model saw ``clip``'s source and group."""
+    from .lineage import TRAINED_ON, clip_origin
+
+    origin = clip_origin(clip)
+    if method in overlap and origin and origin[1] in overlap[method].get(origin[0], ()):
+        return f"{method} ({TRAINED_ON})"
+    return method
+
+
 def evaluate_clips(clips, sr_hz: int, ratio: int, methods=("lowres", "linear", "spline", "sinc"), *,
-                   filter="cheby1", seed: int = 0, models: dict | None = None, perceptual: bool = False,
-                   progress: bool = False):
+                   filter="cheby1", seed: int = 0, models: dict | None = None, lineages: dict | None = None,
+                   perceptual: bool = False, allow_overlap: bool = False, progress: bool = False):
     """Score each method on each clip.
 
     Parameters
     ----------
-    clips : iterable of (name, x)
-        ``x`` float array, shape (n_samples,), at ``sr_hz``.
+    clips : iterable of (clip, x)
+        ``clip`` a :class:`srlib.data.Clip` (its source and group are checked against each model's
+        lineage) or a name; ``x`` float array, shape (n_samples,), at ``sr_hz``.
     sr_hz : int
         High (target) rate in Hz.
     ratio : int
         Up-sampling factor.
     methods : sequence of str
-        ``"lowres"``, baseline names (:data:`srlib.interpolate.METHODS`) or keys of ``models``.
+        ``"lowres"``, baseline names (:data:`srlib.interpolate.METHODS`), keys of ``models``, or
+        shipped model names and model folders (:func:`model_function`).
     filter : str
         Anti-aliasing filter used to make the low-rate inputs (see :mod:`srlib.degrade`).
     seed : int
         Seed for ``filter="random"`` (clip ``i`` uses ``seed + i``).
-    models : dict of name -> callable(x_lr) -> x_hr, optional
-        Learned models, each mapping a low-rate array of n samples to n * ratio samples.
+    models : dict of name -> model, optional
+        Learned models: an ``SRModel`` (or its ``upsample_lr``), or any callable mapping a low-rate
+        array of n samples to n * ratio samples.
+    lineages : dict of name -> srlib.lineage.Lineage, optional
+        What a model of ``models`` without a card trained on (one trained in a notebook, say); a
+        callable with neither has no lineage to check, and the evaluation record says so.
     perceptual : bool
         Add STOI and (16 kHz) wide-band PESQ (:func:`srlib.metrics.evaluate_pair`).
+    allow_overlap : bool
+        Score a model on clips of sources and groups it trained on (:func:`srlib.lineage.check_overlap`
+        refuses by default); those rows' method reads ``"name (trained on this)"``.
 
     Returns
     -------
     list of dict rows: ``clip``, ``method`` and each key of :data:`METRICS`.
+
+    Raises
+    ------
+    srlib.lineage.OverlapError
+        A model would be scored on its own training or validation data.
     """
     from tqdm.auto import tqdm
 
-    models = models or {}
+    models = {name: getattr(fn, "upsample_lr", fn) for name, fn in (models or {}).items()}
+    lineages = {name: (lineages or {}).get(name) or getattr(_card_of(fn), "lineage", None) for name, fn in models.items()}
+    for method in methods:
+        if method not in ("lowres", *METHODS, *models):
+            models[method] = model_function(method, sr_hz=sr_hz, ratio=ratio)
+            lineages[method] = models[method].card.lineage
     rows = []
     clips = list(clips)
-    for i, (name, x) in enumerate(tqdm(clips, desc="evaluating", unit="clip", disable=not progress)):
+    overlap = _checked({m: lineages[m] for m in methods if m in lineages}, [c for c, _ in clips], allow_overlap)
+    for i, (clip, x) in enumerate(tqdm(clips, desc="evaluating", unit="clip", disable=not progress)):
         x, x_lr = degrade_pair(x, ratio, filter, seed=seed + i)
         for method in methods:
             if method == "lowres":
                 y = make_lowres(x, ratio, filter, seed=seed + i, keep_rate=True)
             elif method in models:
                 y = models[method](x_lr)
-            elif method in METHODS:
-                y = upsample_baseline(x_lr, ratio, method)
             else:
-                raise ConfigError(f"method: got {method!r}; expected 'lowres', a baseline or a model name")
-            rows.append({"clip": name, "method": method, **evaluate_pair(x, y[: len(x)], sr_hz, ratio,
-                                                                         perceptual=perceptual)})
+                y = upsample_baseline(x_lr, ratio, method)
+            rows.append({"clip": _clip_name(clip), "method": _label(method, clip, overlap),
+                         **evaluate_pair(x, y[: len(x)], sr_hz, ratio, perceptual=perceptual)})
     return rows
 
 
 def evaluate_input_rates(clips, sr_hz: int, rates_hz, methods=("spline", "sinc"), *, filter="cheby1", seed: int = 0,
-                         perceptual: bool = False, progress: bool = False):
+                         perceptual: bool = False, allow_overlap: bool = False, progress: bool = False):
     """Score methods on clips made low-rate at any input rate, integer ratio or not, as ``srlib upsample`` serves them.
 
     For each clip ``x`` at ``sr_hz`` and each rate ``r`` of ``rates_hz``, the input is what a
@@ -94,7 +143,8 @@ def evaluate_input_rates(clips, sr_hz: int, rates_hz, methods=("spline", "sinc")
     integer ratio resampled to ``sr_hz``, or a model with its own resampling), and
     :func:`srlib.metrics.evaluate_pair` scores it with the HF/LF split at ``r / 2``. A method
     that does not serve a rate (a one-rate model below its input rate) gives no row there;
-    ``"lowres"`` is the low-passed clip itself.
+    ``"lowres"`` is the low-passed clip itself. ``clips`` and ``allow_overlap`` as in :func:`evaluate_clips`:
+    a model is not scored on its own training data.
 
     Returns
     -------
@@ -109,7 +159,8 @@ def evaluate_input_rates(clips, sr_hz: int, rates_hz, methods=("spline", "sinc")
     cards = {m: load_model(m).card for m in methods if m != "lowres" and m not in METHODS}
     rows = []
     clips = list(clips)
-    for i, (name, x) in enumerate(tqdm(clips, desc="evaluating", unit="clip", disable=not progress)):
+    overlap = _checked({m: card.lineage for m, card in cards.items()}, [c for c, _ in clips], allow_overlap)
+    for i, (clip, x) in enumerate(tqdm(clips, desc="evaluating", unit="clip", disable=not progress)):
         for rate in rates_hz:
             x_lr = make_lowres_at(x, sr_hz, rate, filter, seed=seed + i)
             for method in methods:
@@ -118,7 +169,7 @@ def evaluate_input_rates(clips, sr_hz: int, rates_hz, methods=("spline", "sinc")
                 y = (lowpass(x, sr_hz, rate / 2, filter, seed=seed + i) if method == "lowres"
                      else upsample(x_lr, int(rate), target_sr_hz=sr_hz, method=method)[0])
                 n = min(len(x), len(y))
-                rows.append({"clip": name, "rate_hz": int(rate), "method": method,
+                rows.append({"clip": _clip_name(clip), "rate_hz": int(rate), "method": _label(method, clip, overlap),
                              **evaluate_pair(x[:n], y[:n], sr_hz, sr_hz / rate, perceptual=perceptual)})
     return rows
 
@@ -185,7 +236,7 @@ def model_function(name, *, sr_hz: int, ratio: int):
 
     The model must make ``sr_hz`` Hz audio at ``ratio`` (a versatile model: take ``sr_hz / ratio`` Hz
     within its input rates); the function maps a float array of shape (n_samples,) at ``sr_hz / ratio``
-    Hz to shape (n_samples * ratio,) at ``sr_hz`` Hz.
+    Hz to shape (n_samples * ratio,) at ``sr_hz`` Hz; its ``card`` is the model's card (its lineage is checked).
     """
     from functools import partial
 
@@ -195,11 +246,14 @@ def model_function(name, *, sr_hz: int, ratio: int):
     m = load_model(name)
     ratio = validate_ratio(ratio)
     if m.input_rates_hz and m.sr_hz == int(sr_hz) and m.input_rates_hz[0] <= sr_hz / ratio <= m.input_rates_hz[1]:
-        return partial(m.upsample_lr, low_sr_hz=int(sr_hz) // ratio)
-    if (m.sr_hz, m.ratio) != (int(sr_hz), ratio):
+        fn = partial(m.upsample_lr, low_sr_hz=int(sr_hz) // ratio)
+    elif (m.sr_hz, m.ratio) != (int(sr_hz), ratio):
         raise AudioError(f"model {m.name} is for {m.sr_hz} Hz at ratio {m.ratio}; evaluation asked {sr_hz} Hz, "
                          f"ratio {ratio}")
-    return m.upsample_lr
+    else:
+        fn = partial(m.upsample_lr)
+    fn.card = m.card
+    return fn
 
 
 def evaluate_model_dir(path, *, quick: bool = False, max_clips: int | None = None, perceptual: bool = True,
@@ -225,7 +279,8 @@ def evaluate_model_dir(path, *, quick: bool = False, max_clips: int | None = Non
     train_cfg = m.card.train
     corpus = open_corpus(train_cfg["corpus"], quick=quick)
     clips = gate(corpus.split("test"), m.sr_hz)[:max_clips]
-    data = [(f"{c.source}/{Path(c.path).name}", corpus.load(c, m.sr_hz)) for c in clips]
+    data = [(c, corpus.load(c, m.sr_hz)) for c in clips]
+    named = {c.path: c for c in clips}
     models = {}
     init = m.config.get("init")
     if init:
@@ -234,14 +289,17 @@ def evaluate_model_dir(path, *, quick: bool = False, max_clips: int | None = Non
         except AudioError:
             base = None  # the starting model is gone (a deleted run folder): score the model alone
         if base is not None and base.kind != m.kind:
-            models[base.kind] = base.upsample_lr
-    models[m.kind] = m.upsample_lr
+            models[base.kind] = base
+    models[m.kind] = m
     filt = train_cfg.get("filter", "cheby1")
     rows = evaluate_clips(data, m.sr_hz, m.ratio, ("lowres", "linear", "spline", "sinc", *models),
                           filter="cheby1" if filt == "random" else filt, models=models,
                           perceptual=perceptual and m.sr_hz == 16000, progress=progress)
     summary = summarize(rows)
     sources = list(dict.fromkeys(c.source for c in clips))
+    for r in rows:  # name each clip by its source and file: no cache path of the machine that ran it
+        clip = named[r["clip"]]
+        r["clip"] = f"{clip.source}/{Path(clip.path).name}"
     per_source = {s: summarize([r for r in rows if r["clip"].startswith(f"{s}/")]) for s in sources}
     result = {"model": m.name, "corpus": corpus.name, "split": "test", "n_clips": len(clips),
               "sr_hz": m.sr_hz, "ratio": m.ratio, "summary": summary, "per_source": per_source, "per_clip": rows}
@@ -256,7 +314,8 @@ def evaluate_model_dir(path, *, quick: bool = False, max_clips: int | None = Non
 
 def evaluate_sources(corpus, methods, *, sr_hz: int, ratio: int, split: str = "test", levels_db=(0.0,),
                      max_clips_per_source: int | None = None, filter="random", perceptual: bool = False,
-                     seed: int = 0, input_sr_hz: int | None = None, progress: bool = False) -> dict:
+                     seed: int = 0, input_sr_hz: int | None = None, allow_overlap: bool = False,
+                     progress: bool = False) -> dict:
     """Score methods on each source of a corpus split, at each input level: the cross-corpus test.
 
     The clips of ``split`` that pass the bandwidth gate for ``sr_hz`` (:func:`srlib.data.gate`)
@@ -274,6 +333,8 @@ def evaluate_sources(corpus, methods, *, sr_hz: int, ratio: int, split: str = "t
         Target rate in Hz and up-sampling factor.
     input_sr_hz : int, optional
         Instead of ``ratio``: inputs at this rate in Hz, any ratio, through :func:`evaluate_input_rates`.
+    allow_overlap : bool
+        Score models on sources and groups they trained on too (refused by default; the rows are labelled).
 
     Returns
     -------
@@ -289,10 +350,10 @@ def evaluate_sources(corpus, methods, *, sr_hz: int, ratio: int, split: str = "t
             scaled = [(name, gain * x) for name, x in audio]
             if input_sr_hz:
                 rows = evaluate_input_rates(scaled, sr_hz, (input_sr_hz,), methods, filter=filter, seed=seed,
-                                            perceptual=perceptual, progress=progress)
+                                            perceptual=perceptual, allow_overlap=allow_overlap, progress=progress)
             else:
                 rows = evaluate_clips(scaled, sr_hz, ratio, methods, filter=filter, seed=seed, models=models,
-                                      perceptual=perceptual, progress=progress)
+                                      perceptual=perceptual, allow_overlap=allow_overlap, progress=progress)
             results[(source, float(level_db))] = summarize(rows)
     return results
 
@@ -306,7 +367,8 @@ def source_clips(corpus, sr_hz: int, *, split: str = "test", max_clips_per_sourc
 
     Returns
     -------
-    dict source -> list of (path, float32 array of shape (n_samples,)), sources in corpus order.
+    dict source -> list of (:class:`~srlib.data.Clip`, float32 array of shape (n_samples,)), sources in corpus
+    order (the clip record tells an evaluation its source and group).
     """
     from .data import gate
 
@@ -320,7 +382,7 @@ def source_clips(corpus, sr_hz: int, *, split: str = "test", max_clips_per_sourc
         if max_clips_per_source and len(chosen) > max_clips_per_source:
             pick = np.random.default_rng(seed).choice(len(chosen), max_clips_per_source, replace=False)
             chosen = [chosen[i] for i in sorted(pick)]
-        out[source] = [(c.path, corpus.load(c, sr_hz)) for c in chosen]
+        out[source] = [(c, corpus.load(c, sr_hz)) for c in chosen]
     return out
 
 

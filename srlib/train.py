@@ -198,10 +198,27 @@ def _init_model(config: TrainConfig, kind, arch):
     return init
 
 
-def _pairs(config: TrainConfig, split: str, progress: bool):
-    from .data import make_pairs, open_corpus
+def _corpus(config: TrainConfig, progress: bool):
+    from .data import open_corpus
 
-    corpus = open_corpus(config.corpus, quick=config.quick_data, progress=progress)
+    return open_corpus(config.corpus, quick=config.quick_data, progress=progress)
+
+
+def _lineage(config: TrainConfig, corpus, init_name) -> dict:
+    """``config.json``'s ``lineage``: the groups of the corpus' train and val splits (a superset of the clips a
+    ``max_clips`` slice or the bandwidth gate keeps) and the ``init`` model's lineage."""
+    from .lineage import Lineage
+    from .models.card import ModelCard, model_folder
+
+    lineage = Lineage.from_clips(corpus.split("train"), corpus.split("val")) if corpus is not None else Lineage()
+    if init_name:
+        lineage = lineage.union(ModelCard.read(model_folder(init_name)).lineage)
+    return lineage.to_dict()
+
+
+def _pairs(config: TrainConfig, corpus, split: str, progress: bool):
+    from .data import make_pairs
+
     return make_pairs(corpus, split, ratio=config.ratio, sr_hz=config.sr_hz, patch_len=config.patch_len,
                       stride=config.stride, filter=config.filter, seed=config.seed, max_clips=config.max_clips,
                       input_rates_hz=config.input_rates_hz, progress=progress)
@@ -224,7 +241,8 @@ def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = Tr
     command : str, optional
         The command line to record in ``command.txt``.
     pairs : (train Pairs, val Pairs), optional
-        Ready pairs instead of building them from ``config`` (tests).
+        Ready pairs instead of building them from ``config`` (tests): the folder's lineage then holds only
+        its ``init``'s, since nothing says where the pairs came from.
     callbacks : sequence of keras.callbacks.Callback
         Extra callbacks (e.g. one that records every batch's losses for a plot).
     distribute : bool
@@ -242,7 +260,9 @@ def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = Tr
     if (out / "model.weights.h5").exists():
         raise ConfigError(f"{out}: already holds a trained model; choose another --out")
     tf.config.experimental.enable_op_determinism()
-    train_pairs, val_pairs = pairs or (_pairs(config, "train", verbose > 0), _pairs(config, "val", verbose > 0))
+    corpus = None if pairs else _corpus(config, verbose > 0)
+    train_pairs, val_pairs = pairs or (_pairs(config, corpus, "train", verbose > 0),
+                                       _pairs(config, corpus, "val", verbose > 0))
     if distribute:
         strategy = mirrored_strategy()
         if verbose:
@@ -256,6 +276,7 @@ def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = Tr
     else:
         run = prepare(config, train_pairs, val_pairs)
     model, network, meta = run.model, run.network, run.meta
+    meta["lineage"] = _lineage(config, corpus, config.init)
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(meta, indent=2))
     (out / "command.txt").write_text((command or " ".join(shlex.quote(a) for a in sys.argv)) + "\n")

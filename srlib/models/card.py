@@ -158,6 +158,19 @@ class ModelCard:
             return max(sr_hz, self.input_rates_hz[0])
         return self.low_sr_hz
 
+    @cached_property
+    def lineage(self):
+        """The sources and groups the model was trained and validated on, its ``init``'s included
+        (:class:`srlib.lineage.Lineage`): ``config.json``'s ``lineage`` where ``srlib train`` recorded it, else
+        derived from the training config (:func:`srlib.lineage.derive_lineage`)."""
+        from ..lineage import Lineage, derive_lineage
+
+        if "lineage" in self.config:
+            return Lineage.from_dict(self.config["lineage"])
+        own = derive_lineage(self.train)
+        init = self.config.get("init")
+        return own.union(ModelCard.read(model_folder(init)).lineage) if init else own
+
     @property
     def train(self) -> dict:
         """The training config (``config.json``'s ``train``; empty for an untrained folder)."""
@@ -229,6 +242,9 @@ class ModelCard:
             lines.append(f"  trained on {t['corpus']} ({c.get('n_train_patches', '?')} patches of {t['patch_len']} "
                          f"samples), {t['epochs']} epochs{init}, {c.get('train_audio_s_per_s', '?')} s of audio per "
                          "second on 2 CPU cores")
+        if t:
+            lineage = self.lineage
+            lines.append(f"  trained and validated on {lineage.text()}: never scored on these")
         if c.get("calibration"):
             cal = c["calibration"]
             by_rate = "; ".join(f"from {rate} Hz {gains_text(*gains)}" for rate, *gains in cal.get("band_gains") or ())
