@@ -100,9 +100,39 @@ def hide_injected_parameters(nb_path: Path) -> None:
     nb_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
 
 
+#: The environment every notebook kernel starts with (``kernel.json``'s ``env``, so it holds before the first
+#: import of any cell, in the book's build and in ``make lab`` alike): TensorFlow's C++ start-up log (CPU feature
+#: notices, "oneDNN custom operations are on", grappler's "remapper failed", absl's "All log messages before
+#: absl::InitializeLog()") depends on the CPU, and no page should carry it.
+KERNEL_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "GRPC_VERBOSITY": "ERROR", "KMP_WARNINGS": "0"}
+
+
+def quiet_kernel(prefix: str = sys.prefix) -> Path:
+    """Add :data:`KERNEL_ENV` to the ``python3`` kernel spec installed under ``prefix``; returns its path."""
+    spec = Path(prefix) / "share" / "jupyter" / "kernels" / "python3" / "kernel.json"
+    if not spec.exists():
+        raise SystemExit(f"no python3 kernel spec at {spec}: run 'make install'")
+    kernel = json.loads(spec.read_text())
+    kernel["env"] = {**kernel.get("env", {}), **KERNEL_ENV}
+    spec.write_text(json.dumps(kernel, indent=1) + "\n")
+    return spec
+
+
 def execute(profile: str, build: Path, root: Path = ROOT) -> dict:
-    """Execute every notebook of the book for ``profile``; returns wall times in seconds."""
+    """Execute every notebook of the book for ``profile``; returns wall times in seconds.
+
+    Every evaluation a chapter runs appends what it scored to ``build/evaluations.jsonl``
+    (:data:`srlib.lineage.EVAL_LOG_ENV`), which the book's tests read: no model scored on its training data.
+    """
+    import os
+
     import papermill as pm
+
+    quiet_kernel()
+    log = build / "evaluations.jsonl"
+    build.mkdir(parents=True, exist_ok=True)
+    log.unlink(missing_ok=True)
+    os.environ["SRLIB_EVAL_LOG"] = str(log)
 
     params = yaml.safe_load((root / "book" / "params" / f"{profile}.yaml").read_text()) or {}
     times = {}
@@ -184,7 +214,11 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python tools/book.py", description=__doc__.splitlines()[0])
     p.add_argument("--profile", choices=["quick", "full"], default="full")
     p.add_argument("--build", default=str(ROOT / "_build"), help="build folder (default _build/)")
+    p.add_argument("--quiet-kernel", action="store_true", help="only set the kernel's environment (KERNEL_ENV)")
     args = p.parse_args(argv)
+    if args.quiet_kernel:
+        print(f"[book] kernel environment set in {quiet_kernel()}")
+        return 0
     build = Path(args.build)
     if (build / "src").exists():
         shutil.rmtree(build / "src")

@@ -32,8 +32,19 @@ TFLITE_NAME = "model.tflite"
 
 
 def export_litert(network, path) -> None:
-    """Write the Keras model ``network`` as a LiteRT flatbuffer at ``path`` (its input's batch and length stay free)."""
-    network.export(str(path), format="litert", verbose=False)
+    """Write the Keras model ``network`` as a LiteRT flatbuffer at ``path`` (its input's batch and length stay free).
+
+    The converter's Python log ("INFO:tensorflow:Assets written to: /tmp/...") is held back: a chapter that
+    trains a model would otherwise print a temporary folder of the machine that built it."""
+    import logging
+
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        network.export(str(path), format="litert", verbose=False)
+    finally:
+        logger.setLevel(level)
 
 
 _stderr_lock = threading.Lock()
