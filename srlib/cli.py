@@ -316,7 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     da.add_argument("-q", "--quiet", action="store_true")
     da.set_defaults(func=_cmd_data)
 
-    from .models.registry import KINDS
+    from .models.registry import DEFAULT_KINDS, KINDS
 
     tr = sub.add_parser("train", help="train a model of any registered kind (profiles: quick, full)",
                         description="Train a model on a corpus. Kinds: "
@@ -324,7 +324,8 @@ def build_parser() -> argparse.ArgumentParser:
                                     + ". The run folder gets config.json, command.txt, log.csv, model.weights.h5 "
                                       "and metrics.json; running again into the same folder resumes an "
                                       "interrupted run.")
-    tr.add_argument("--model", choices=list(KINDS), default=next(iter(KINDS)), help="what to train (default unet)")
+    tr.add_argument("--model", choices=list(KINDS), default=DEFAULT_KINDS[0],
+                    help=f"what to train (default {DEFAULT_KINDS[0]}, the kind srlib upsample uses by default)")
     tr.add_argument("--profile", choices=["quick", "full"], default="quick")
     tr.add_argument("--init", help="model folder or shipped name to start from ('none' for random; the GAN's "
                                    "default is the shipped U-Net; spectral-gan: a spectral model; frame-gan: the "

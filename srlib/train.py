@@ -28,81 +28,19 @@ import json
 import shlex
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from .errors import ConfigError, TrainingError
 from .models.registry import get_kind, kind_names
+from .models.train_config import TrainConfig
 
-__all__ = ["TrainConfig", "profile_config", "prepare", "train", "mirrored_strategy"]
+__all__ = ["TrainConfig", "resolved", "profile_config", "prepare", "train", "mirrored_strategy"]
 
 
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything a training run depends on (saved as ``config.json``).
-
-    Attributes
-    ----------
-    corpus : str
-        ``speech``, ``music``, ``vctk:PATH[:split]`` or a folder (see :func:`srlib.data.open_corpus`).
-    sr_hz : int
-        High (target) rate in Hz.
-    ratio : int
-        Up-sampling factor; the model's input rate is ``sr_hz / ratio``.
-    preset : str
-        U-Net architecture of the U-Net kinds (:data:`srlib.models.unet.PRESETS`).
-    patch_len, stride : int
-        Training patch length and hop in samples at ``sr_hz``.
-    batch_size, epochs : int
-    learning_rate : float
-        Adam step size.
-    filter : str
-        Anti-aliasing filter of the low-rate inputs (``"random"`` for filter-robust training).
-    stft_weight : float
-        Weight of the multi-resolution STFT loss added to the waveform MSE.
-    seed : int
-    quick_data : bool
-        Use the quick slice of the corpus.
-    max_clips : int or None
-        At most this many clips per split.
-    model : str
-        The kind to train: a name of :func:`srlib.models.registry.kind_names`.
-    init : str or None
-        Model folder or shipped name whose weights start the network (the GAN's generator; for
-        ``spectral-gan``, a ``spectral`` model's 2-D U-Net or a whole ``spectral-gan`` generator; for
-        ``frame-gan``, a frame model of the same architecture, calibrated or not).
-    gan : dict or None
-        :class:`srlib.models.gan.GANConfig` fields that differ from its defaults.
-    d_learning_rate : float or None
-        The discriminators' Adam step (the GAN; default: ``learning_rate``).
-    arch : dict or None
-        Fields of the kind's architecture config that differ from what the kind derives from
-        the rates (e.g. :class:`srlib.models.spectral.SpectralConfig` ``filters``).
-    input_rates_hz : [low, high] or None
-        Train a *versatile* model over input rates from ``low`` (``sr_hz / ratio``) to ``high`` Hz,
-        each clip at its own (:func:`srlib.data.make_pairs`); kinds with ``input_rates`` only.
-    """
-
-    corpus: str = "speech"
-    sr_hz: int = 16000
-    ratio: int = 4
-    preset: str = "small"
-    patch_len: int = 8192
-    stride: int = 4096
-    batch_size: int = 16
-    epochs: int = 12
-    learning_rate: float = 3e-4
-    filter: str = "cheby1"
-    stft_weight: float = 0.0
-    seed: int = 0
-    quick_data: bool = False
-    max_clips: int | None = None
-    model: str = kind_names()[0]
-    init: str | None = None
-    gan: dict | None = None
-    d_learning_rate: float | None = None
-    arch: dict | None = None
-    input_rates_hz: list | None = None
+def resolved(config: TrainConfig) -> TrainConfig:
+    """``config`` with its kind named: an empty ``model`` is the registry's first kind."""
+    return config if config.model else replace(config, model=kind_names()[0])
 
 
 def profile_config(model: str | None = None, profile: str = "quick") -> TrainConfig:
@@ -149,6 +87,7 @@ def prepare(config: TrainConfig, train_pairs, val_pairs) -> Prepared:
     """
     import keras
 
+    config = resolved(config)
     kind = get_kind(config.model)
     if config.input_rates_hz and not kind.input_rates:
         raise ConfigError(f"input rates: a {config.model} model takes one input rate; --input-rates is for the "
@@ -256,6 +195,7 @@ def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = Tr
 
     from .callbacks import NaNGuard
 
+    config = resolved(config)
     out = Path(out_dir)
     if (out / "model.weights.h5").exists():
         raise ConfigError(f"{out}: already holds a trained model; choose another --out")

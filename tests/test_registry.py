@@ -223,3 +223,19 @@ def test_the_default_model_fits_the_rates_and_the_content(tmp_path, monkeypatch)
         {**config, "input_rates_hz": [4000, 12000], "calibration": {"band_gain": 0.35}}))
     assert auto_method(4000, 16000) == auto_method(3000, 16000) == auto_method(8000, 16000) == versatile
     assert auto_method(11025, 44100) == "frame-music-44k-r4"
+
+
+def test_the_kinds_sit_below_training():
+    """A kind's profiles are TrainConfig values (srlib.models.train_config); no srlib.models module imports
+    srlib.train, which runs the kinds (the import loop kind -> train -> evaluate -> ... -> kind is gone)."""
+    offenders = []
+    for path in (SRLIB / "models").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[-1] == "train" and (
+                    node.level == 2 or (node.module or "").startswith("srlib")):
+                offenders.append(f"{path.name}:{node.lineno}")
+    assert not offenders, offenders
+    from srlib.models.train_config import TrainConfig
+    from srlib.train import TrainConfig as Same, resolved
+
+    assert Same is TrainConfig and resolved(TrainConfig()).model == kind_names()[0]

@@ -19,6 +19,7 @@ from typing import ClassVar
 import numpy as np
 
 from ..errors import ConfigError
+from .train_config import TrainConfig
 
 __all__ = ["ModelKind", "ConfigKind", "STFTKind", "stft_size_for"]
 
@@ -50,7 +51,7 @@ class ModelKind:
     shipped : str or None
         Folder name of the shipped model that ``--model NAME`` means (``None``: none shipped).
     profiles : dict of str -> dict
-        Training profiles (``quick``, ``full``): :class:`srlib.train.TrainConfig` fields that
+        Training profiles (``quick``, ``full``): :class:`~srlib.models.train_config.TrainConfig` fields that
         differ from its defaults.
     """
 
@@ -81,7 +82,7 @@ class ModelKind:
 
     # --- architecture -------------------------------------------------------------------
     def architecture(self, config):
-        """The architecture config of a training run (:class:`srlib.train.TrainConfig`)."""
+        """The architecture config of a training run (:class:`~srlib.models.train_config.TrainConfig`)."""
         raise NotImplementedError
 
     def arch_from_dict(self, d: dict):
@@ -148,8 +149,7 @@ class ModelKind:
 
     # --- training -----------------------------------------------------------------------
     def profile(self, name: str):
-        """The :class:`srlib.train.TrainConfig` of the named profile."""
-        from ..train import TrainConfig
+        """The :class:`~srlib.models.train_config.TrainConfig` of the named profile."""
 
         if name not in self.profiles:
             raise ConfigError(f"profile: got {name!r}; expected one of {', '.join(self.profiles)}")
