@@ -151,10 +151,10 @@ def _shipped_cards(kind_name: str, sr_hz: int, ratio: int | None = None) -> list
 def model_for(kind_name: str, sr_hz: int, ratio: int):
     """A shipped one-rate model of the kind for these rates, or an untrained one of its ``full`` profile's size
     (at one input rate), as an SRModel."""
-    import json
     from dataclasses import replace
 
     from .inference import SRModel, load_model
+    from .models.card import ModelCard
     from .models.registry import get_kind
 
     for card in _shipped_cards(kind_name, sr_hz, ratio):
@@ -164,8 +164,7 @@ def model_for(kind_name: str, sr_hz: int, ratio: int):
     arch = kind.architecture(replace(kind.profile("full"), sr_hz=sr_hz, ratio=ratio, input_rates_hz=None))
     d = tempfile.mkdtemp()
     kind.build(arch).save_weights(os.path.join(d, "model.weights.h5"))
-    with open(os.path.join(d, "config.json"), "w") as f:
-        json.dump({"kind": kind.name, "sr_hz": sr_hz, "ratio": ratio, kind.arch_key: arch.to_dict()}, f)
+    ModelCard.create(d, {"kind": kind.name, "sr_hz": sr_hz, "ratio": ratio, kind.arch_key: arch.to_dict()})
     return SRModel(d)
 
 

@@ -24,7 +24,6 @@ inference code loads it by path, and the shipped ones by name.
 
 from __future__ import annotations
 
-import json
 import shlex
 import sys
 import time
@@ -33,6 +32,7 @@ from pathlib import Path
 
 from .errors import ConfigError, TrainingError
 from .models.registry import get_kind, kind_names
+from .models.card import ModelCard
 from .models.train_config import TrainConfig
 
 __all__ = ["TrainConfig", "resolved", "profile_config", "prepare", "train", "mirrored_strategy"]
@@ -147,7 +147,7 @@ def _lineage(config: TrainConfig, corpus, init_name) -> dict:
     """``config.json``'s ``lineage``: the groups of the corpus' train and val splits (a superset of the clips a
     ``max_clips`` slice or the bandwidth gate keeps) and the ``init`` model's lineage."""
     from .lineage import Lineage
-    from .models.card import ModelCard, model_folder
+    from .models.card import model_folder
 
     lineage = Lineage.from_clips(corpus.split("train"), corpus.split("val")) if corpus is not None else Lineage()
     if init_name:
@@ -218,8 +218,7 @@ def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = Tr
     model, network, meta = run.model, run.network, run.meta
     meta["lineage"] = _lineage(config, corpus, config.init)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "config.json").write_text(json.dumps(meta, indent=2))
-    (out / "command.txt").write_text((command or " ".join(shlex.quote(a) for a in sys.argv)) + "\n")
+    card = ModelCard.create(out, meta, command=command or " ".join(shlex.quote(a) for a in sys.argv))
     guard = NaNGuard()
     callbacks = [
         keras.callbacks.BackupAndRestore(str(out / "backup")),
@@ -251,7 +250,7 @@ def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = Tr
     meta["train_seconds"] = round(seconds, 1)
     epochs_run = len(next(iter(history.history.values()), []))
     meta["train_audio_s_per_s"] = round(train_pairs.duration_s * epochs_run / max(seconds, 1e-9), 1)
-    (out / "config.json").write_text(json.dumps(meta, indent=2))
+    card.update(train_seconds=meta["train_seconds"], train_audio_s_per_s=meta["train_audio_s_per_s"])
     if evaluate:
         from .evaluate import evaluate_model_dir
 

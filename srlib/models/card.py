@@ -1,4 +1,4 @@
-"""Model folders and their cards, read without Keras.
+"""Model folders and their cards, read and written without Keras.
 
 A *model folder* holds ``model.weights.h5`` and ``config.json`` (``kind``,
 ``sr_hz``, ``ratio``, the architecture, the training config) and, when
@@ -7,6 +7,11 @@ A *model folder* holds ``model.weights.h5`` and ``config.json`` (``kind``,
 evaluation). :class:`ModelCard` reads all of these as plain data: ``srlib
 info``, the default method and the chapters use it without importing
 TensorFlow. :class:`srlib.inference.SRModel` adds the network.
+
+The card is also the one writer of a folder's text files (as BigVGAN's ``_save_pretrained`` or
+DAC's ``DACFile.save`` are of theirs): :meth:`ModelCard.create` writes ``config.json`` and
+``command.txt``, :meth:`ModelCard.update` changes ``config.json`` entries (the training time, a
+calibration), :meth:`ModelCard.write_metrics` the evaluation. Each file is replaced atomically.
 
 >>> card = ModelCard.read(shipped_models()["unet-speech-16k-r4"])
 >>> card.kind, card.low_sr_hz, card.sr_hz
@@ -25,10 +30,27 @@ from pathlib import Path
 
 from ..errors import AudioError
 
-__all__ = ["WEIGHTS_DIR", "ModelCard", "shipped_models", "model_folder"]
+__all__ = ["WEIGHTS_DIR", "ModelCard", "shipped_models", "model_folder", "write_text_atomic"]
 
 #: Where the shipped model folders live, inside the package.
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+
+
+def write_text_atomic(path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file beside it and one rename: a reader (or a crash)
+    sees the old file or the new one, never half of one."""
+    import os
+    import tempfile
+
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def shipped_models() -> dict:
@@ -89,6 +111,32 @@ class ModelCard:
         except (ValueError, KeyError) as exc:
             raise AudioError(f"{cfg_path}: not a model configuration ({exc!r} is missing or unreadable)") from None
         return cls(path, config)
+
+    @classmethod
+    def create(cls, path, config: dict, *, command: str | None = None) -> "ModelCard":
+        """Make (or refresh) a model folder's ``config.json``, and ``command.txt`` where ``command`` is given.
+
+        ``config`` needs ``sr_hz`` and ``ratio``; the weights are the caller's (a card of a folder without
+        ``model.weights.h5`` is written, not read). Returns the card of what was written.
+        """
+        if "sr_hz" not in config or "ratio" not in config:
+            raise AudioError(f"{path}: a model configuration needs sr_hz and ratio; got {sorted(config)}")
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(path / "config.json", json.dumps(config, indent=2))
+        if command is not None:
+            write_text_atomic(path / "command.txt", command.rstrip("\n") + "\n")
+        return cls(path, dict(config))
+
+    def update(self, **entries) -> "ModelCard":
+        """Set ``config.json`` entries (the training time, an architecture, a calibration); returns the new card."""
+        return ModelCard.create(self.path, {**self.config, **entries})
+
+    def write_metrics(self, result: dict, text: str) -> None:
+        """Write an evaluation: ``metrics.json`` (``result``) and ``metrics.md`` (``text``, its tables)."""
+        write_text_atomic(self.path / "metrics.json", json.dumps(result, indent=1))
+        write_text_atomic(self.path / "metrics.md", text)
+        self.__dict__.pop("metrics", None)  # the cached copy is stale
 
     @cached_property
     def metrics(self) -> dict | None:
