@@ -6,7 +6,7 @@ the same shape ``(n_samples,)``, in linear amplitude.
 LSD, the one definition srlib uses
 ----------------------------------
 Power spectrograms ``P(t, f) = |STFT(x)|^2`` with a Hann window, ``n_fft=2048``,
-``hop=512`` (no centring pad beyond librosa's default reflection),
+``hop=512``, frames centred (librosa pads ``n_fft // 2`` zeros at each end, its default ``pad_mode``),
 
 .. math::
 
@@ -31,7 +31,7 @@ A clip recorded at -20 dBFS and its model output are scored as if peak-normalise
 
 Perceptual and intelligibility measures come from registry packages, not our
 code: wide-band PESQ (ITU-T P.862.2, the ``pesq`` package; defined for 16 kHz
-speech only, from -0.5 to 4.5) and STOI (Taal et al. 2011, ``pystoi``; 0 to 1,
+speech only; P.862.2's MOS-LQO mapping bounds it to about 1.04-4.64) and STOI (Taal et al. 2011, ``pystoi``; 0 to 1,
 computed after its own resampling to 10 kHz, so it barely sees the band above
 5 kHz that super-resolution restores: it checks that a method does not damage
 intelligibility, not that it restores the high band).
@@ -163,7 +163,7 @@ def lsd(
 def pesq_wb(reference, estimate, sr_hz: int = 16000) -> float:
     """Wide-band PESQ (ITU-T P.862.2) of ``estimate`` against ``reference``, both at 16 kHz.
 
-    Returns a MOS-LQO score from -0.5 to 4.5 (higher is better), or NaN where
+    Returns a MOS-LQO score, about 1.04 to 4.64 under P.862.2's mapping (higher is better), or NaN where
     PESQ finds no speech to score (silence, clips shorter than ~0.25 s).
     """
     from pesq import pesq

@@ -24,8 +24,8 @@ them. A test holds the two within ``1e-4`` relative RMS on real audio.
 The ConvNeXt stack is most of the arithmetic and NumPy runs it one operation at a time
 through memory (the GELU alone is four passes). Where ``ai-edge-litert`` is installed (a
 dependency on Linux and macOS), :func:`export_frame_blocks` has also written the stack as
-``model.blocks.tflite`` and LiteRT's XNNPACK kernels run it, 2.4 times faster than NumPy
-(1.8 against 4.4 ms for 293 frames, one thread); without either, NumPy does, to the same
+``model.blocks.tflite`` and LiteRT's XNNPACK kernels run it, faster than NumPy (``python -m srlib.bench``
+prints both); without either, NumPy does, to the same
 result within float rounding (a test holds them within ``1e-5``).
 """
 

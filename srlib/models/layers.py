@@ -187,7 +187,8 @@ class FrameBandwidthExtension(keras.layers.Layer):
        LayerNorm, then three linear heads per bin: a log-magnitude ``m`` and two phase
        components ``(r, i)``. The predicted spectrum has magnitude ``exp(mu_t + m)`` (level
        restored) and phase ``mirror(angle X) + atan2(i, r)``: the input band's phase reflected
-       about the cutoff (as classical folding does) and corrected by the network.
+       about the cutoff (the phase copied as it is; spectral folding would conjugate it, negating the phase)
+       and corrected by the network.
     4. Crossover: ``Y = (1 - w) X + w g Y_hat`` (``g`` the calibrated gains for the input's cutoff,
        ``FrameConfig.gain_for_bin``: the band gain from the cutoff bin up, the edge gain below it; 1 as
        trained) with ``w`` 0 below ``cutoff - transition`` bins, a linear ramp to 1 at the cutoff
