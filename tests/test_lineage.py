@@ -126,3 +126,16 @@ def test_a_model_without_a_card_is_checked_against_the_lineage_given(tmp_path, s
     with pytest.raises(OverlapError, match=r"mine trained on klettres \(de\)"):
         evaluate_clips(data, 16000, 4, ["mine"], models={"mine": fn}, lineages={"mine": Lineage({"klettres": ("de",)})})
     assert len(evaluate_clips(data, 16000, 4, ["mine"], models={"mine": fn})) == 3  # no lineage: nothing to refuse
+
+
+def test_the_card_writes_its_folder(tmp_path):
+    card = ModelCard.create(tmp_path / "m", {"kind": "unet", "sr_hz": 16000, "ratio": 4}, command="srlib train x")
+    assert (tmp_path / "m" / "command.txt").read_text() == "srlib train x\n"
+    again = card.update(train_seconds=12.5)
+    assert json.loads((tmp_path / "m" / "config.json").read_text())["train_seconds"] == 12.5 == again.config["train_seconds"]
+    again.write_metrics({"summary": {"unet": {"snr_db": {"mean": 3.0}}}}, "| table |\n")
+    assert again.metrics["summary"]["unet"]["snr_db"]["mean"] == 3.0 and again.score("snr_db") == 3.0
+    assert (tmp_path / "m" / "metrics.md").read_text() == "| table |\n"
+    assert not list((tmp_path / "m").glob("*.part"))  # atomic writes leave nothing behind
+    with pytest.raises(ValueError, match="needs sr_hz and ratio"):
+        ModelCard.create(tmp_path / "n", {"kind": "unet"})
