@@ -27,7 +27,7 @@ from .kind import ModelKind
 from .spectral import SpectralGANKind, SpectralKind
 from .unet import AFiLMKind, TFiLMKind, UNetKind
 
-__all__ = ["KINDS", "DEFAULT_KINDS", "get_kind", "kind_names", "registered", "shipped_aliases"]
+__all__ = ["KINDS", "DEFAULT_KINDS", "DIAGRAMS", "get_kind", "kind_names", "registered", "shipped_aliases"]
 
 _QUICK = dict(epochs=2, quick_data=True, max_clips=24, patch_len=4096, stride=4096)
 #: The frame GAN's discriminators and weights: the reconstruction is frame_loss, so not the U-Net GAN's MSE and STFT.
@@ -119,6 +119,11 @@ KINDS: dict[str, ModelKind] = {k.name: k for k in (
 
 #: Kinds whose shipped model ``srlib upsample`` uses by default where its rates fit, in order of preference.
 DEFAULT_KINDS = ("frame",)
+
+#: What :func:`srlib.diagrams.architecture_figure` draws for a kind: (the network's drawing, "u-net" or
+#: "frames"; whether discriminators train it). TFiLM and AFiLM are the U-Net with modulation layers.
+DIAGRAMS = {"unet": ("u-net", False), "tfilm": ("u-net", False), "afilm": ("u-net", False),
+            "gan": ("u-net", True), "frame": ("frames", False), "frame-gan": ("frames", True)}
 
 
 def get_kind(name: str) -> ModelKind:
