@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .audio import _validate_rate, resample, validate_audio, validate_ratio
+from .audio import _validate_rate, validate_audio, validate_ratio
 from .errors import AudioError, ConfigError
-from .interpolate import METHODS, upsample_baseline
+from .methods import get_method
 
 __all__ = ["upsample", "upsample_file", "upsample_file_used", "upsample_folder", "resolve_ratio", "auto_method",
            "method_text"]
@@ -89,13 +89,7 @@ def method_text(method: str, target_sr_hz: int) -> str:
     >>> method_text("sinc", 16000)
     'sinc'
     """
-    from .interpolate import METHODS
-    from .models.card import ModelCard, model_folder
-
-    if method in METHODS:
-        return method
-    sr_hz = ModelCard.read(model_folder(method)).sr_hz
-    return method if sr_hz == target_sr_hz else f"{method}, its {sr_hz} Hz output resampled to {target_sr_hz} Hz"
+    return get_method(method).label(target_sr_hz)
 
 
 def upsample(x, sr_hz: int, ratio=None, *, target_sr_hz=None, method: str | None = None, content: str | None = None,
@@ -125,18 +119,8 @@ def upsample(x, sr_hz: int, ratio=None, *, target_sr_hz=None, method: str | None
     sr_out_hz : int
     """
     x = validate_audio(x, name="x")
-    r, target = resolve_ratio(sr_hz, ratio, target_sr_hz)
-    method = method or auto_method(sr_hz, target, content)
-    if method in METHODS:
-        y = upsample_baseline(x, r, method)
-        out_sr = sr_hz * r
-    else:
-        from .inference import upsample_with_model
-
-        y, out_sr = upsample_with_model(x, sr_hz, target, model=method, progress=progress)
-    if out_sr != target:
-        y = resample(y, out_sr, target)
-    return y, target
+    _, target = resolve_ratio(sr_hz, ratio, target_sr_hz)
+    return get_method(method or auto_method(sr_hz, target, content)).upsample(x, sr_hz, target, progress=progress), target
 
 
 class SilentInputWarning(UserWarning):

@@ -101,16 +101,8 @@ def _cmd_evaluate(args) -> int:
 
         rows = evaluate_input_rates(clips, args.sr, (args.input_sr,), args.methods, filter=args.filter,
                                     perceptual=args.perceptual, progress=not args.quiet)
-    else:
-        models = {}
-        from .interpolate import METHODS
-
-        for m in args.methods:
-            if m not in METHODS and m != "lowres":
-                from .evaluate import model_function
-
-                models[m] = model_function(m, sr_hz=args.sr, ratio=args.ratio)
-        rows = evaluate_clips(clips, args.sr, args.ratio, args.methods, filter=args.filter, models=models,
+    else:  # models by name: the evaluation loads each (srlib.methods)
+        rows = evaluate_clips(clips, args.sr, args.ratio, args.methods, filter=args.filter,
                               perceptual=args.perceptual, progress=not args.quiet)
     print(format_table(summarize(rows), args.format))
     if args.figure:
