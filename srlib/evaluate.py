@@ -29,7 +29,7 @@ from .metrics import METRIC_LABELS, METRICS, evaluate_pair
 
 __all__ = ["METRICS", "evaluate_clips", "evaluate_input_rates", "summarize", "format_table", "model_function",
            "evaluate_model_dir", "evaluate_sources", "source_clips", "format_sources", "calibrate_band_gain",
-           "BAND_GAINS", "calibrated_scores"]
+           "BAND_GAINS", "calibrated_scores", "summarize_by", "evaluate_rates_by_source"]
 
 #: The gains :func:`calibrate_band_gain` tries on the added band's magnitude.
 BAND_GAINS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.5, 0.7, 1.0)
@@ -174,6 +174,41 @@ def evaluate_input_rates(clips, sr_hz: int, rates_hz, methods=("spline", "sinc")
     return rows
 
 
+def evaluate_rates_by_source(clips_by_source: dict, sr_hz: int, rates_hz, methods=("spline", "sinc"), *,
+                             filter="cheby1", seed: int = 0, perceptual: bool = False, allow_overlap: bool = False,
+                             progress: bool = False) -> dict:
+    """:func:`evaluate_input_rates` on each source's clips, summarized per source and input rate.
+
+    Each source is scored on its own (clip ``i`` of a source gets the filter of ``seed + i``), as
+    :func:`evaluate_sources` does at one ratio.
+
+    Parameters
+    ----------
+    clips_by_source : dict
+        Source -> list of (clip, float array of shape (n_samples,) at ``sr_hz``), as :func:`source_clips` gives.
+    sr_hz : int
+        Target rate in Hz.
+    rates_hz : sequence of int
+        Input rates in Hz.
+    methods, filter, seed, perceptual, allow_overlap, progress
+        As for :func:`evaluate_input_rates`.
+
+    Returns
+    -------
+    dict ``{(source, rate_hz): summary}`` (:func:`summarize`), sources in the order given, then rates;
+    a method that does not take a rate has no row in that summary.
+
+    Chapter: 06_frame_level_model
+    """
+    out = {}
+    for source, clips in clips_by_source.items():
+        rows = evaluate_input_rates(clips, sr_hz, rates_hz, methods, filter=filter, seed=seed, perceptual=perceptual,
+                                    allow_overlap=allow_overlap, progress=progress)
+        for rate in rates_hz:
+            out[(source, int(rate))] = summarize([r for r in rows if r["rate_hz"] == int(rate)])
+    return out
+
+
 def summarize(rows) -> dict:
     """Mean and standard deviation of each metric per method.
 
@@ -193,6 +228,31 @@ def summarize(rows) -> dict:
                           "std": float(vals.std()) if len(vals) else math.nan}
         out[method] = entry
     return out
+
+
+def summarize_by(rows, key: str) -> dict:
+    """:func:`summarize` for each value of a row field: one summary per input rate, say.
+
+    Parameters
+    ----------
+    rows : list of dict
+        :func:`evaluate_clips` or :func:`evaluate_input_rates` rows.
+    key : str
+        The field to group by (``"rate_hz"``, ``"clip"``).
+
+    Returns
+    -------
+    dict: value -> :func:`summarize` of the rows with that value, values in first-seen order.
+
+    Examples
+    --------
+    >>> rows = [{"clip": "a", "rate_hz": 4000, "method": "sinc", "snr_db": 10.0},
+    ...         {"clip": "a", "rate_hz": 8000, "method": "sinc", "snr_db": 20.0},
+    ...         {"clip": "b", "rate_hz": 4000, "method": "sinc", "snr_db": 12.0}]
+    >>> {rate: s["sinc"]["snr_db"]["mean"] for rate, s in summarize_by(rows, "rate_hz").items()}
+    {4000: 11.0, 8000: 20.0}
+    """
+    return {value: summarize([r for r in rows if r[key] == value]) for value in dict.fromkeys(r[key] for r in rows)}
 
 
 def format_table(summary: dict, fmt: str = "markdown") -> str:

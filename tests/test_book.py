@@ -129,3 +129,68 @@ def test_no_tensorflow_start_up_log_in_the_pages():
         page = _page(nb.stem)
         for noise in ("absl::InitializeLog", "cpu_feature_guard", "oneDNN custom operations"):
             assert noise not in page, f"{nb.stem}: {noise}"
+
+
+EVALUATIONS = ROOT / "_build" / "evaluations.jsonl"
+
+
+def test_no_page_scores_a_model_on_what_it_trained_on():
+    # every evaluation a chapter ran appended what it scored (srlib.lineage.record_evaluation, set by tools/book.py)
+    records = [json.loads(line) for line in EVALUATIONS.read_text().splitlines()]
+    assert len(records) >= 8, "chapters 3-9 score learned models"
+    for record in records:
+        assert record["overlap"] == {}, record
+        assert None not in record["methods"].values(), f"a model whose training data nobody recorded: {record}"
+        assert record["unknown_origin"] == 0, f"clips given by name, not by their Clip record: {record}"
+
+
+def _outputs(stem):
+    """(kind, text) of every output of the executed chapter: stream text, and text/plain, text/markdown, text/html."""
+    nb = json.loads((EXECUTED / f"{stem}.ipynb").read_text())
+    for cell in nb["cells"]:
+        for o in cell.get("outputs", []):
+            if o["output_type"] == "stream":
+                yield o["name"], "".join(o["text"])
+            for mime in ("text/plain", "text/markdown", "text/html"):
+                if mime in o.get("data", {}):
+                    yield mime, "".join(o["data"][mime])
+
+
+#: Lines no reader should see: library logs (TensorFlow's C++ and Python loggers, absl) and Python warnings.
+LOG_LINE = re.compile(r"^(?:[WEIF]\d{4} \d\d:\d\d|WARNING: All log messages|INFO:tensorflow|WARNING:tensorflow"
+                      r"|I tensorflow/|W tensorflow/|E external/)|oneDNN custom operations|cpu_feature_guard"
+                      r"|\w+Warning: |warnings\.warn\(", re.M)
+#: An absolute path of the machine that built the book: its home, temporary folders, caches, the checkout.
+MACHINE_PATH = re.compile(r"(?<![\w.])(?:/tmp/|/root/|/home/\w|/work/|/var/folders/|[\w/]*\.cache/srlib)")
+
+
+def test_pages_carry_no_library_log_or_warning():
+    for nb in notebooks_in_toc():
+        for kind, text in _outputs(nb.stem):
+            found = LOG_LINE.search(text)
+            assert not found, f"{nb.stem}: {kind} output shows {text[max(0, found.start() - 40): found.end() + 80]!r}"
+
+
+def test_pages_carry_no_path_of_the_machine_that_built_them():
+    for nb in notebooks_in_toc():
+        for kind, text in _outputs(nb.stem):
+            if kind == "text/html":
+                text = re.sub(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+", "", text)  # embedded audio and images
+            found = MACHINE_PATH.search(text)
+            assert not found, f"{nb.stem}: {kind} output shows {text[max(0, found.start() - 60): found.end() + 60]!r}"
+
+
+def _visible_text(page: str) -> str:
+    """A page's prose as a reader sees it: no scripts, styles, code blocks, rendered math or tags."""
+    page = re.sub(r"<(script|style|pre|code|math)\b.*?</\1>", " ", page, flags=re.S)
+    page = re.sub(r'<(span|div) class="math[^"]*">.*?</\1>', " ", page, flags=re.S)  # MathJax's source spans
+    return re.sub(r"<[^>]+>", " ", page)
+
+
+def test_no_raw_math_in_any_page():
+    pages = [HTML / "notebooks" / f"{nb.stem}.html" for nb in notebooks_in_toc()] + list((HTML / "book").glob("*.html"))
+    for page in pages:
+        text = _visible_text(page.read_text())
+        found = re.search(r"\$[^$\n]{0,60}\$|\$\$|\\(?:mu|pi|frac|sum|hat|log|mathrm|mathcal|left|right|qquad|cdot)\b",
+                          text)
+        assert not found, f"{page.name}: raw math {text[max(0, found.start() - 60): found.end() + 60]!r}"

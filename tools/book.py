@@ -101,19 +101,26 @@ def hide_injected_parameters(nb_path: Path) -> None:
 
 
 #: The environment every notebook kernel starts with (``kernel.json``'s ``env``, so it holds before the first
-#: import of any cell, in the book's build and in ``make lab`` alike): TensorFlow's C++ start-up log (CPU feature
-#: notices, "oneDNN custom operations are on", grappler's "remapper failed", absl's "All log messages before
-#: absl::InitializeLog()") depends on the CPU, and no page should carry it.
+#: import of any cell, in the book's build and in ``make lab`` alike).
 KERNEL_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "GRPC_VERBOSITY": "ERROR", "KMP_WARNINGS": "0"}
+
+#: The kernel's own option that keeps C-level writes to file descriptor 2 out of the cells' outputs.
+#: TensorFlow 2.21 logs through absl before absl is initialised, so every message goes to descriptor 2 whatever
+#: TF_CPP_MIN_LOG_LEVEL says ("oneDNN custom operations are on", "All log messages before absl::InitializeLog()",
+#: grappler's "remapper failed"), and which of them appear depends on the CPU. ipykernel forwards descriptor 2 into
+#: the notebook by default; with this, C libraries' logs go to the kernel's console (papermill's log, JupyterLab's
+#: terminal) and Python's own stderr (warnings, progress bars) still reaches the cell.
+KERNEL_ARGS = ["--IPKernelApp.capture_fd_output=False"]
 
 
 def quiet_kernel(prefix: str = sys.prefix) -> Path:
-    """Add :data:`KERNEL_ENV` to the ``python3`` kernel spec installed under ``prefix``; returns its path."""
+    """Add :data:`KERNEL_ENV` and :data:`KERNEL_ARGS` to the ``python3`` kernel spec under ``prefix``; returns its path."""
     spec = Path(prefix) / "share" / "jupyter" / "kernels" / "python3" / "kernel.json"
     if not spec.exists():
         raise SystemExit(f"no python3 kernel spec at {spec}: run 'make install'")
     kernel = json.loads(spec.read_text())
     kernel["env"] = {**kernel.get("env", {}), **KERNEL_ENV}
+    kernel["argv"] += [a for a in KERNEL_ARGS if a not in kernel["argv"]]
     spec.write_text(json.dumps(kernel, indent=1) + "\n")
     return spec
 

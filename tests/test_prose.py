@@ -1,0 +1,77 @@
+"""The course's prose says only what its cells show: no measured number is typed in a chapter's Markdown.
+
+Every measured number reaches the text through myst-nb's ``glue`` (or Markdown a cell computes). What a
+chapter may type is short and listed here: section numbers, sample rates and frequencies (settings, not
+results), standards' names, and the few constants below, each with where it comes from.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tools.book import notebooks_in_toc
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Typed decimals that are not measurements: the phrase around each, and why it may stay typed.
+ALLOWED = {
+    "0.8 of": "srlib.data.recorded.GATE_FRACTION and the 0.8 edge of scipy's decimate filter: design constants",
+    "0.05 dB ripple": "the passband ripple of scipy.signal.decimate's Chebyshev filter (its documentation)",
+    "1.5 times the inter-quartile": "the definition of a box plot's whiskers (matplotlib's default)",
+    "1.04-4.64": "the range of P.862.2's MOS-LQO mapping (ITU-T P.862.2)",
+    "1.04 to 4.64": "the range of P.862.2's MOS-LQO mapping (ITU-T P.862.2)",
+    "2.8 times": "44100 / 16000 = 2.76: two sample rates' ratio",
+    "0.55 times sinc's": "the project's LSD target for the default model (issue tracker), not a result",
+    "25.6 ms": "256 samples at 10 kHz: STOI's frame (pystoi's constants)",
+    "9.01 s": "the window DNSMOS scores (Reddy et al. 2021, the DNS Challenge's scripts)",
+    "4.3 kHz": "the top of STOI's highest third-octave band (pystoi's constants)",
+    "temperatures 0, 0.5 and 1": "the settings a reader chooses, not results",
+    "Python 3.11": "the interpreter version srlib is tested with",
+}
+
+#: A decimal that is a section number, a rate or frequency, or a standard's number.
+_NOT_MEASURED = re.compile(
+    r"(?:[Ss]ections?|##+)\s+\d+\.\d+(?:\s*(?:/|,|and|or|to)\s*\d+\.\d+)*"
+    r"|\d+(?:\.\d+)?(?:\s*(?:-|to)\s*\d+(?:\.\d+)?)?\s*k?Hz\b"
+    r"|P\.\d+(?:\.\d+)?")
+_DECIMAL = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])")
+
+
+def _prose(text: str) -> str:
+    """Markdown a reader reads as prose: no code, math, roles, labels or HTML comments."""
+    text = re.sub(r"```.*?```|~~~.*?~~~", " ", text, flags=re.S)
+    text = re.sub(r"<!--.*?-->", " ", text, flags=re.S)
+    text = re.sub(r"\$\$.*?\$\$|\$[^$\n]+\$", " ", text, flags=re.S)
+    text = re.sub(r"\{[\w:-]+\}`[^`]*`|`[^`]*`", " ", text)
+    return re.sub(r"^\([\w-]+\)=\s*$", " ", text, flags=re.M)
+
+
+def typed_decimals(text: str) -> list:
+    """Each typed decimal of ``text``'s prose that is neither a section number, a rate, a standard nor
+    :data:`ALLOWED`, with 40 characters around it."""
+    prose = _prose(text)
+    for phrase in ALLOWED:
+        prose = prose.replace(phrase, " ")
+    prose = _NOT_MEASURED.sub(" ", prose)
+    return [prose[max(0, m.start() - 40): m.end() + 20].replace("\n", " ") for m in _DECIMAL.finditer(prose)]
+
+
+def test_the_check_finds_a_typed_result_and_passes_settings():
+    assert typed_decimals("The U-Net gains 0.07 dB over the spline.") == ["The U-Net gains 0.07 dB over the spline."]
+    assert typed_decimals("LSD {glue:text}`nb04_unet_lsd` at 44.1 kHz (section 3.6), ITU-T P.862.2, $0.5x$") == []
+    assert typed_decimals("From 8.82 to 32 kHz; `x = 0.25`") == []
+
+
+def _pages():
+    for nb in notebooks_in_toc():
+        cells = json.loads(nb.read_text())["cells"]
+        yield nb.stem, "\n\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    for page in sorted((ROOT / "book").glob("*.md")):
+        yield page.name, page.read_text()
+
+
+@pytest.mark.parametrize("name,text", list(_pages()), ids=[n for n, _ in _pages()])
+def test_no_measured_number_is_typed_in_the_prose(name, text):
+    assert typed_decimals(text) == [], f"{name}: glue these (or list a constant in ALLOWED, with its source)"
