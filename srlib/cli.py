@@ -191,16 +191,17 @@ def _cmd_train(args) -> int:
 
 
 def _cmd_calibrate(args) -> int:
-    from .evaluate import calibrate_band_gain, calibrated_scores, evaluate_model_dir
-    from .models.frame import gains_text
+    from .calibration import calibrate_band_gain, calibrated_scores
+    from .evaluate import evaluate_model_dir
+    from .models.card import ModelCard
+    from .models.registry import get_kind
 
     result = calibrate_band_gain(args.model_dir, max_clips_per_source=args.max_clips, progress=not args.quiet)
     chosen = calibrated_scores(result)
     score = f"PESQ-WB {chosen['pesq']:.3f}" if "pesq" in chosen else f"SNR {chosen['snr_db']:.2f} dB"
-    by_rate = "".join(f", from {rate} Hz {gains_text(*gains)}" for rate, *gains in result.get("band_gains") or ())
-    pooled = gains_text(result["band_gain"], result["edge_gain"])
-    _say(args, f"band_gain {pooled}{' (by input rate' + by_rate + ')' if by_rate else ''} written to "
-               f"{Path(args.model_dir) / 'config.json'} (validation {score} on {result['n_clips']} clips)")
+    card = ModelCard.read(args.model_dir)
+    _say(args, f"{get_kind(card.kind).calibration_text(card.config['calibration'])}; written to "
+               f"{Path(args.model_dir) / 'config.json'} (validation {score})")
     if not args.no_evaluate:
         evaluate_model_dir(args.model_dir, progress=not args.quiet)
         _say(args, f"test-split scores rewritten: {Path(args.model_dir) / 'metrics.md'}")

@@ -24,15 +24,12 @@ import numpy as np
 
 from .degrade import degrade_pair, make_lowres
 from .errors import AudioError, ConfigError
-from .interpolate import METHODS, upsample_baseline
+from .interpolate import upsample_baseline
+from .methods import Lowres, get_method
 from .metrics import METRIC_LABELS, METRICS, evaluate_pair
 
 __all__ = ["METRICS", "evaluate_clips", "evaluate_input_rates", "summarize", "format_table", "model_function",
-           "evaluate_model_dir", "evaluate_sources", "source_clips", "format_sources", "calibrate_band_gain",
-           "BAND_GAINS", "calibrated_scores", "summarize_by", "evaluate_rates_by_source"]
-
-#: The gains :func:`calibrate_band_gain` tries on the added band's magnitude.
-BAND_GAINS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.5, 0.7, 1.0)
+           "evaluate_model_dir", "evaluate_sources", "source_clips", "format_sources", "summarize_by", "evaluate_rates_by_source"]
 
 
 def _card_of(model):
@@ -112,17 +109,18 @@ def evaluate_clips(clips, sr_hz: int, ratio: int, methods=("lowres", "linear", "
 
     models = {name: getattr(fn, "upsample_lr", fn) for name, fn in (models or {}).items()}
     lineages = {name: (lineages or {}).get(name) or getattr(_card_of(fn), "lineage", None) for name, fn in models.items()}
-    for method in methods:
-        if method not in ("lowres", *METHODS, *models):
+    kinds = {method: get_method(method) for method in methods if method not in models}  # srlib.methods tells them apart
+    for method, m in kinds.items():
+        if m.learned:
             models[method] = model_function(method, sr_hz=sr_hz, ratio=ratio)
-            lineages[method] = models[method].card.lineage
+            lineages[method] = m.lineage
     rows = []
     clips = list(clips)
     overlap = _checked({m: lineages[m] for m in methods if m in lineages}, [c for c, _ in clips], allow_overlap)
     for i, (clip, x) in enumerate(tqdm(clips, desc="evaluating", unit="clip", disable=not progress)):
         x, x_lr = degrade_pair(x, ratio, filter, seed=seed + i)
         for method in methods:
-            if method == "lowres":
+            if isinstance(kinds.get(method), Lowres):
                 y = make_lowres(x, ratio, filter, seed=seed + i, keep_rate=True)
             elif method in models:
                 y = models[method](x_lr)
@@ -152,22 +150,24 @@ def evaluate_input_rates(clips, sr_hz: int, rates_hz, methods=("spline", "sinc")
     """
     from tqdm.auto import tqdm
 
-    from .api import upsample
     from .degrade import lowpass, make_lowres_at
-    from .inference import load_model
 
-    cards = {m: load_model(m).card for m in methods if m != "lowres" and m not in METHODS}
+    kinds = {m: get_method(m) for m in methods}
     rows = []
     clips = list(clips)
-    overlap = _checked({m: card.lineage for m, card in cards.items()}, [c for c, _ in clips], allow_overlap)
+    overlap = _checked({name: m.lineage for name, m in kinds.items() if m.learned}, [c for c, _ in clips],
+                       allow_overlap)
     for i, (clip, x) in enumerate(tqdm(clips, desc="evaluating", unit="clip", disable=not progress)):
         for rate in rates_hz:
             x_lr = make_lowres_at(x, sr_hz, rate, filter, seed=seed + i)
             for method in methods:
-                if method in cards and cards[method].refusal(int(rate), sr_hz):
+                m = kinds[method]
+                if isinstance(m, Lowres):
+                    y = lowpass(x, sr_hz, rate / 2, filter, seed=seed + i)
+                elif m.refusal(int(rate), sr_hz):
                     continue  # this model does not take this rate (any other error is raised)
-                y = (lowpass(x, sr_hz, rate / 2, filter, seed=seed + i) if method == "lowres"
-                     else upsample(x_lr, int(rate), target_sr_hz=sr_hz, method=method)[0])
+                else:
+                    y = m.upsample(x_lr, int(rate), sr_hz)
                 n = min(len(x), len(y))
                 rows.append({"clip": _clip_name(clip), "rate_hz": int(rate), "method": _label(method, clip, overlap),
                              **evaluate_pair(x[:n], y[:n], sr_hz, sr_hz / rate, perceptual=perceptual)})
@@ -401,7 +401,7 @@ def evaluate_sources(corpus, methods, *, sr_hz: int, ratio: int, split: str = "t
     dict ``{(source, level_db): summary}`` (:func:`summarize` of :func:`evaluate_clips`'s rows).
     """
     models = {} if input_sr_hz else {m: model_function(m, sr_hz=sr_hz, ratio=ratio) for m in methods
-                                     if m != "lowres" and m not in METHODS}
+                                     if get_method(m).learned}
     results = {}
     for source, audio in source_clips(corpus, sr_hz, split=split, max_clips_per_source=max_clips_per_source,
                                       seed=seed).items():
@@ -444,147 +444,6 @@ def source_clips(corpus, sr_hz: int, *, split: str = "test", max_clips_per_sourc
             chosen = [chosen[i] for i in sorted(pick)]
         out[source] = [(c, corpus.load(c, sr_hz)) for c in chosen]
     return out
-
-
-def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 30, seed: int = 0, spans: int = 4,
-                        write: bool = True, progress: bool = False) -> dict:
-    """Choose a frame model's ``band_gain`` on its corpus' *validation* split: the most band that does no harm.
-
-    The band a model adds has the right level (its LSD says so) but only partly the right
-    phase, and a listener, like PESQ and SNR, hears a loud band of wrong phase as noise: a
-    quieter band can score better than the true level. So the magnitude of the added band is
-    scaled by each ``g`` of ``gains``, each once with the transition bins below the cutoff (where
-    the model rebuilds the edge of the recorded band) as trained and once scaled by ``g`` too
-    (``edge_gain``: the rebuilt edge helps a low cutoff and costs SNR at a high one). The
-    candidate with the most band whose mean wide-band PESQ *and* SNR are at least those of the
-    better of spline and sinc (the project's "do no harm") is kept: the largest ``g``, the edge
-    rebuilt before the edge scaled at the same ``g``; the most band, lowest LSD, that costs nothing.
-    Where no candidate does no harm, the one with the best PESQ is kept. At a rate other than
-    16 kHz (music at 44.1 kHz), where wide-band PESQ is not defined, the rule is the same on SNR
-    alone (the fallback: the best SNR). Only validation clips of the training sources are used
-    (the test split, whole held-out packages, is never looked at): at most
-    ``max_clips_per_source`` per source, seeded, each made low-rate with a random filter at the
-    model's input rate, the baselines run as ``srlib upsample`` runs them.
-
-    A versatile model's range is cut into ``spans`` equal spans of input rate, and every clip is
-    made low-rate once in each, at a rate drawn from it. The rule then runs per span too, and
-    ``band_gains`` (:class:`srlib.models.frame.FrameConfig`) holds each span's gains: one gain for
-    all rates is what the pooled means allow, and they hide harm at some rates (a band above a
-    5.5 kHz cutoff is less predictable than one above 2 kHz). ``band_gain`` and ``edge_gain`` are the
-    pooled choice.
-
-    With ``write``, ``config.json`` gets the chosen gains in the model's architecture and
-    a ``calibration`` entry (what this returns).
-
-    Returns
-    -------
-    dict: ``band_gain``, ``edge_gain``, ``by_gain`` {gain: {"pesq", "snr_db", "lsd": means}} (no ``pesq``
-    away from 16 kHz; the edge rebuilt), ``by_gain_edge`` (the same with the edge scaled, gains below 1),
-    ``baselines`` (the same for spline and sinc), ``n_clips`` (low-rate inputs scored), ``split``; for a
-    versatile model also ``band_gains`` [[span's lowest rate, gain, edge gain], ...] and ``by_span``
-    [{"rates_hz", "band_gain", "edge_gain", "by_gain", "by_gain_edge", "baselines"}, ...].
-    """
-    from dataclasses import replace
-    from pathlib import Path
-
-    from .api import upsample
-    from .data import open_corpus
-    from .degrade import make_lowres_at
-    from .inference import SRModel
-
-    path = Path(path)
-    m = SRModel(path)
-    if not hasattr(m.arch, "band_gain"):
-        raise ConfigError(f"calibrate: {m.name} is a {m.kind} model; calibration scales the band that a model "
-                          "with a band_gain (frame) adds")
-    keys = ("pesq", "snr_db") if m.sr_hz == 16000 else ("snr_db",)  # must do no harm; the first is the fallback
-    low, high = m.input_rates_hz or (m.low_sr_hz, m.low_sr_hz)
-    edges = np.linspace(low, high, (spans if m.input_rates_hz else 1) + 1).round().astype(int)
-    rng = np.random.default_rng(seed)
-    clips = [clip for audio in source_clips(open_corpus(m.card.train["corpus"]), m.sr_hz, split="val",
-                                            max_clips_per_source=max_clips_per_source, seed=seed).values()
-             for clip in audio]
-    inputs = []  # (span, clip, rate, low-rate input)
-    for i, (_, x) in enumerate(clips):
-        for j, (a, b) in enumerate(zip(edges[:-1], edges[1:])):
-            rate = int(rng.integers(a, b + 1))
-            inputs.append((j, x, rate, make_lowres_at(x, m.sr_hz, rate, "random", seed=seed + i)))
-
-    def score(method) -> list:
-        """Per input: the metrics of ``method(x_lr, rate)``."""
-        return [evaluate_pair(x[: len(y)], y[: len(x)], m.sr_hz, m.sr_hz / rate, perceptual="pesq" in keys)
-                for _, x, rate, x_lr in inputs for y in [method(x_lr, rate)]]
-
-    def means(rows, span=None) -> dict:
-        sel = [{"method": "m", **r} for (j, *_), r in zip(inputs, rows) if span in (None, j)]
-        got = summarize(sel)["m"]  # clips PESQ cannot score (NaN) are left out
-        return {k: got[k]["mean"] for k in (*keys, "lsd")}
-
-    def better_of(base) -> dict:
-        """The floor each candidate must reach: per measure, the better baseline's mean."""
-        return {k: max(v[k] for v in base.values()) for k in keys}
-
-    def choose(span=None) -> tuple:
-        """The rule on the inputs of ``span`` (None: all): ((gain, edge gain), by_gain, by_gain_edge, baselines).
-
-        Candidates in order of band, most first: each gain with the edge rebuilt (edge gain 1), then with
-        the edge scaled alike."""
-        base = {b: means(rows, span) for b, rows in baseline_rows.items()}
-        floor = better_of(base)
-        by = {g: means(rows, span) for g, rows in gain_rows.items()}
-        by_edge = {g: means(rows, span) for g, rows in edge_rows.items()}
-        ranked = [(g, e, v) for g in sorted(by, reverse=True) for e, v in ((1.0, by[g]), (g, by_edge.get(g)))
-                  if v is not None]
-        harmless = [(g, e) for g, e, v in ranked if all(v[k] >= floor[k] for k in floor)]
-        best = harmless[0] if harmless else max(ranked, key=lambda r: r[2][keys[0]])[:2]
-        return best, by, by_edge, base
-
-    baseline_rows = {b: score(lambda x_lr, rate, b=b: upsample(x_lr, rate, target_sr_hz=m.sr_hz, method=b)[0])
-                     for b in ("spline", "sinc")}
-    gain_rows, edge_rows = {}, {}  # gain -> rows with the edge rebuilt; with the edge scaled by the gain too
-    for g in sorted(float(g) for g in gains):
-        for rows, edge in ((gain_rows, 1.0), (edge_rows, g)):
-            if rows is edge_rows and g == 1.0:
-                continue  # the same as the edge rebuilt
-            model = SRModel(path, arch=replace(m.arch.uncalibrated(), band_gain=g, edge_gain=edge))
-            rows[g] = score(lambda x_lr, rate: model.upsample_lr(x_lr, rate if m.input_rates_hz else None))
-    (best, edge), by_gain, by_gain_edge, baselines = choose()
-    if progress:
-        floor = better_of(baselines)
-        for label, table in (("", by_gain), (" (edge scaled too)", by_gain_edge)):
-            for g, v in table.items():
-                pesq = (f"PESQ-WB {v['pesq']:.3f}, ", f"PESQ-WB {floor['pesq']:.3f}, ") if "pesq" in keys else ("", "")
-                print(f"band_gain {g}{label}: {pesq[0]}SNR {v['snr_db']:.2f} dB, LSD {v['lsd']:.2f} "
-                      f"(better baseline: {pesq[1]}SNR {floor['snr_db']:.2f} dB)")
-    result = {"band_gain": best, "edge_gain": edge, "by_gain": by_gain, "by_gain_edge": by_gain_edge,
-              "baselines": baselines, "n_clips": len(inputs), "split": "val"}
-    arch = replace(m.arch.uncalibrated(), band_gain=best, edge_gain=edge)
-    if m.input_rates_hz:
-        by_span = []
-        for j, (a, b) in enumerate(zip(edges[:-1], edges[1:])):
-            (g, e), by, by_edge, base = choose(j)
-            by_span.append({"rates_hz": [int(a), int(b)], "band_gain": g, "edge_gain": e, "by_gain": by,
-                            "by_gain_edge": by_edge, "baselines": base})
-            if progress:
-                print(f"input rates {a}-{b} Hz: band_gain {g}, edge_gain {e}")
-        result.update(band_gains=[[s["rates_hz"][0], s["band_gain"], s["edge_gain"]] for s in by_span],
-                      by_span=by_span)
-        arch = replace(arch, band_gains=result["band_gains"])
-    if write:
-        config = json.loads((path / "config.json").read_text())
-        config[m.model_kind.arch_key] = arch.to_dict()
-        config["calibration"] = result
-        (path / "config.json").write_text(json.dumps(config, indent=2))
-    return result
-
-
-def calibrated_scores(calibration: dict) -> dict:
-    """The validation means {"pesq", "snr_db", "lsd"} of the gains that :func:`calibrate_band_gain` chose, from
-    its result, one of its ``by_span`` entries or either as ``config.json`` holds it (keys as strings)."""
-    edge = calibration.get("edge_gain", 1.0)
-    table = calibration["by_gain"] if edge == 1.0 else calibration["by_gain_edge"]
-    gain = calibration["band_gain"]
-    return table[gain] if gain in table else table[str(gain)]
 
 
 def format_sources(results: dict, fmt: str = "markdown") -> str:

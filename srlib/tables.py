@@ -415,7 +415,7 @@ def chosen_gains(calibration: dict) -> str:
     Parameters
     ----------
     calibration : dict
-        :func:`srlib.evaluate.calibrate_band_gain`'s result, one of its ``by_span`` entries, or either
+        :func:`srlib.calibration.calibrate_band_gain`'s result, one of its ``by_span`` entries, or either
         as a model's ``config.json`` holds it (``band_gain``, ``edge_gain``: factors on the added band's magnitude).
 
     Returns
@@ -438,7 +438,7 @@ def calibration_table(calibration: dict) -> str:
     Parameters
     ----------
     calibration : dict
-        :func:`srlib.evaluate.calibrate_band_gain`'s result (or as ``config.json`` holds it), of a
+        :func:`srlib.calibration.calibrate_band_gain`'s result (or as ``config.json`` holds it), of a
         16 kHz model: its means hold wide-band PESQ.
 
     Returns
@@ -471,7 +471,7 @@ def span_table(calibration: dict) -> str:
     Parameters
     ----------
     calibration : dict
-        :func:`srlib.evaluate.calibrate_band_gain`'s result of a 16 kHz versatile model (its ``by_span``).
+        :func:`srlib.calibration.calibrate_band_gain`'s result of a 16 kHz versatile model (its ``by_span``).
 
     Returns
     -------
@@ -480,7 +480,7 @@ def span_table(calibration: dict) -> str:
 
     Chapter: 06_frame_level_model
     """
-    from .evaluate import calibrated_scores
+    from .calibration import calibrated_scores
 
     rows = []
     for span in calibration.get("by_span", []):
@@ -498,7 +498,7 @@ def calibrated_gains_table(calibrations: dict) -> str:
     Parameters
     ----------
     calibrations : dict
-        Model name -> its calibration (:func:`srlib.evaluate.calibrate_band_gain`'s result, or as
+        Model name -> its calibration (:func:`srlib.calibration.calibrate_band_gain`'s result, or as
         ``config.json`` holds it, gains as strings) of a 16 kHz frame model.
 
     Returns
@@ -508,7 +508,7 @@ def calibrated_gains_table(calibrations: dict) -> str:
 
     Chapter: 06_frame_level_model
     """
-    from .evaluate import calibrated_scores
+    from .calibration import calibrated_scores
 
     rows = [[name, gain, f"{v['pesq']:.3f}", f"{v['snr_db']:.2f}", f"{v['lsd']:.2f}"]
             for name, cal in calibrations.items()

@@ -391,7 +391,7 @@ def test_calibration_keeps_the_most_band_that_does_no_harm_on_validation_clips(t
     import json
 
     from srlib import save
-    from srlib.evaluate import calibrate_band_gain
+    from srlib.calibration import calibrate_band_gain
     from srlib.inference import SRModel
     from srlib.models.card import model_folder
     from srlib.train import profile_config, train
@@ -446,7 +446,7 @@ def test_calibration_away_from_16_khz_asks_snr_alone(tmp_path):
     """Music at 44.1 kHz: wide-band PESQ is not defined there, so no harm is judged on SNR."""
     import json
 
-    from srlib.evaluate import calibrate_band_gain
+    from srlib.calibration import calibrate_band_gain
 
     d = _untrained_music_model(tmp_path)
     result = calibrate_band_gain(d, gains=(0.25, 1.0), max_clips_per_source=2, write=False)
@@ -460,7 +460,7 @@ def test_calibrating_a_versatile_model_chooses_a_gain_per_span_of_input_rates(tm
     """Every validation clip is made low-rate once per span of the range; the rule runs per span as well."""
     import json
 
-    from srlib.evaluate import calibrate_band_gain, calibrated_scores
+    from srlib.calibration import calibrate_band_gain, calibrated_scores
     from srlib.inference import SRModel
 
     d = _untrained_music_model(tmp_path, input_rates_hz=(11025, 22050))

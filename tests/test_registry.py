@@ -4,7 +4,7 @@ import ast
 import json
 import subprocess
 import sys
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -239,3 +239,14 @@ def test_the_kinds_sit_below_training():
     from srlib.train import TrainConfig as Same, resolved
 
     assert Same is TrainConfig and resolved(TrainConfig()).model == kind_names()[0]
+
+
+def test_calibration_asks_the_kind_what_it_can_tune():
+    """Only kinds with tunables are calibrated, and each says how to read its calibration (the card prints it)."""
+    tunable = [name for name in kind_names() if get_kind(name).tunables]
+    assert tunable and all(f.name in {"band_gain", "edge_gain", "band_gains"}
+                           for name in tunable for f in fields(get_kind(name).arch_class)
+                           if f.name in get_kind(name).tunables)
+    text = get_kind(tunable[0]).calibration_text({"band_gain": 0.25, "edge_gain": 1.0, "n_clips": 9, "split": "val"})
+    assert text == "calibrated (srlib calibrate): band_gain 0.25, chosen on 9 val clips"
+    assert get_kind(kind_names()[0]).calibration_text({"n_clips": 9, "split": "val"}).endswith("on 9 val clips")

@@ -280,7 +280,7 @@ class ModelCard:
 
     def describe(self) -> str:
         """A few lines on how the model was made: kind, rates, size, data, epochs, speed, command."""
-        from .frame import gains_text
+        from .registry import get_kind
 
         c, t = self.config, self.train
         lines = [f"{self.name}: {self.kind}, {self.rates_text} -> {self.sr_hz} Hz, "
@@ -293,16 +293,8 @@ class ModelCard:
         if t:
             lineage = self.lineage
             lines.append(f"  trained and validated on {lineage.text()}: never scored on these")
-        if c.get("calibration"):
-            cal = c["calibration"]
-            by_rate = "; ".join(f"from {rate} Hz {gains_text(*gains)}" for rate, *gains in cal.get("band_gains") or ())
-            pooled = gains_text(cal["band_gain"], cal.get("edge_gain", 1.0))
-            if by_rate:  # what the model uses; the pooled choice is the rule's answer for one gain at every rate
-                lines.append(f"  calibrated (srlib calibrate) on {cal['n_clips']} {cal['split']} clips, band gain by "
-                             f"input rate: {by_rate} (pooled over the rates: {pooled})")
-            else:
-                lines.append(f"  calibrated (srlib calibrate): band_gain {pooled}, chosen on {cal['n_clips']} "
-                             f"{cal['split']} clips")
+        if c.get("calibration"):  # the kind knows what its calibration tuned
+            lines.append("  " + get_kind(self.kind).calibration_text(c["calibration"]))
         if self.command:
             lines.append("  command: " + self.command)
         return "\n".join(lines)

@@ -77,7 +77,7 @@ class FrameConfig:
         ``sr_hz / low``. None: the one input rate ``sr_hz / ratio``.
     band_gain : float
         Scales the magnitude of the band the model adds, from the cutoff bin up (1: as trained). Set
-        after training by :func:`srlib.evaluate.calibrate_band_gain` (``srlib calibrate``), never
+        after training by :func:`srlib.calibration.calibrate_band_gain` (``srlib calibrate``), never
         trained with: a network trained with another gain would learn to undo it.
     edge_gain : float
         Scales the transition bins below the cutoff, where the model rebuilds the edge of the
@@ -302,6 +302,7 @@ class FrameKind(STFTKind):
     arch_class = FrameConfig
     gain_db = (-40.0, 0.0)
     input_rates = True
+    tunables = ("band_gain", "edge_gain", "band_gains")
     # a row of the light pass costs about 0.9 ms of fixed NumPy calls and 4,096 samples of margins: at 4 -> 16 kHz
     # on 2 cores, chunks of 65,536 run about 1.3 times as fast as 32,768 (a few MB a row)
     chunk_len = 65536
@@ -310,6 +311,16 @@ class FrameKind(STFTKind):
         """The :class:`FrameConfig` of a run; ``config.input_rates_hz`` makes it versatile."""
         rates = tuple(config.input_rates_hz) if config.input_rates_hz else None
         return replace(super().architecture(config), input_rates_hz=rates)
+
+    def calibration_text(self, calibration: dict) -> str:
+        """The gains by span of input rate and pooled (a versatile model), or the one band gain chosen."""
+        by_rate = "; ".join(f"from {rate} Hz {gains_text(*gains)}" for rate, *gains in calibration.get("band_gains") or ())
+        pooled = gains_text(calibration["band_gain"], calibration.get("edge_gain", 1.0))
+        if by_rate:  # what the model uses; the pooled choice is the rule's answer for one gain at every rate
+            return (f"calibrated (srlib calibrate) on {calibration['n_clips']} {calibration['split']} clips, band gain "
+                    f"by input rate: {by_rate} (pooled over the rates: {pooled})")
+        return (f"calibrated (srlib calibrate): band_gain {pooled}, chosen on {calibration['n_clips']} "
+                f"{calibration['split']} clips")
 
     def build(self, arch: FrameConfig):
         return build_frame_model(arch)

@@ -80,6 +80,15 @@ class ModelKind:
     #: carries information further); otherwise the chunks' cross-fades join them.
     exact_chunks: ClassVar[bool] = True
 
+    #: The architecture fields that calibration may set after training (:mod:`srlib.calibration`); none: the
+    #: kind has nothing to calibrate.
+    tunables: ClassVar[tuple] = ()
+
+    def calibration_text(self, calibration: dict) -> str:
+        """One line on what a calibration chose (``config.json``'s ``calibration``), as the card and ``srlib
+        calibrate`` print it; a kind with :attr:`tunables` says how to read them."""
+        return f"calibrated (srlib calibrate) on {calibration['n_clips']} {calibration['split']} clips"
+
     # --- architecture -------------------------------------------------------------------
     def architecture(self, config):
         """The architecture config of a training run (:class:`~srlib.models.train_config.TrainConfig`)."""
