@@ -363,12 +363,11 @@ def evaluate_model_dir(path, *, quick: bool = False, max_clips: int | None = Non
     per_source = {s: summarize([r for r in rows if r["clip"].startswith(f"{s}/")]) for s in sources}
     result = {"model": m.name, "corpus": corpus.name, "split": "test", "n_clips": len(clips),
               "sr_hz": m.sr_hz, "ratio": m.ratio, "summary": summary, "per_source": per_source, "per_clip": rows}
-    (path / "metrics.json").write_text(json.dumps(result, indent=1))
     text = format_table(summary) + "\n"
     if len(sources) > 1:  # a corpus with several test sources (held out whole): each one on its own too
         text += "".join(f"\n**{s}** ({per_source[s][m.kind]['n']} clips)\n\n{format_table(per_source[s])}\n"
                         for s in sources)
-    (path / "metrics.md").write_text(text)
+    m.card.write_metrics(result, text)
     return result
 
 
