@@ -21,7 +21,6 @@ the ones measured on the 2-core CI machine.
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -196,18 +195,16 @@ def peak_memory_mb(minutes: float, method: str | None = None) -> float:
     return cli_run(minutes, method)["peak_mb"]
 
 
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m srlib.bench", description=__doc__.splitlines()[0])
-    p.add_argument("--memory", action="store_true", help="also measure peak memory on 1- and 60-minute files")
-    p.add_argument("--duration", type=float, default=30.0, help="seconds of audio for the inference timing")
-    args = p.parse_args(argv)
+def report(duration_s: float = 30.0, memory: bool = False) -> None:
+    """Print the bench's figures (``srlib bench``): training throughput, real-time factors of ``duration_s``
+    seconds of output, the default model's whole-process speed and, with ``memory``, peak memory."""
     print(f"cores: {os.cpu_count()}")
     print("\ntraining throughput (s of 16 kHz audio per s, patches of 8192, batch 16, each kind's full profile, "
           "versatile over 4-12 kHz where the kind can be; the cost of starting an epoch left out)")
     for name, v in train_throughput().items():
         print(f"  {name:13s} {v:8.1f}")
-    print(f"\ninference real-time factor (x real time, {args.duration:g} s of output, ratio 4)")
-    for sr_hz, row in inference_rtf(args.duration).items():
+    print(f"\ninference real-time factor (x real time, {duration_s:g} s of output, ratio 4)")
+    for sr_hz, row in inference_rtf(duration_s).items():
         print(f"  {sr_hz} Hz: " + "  ".join(f"{k} {v:,.0f}x" for k, v in row.items()))
     from .api import auto_method
 
@@ -216,14 +213,15 @@ def main(argv=None) -> int:
     print(f"\nsrlib upsample, default model ({default}), whole process: start-up (1 s file) {start['wall_s']:.2f} s; "
           f"20-minute 4 kHz file {whole['wall_s']:.1f} s = {1200 / whole['wall_s']:,.0f}x real time, "
           f"peak {whole['peak_mb']:.0f} MiB")
-    if args.memory:
+    if memory:
         print("\npeak memory of srlib upsample (VmHWM of a fresh process, MiB)")
         from .models.registry import shipped_aliases
 
         for method in ("spline", *shipped_aliases()):
             print(f"  {method:7s}" + "".join(f"  {m} min: {peak_memory_mb(m, method):6.0f}" for m in (1, 60)))
-    return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # python -m srlib.bench: the same as srlib bench
+    from .cli import main
+
+    sys.exit(main(["bench", *sys.argv[1:]]))

@@ -1,8 +1,9 @@
 """The ``srlib`` command line (also ``python -m srlib``): every sub-command is declared here.
 
-``upsample``, ``evaluate``, ``info``, ``data`` and ``train``; each handler parses
-nothing itself and calls the library (:mod:`srlib.api`, :mod:`srlib.evaluate`,
-:mod:`srlib.data`, :mod:`srlib.train`).
+``upsample``, ``evaluate``, ``calibrate``, ``info``, ``data``, ``bench``, ``export`` and ``train``; each
+handler parses nothing itself and calls the library (:mod:`srlib.api`, :mod:`srlib.evaluate`,
+:mod:`srlib.calibration`, :mod:`srlib.data`, :mod:`srlib.bench`, :mod:`srlib.models.export`,
+:mod:`srlib.train`). ``python -m srlib.bench`` and ``python -m srlib.models.export`` run theirs here.
 
 Exit codes: 0 success, 1 a failure (for folders: at least one file failed; a
 summary says which and why), 2 a usage error (an evaluation that would score a model on
@@ -208,6 +209,21 @@ def _cmd_calibrate(args) -> int:
     return 0
 
 
+def _cmd_bench(args) -> int:
+    from .bench import report
+
+    report(args.duration, memory=args.memory)
+    return 0
+
+
+def _cmd_export(args) -> int:
+    from .models.export import export_folder
+
+    for folder in args.folders:
+        print(f"{folder}: wrote {', '.join(export_folder(folder)) or 'nothing new'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``srlib`` command (subcommands below it)."""
     p = argparse.ArgumentParser(
@@ -308,6 +324,21 @@ def build_parser() -> argparse.ArgumentParser:
     da.add_argument("--groups", action="store_true", help="also list the groups of each split")
     da.add_argument("-q", "--quiet", action="store_true")
     da.set_defaults(func=_cmd_data)
+
+    be = sub.add_parser("bench", help="print the speed figures: training throughput, real-time factors, memory",
+                        description="Measure on this machine what the README quotes: each kind's training throughput "
+                                    "(s of audio per s), inference real-time factors, and the default model's whole "
+                                    "srlib upsample process (python -m srlib.bench runs the same).")
+    be.add_argument("--memory", action="store_true", help="also measure peak memory on 1- and 60-minute files")
+    be.add_argument("--duration", type=float, default=30.0, help="seconds of audio for the inference timing")
+    be.set_defaults(func=_cmd_bench)
+
+    ex = sub.add_parser("export", help="write a trained model folder's light (LiteRT) copy again",
+                        description="Write the light copy (model.tflite, or the frame models' model.blocks.tflite "
+                                    "and model.npz) of model folders trained before srlib train wrote it, and check "
+                                    "it against Keras.")
+    ex.add_argument("folders", nargs="+", help="model folders (with model.weights.h5 and config.json)")
+    ex.set_defaults(func=_cmd_export)
 
     from .models.registry import DEFAULT_KINDS, KINDS
 

@@ -246,3 +246,29 @@ def test_a_folder_on_a_dask_cluster_equals_one_worker(tmp_path, sine, capsys):
                      "--scheduler", "tcp://127.0.0.1:9"])  # nothing listens there
     assert code == 1 and "cannot reach a Dask scheduler" in capsys.readouterr().err
     assert not (tmp_path / "three").exists()
+
+
+def test_one_module_declares_every_command():
+    """bench and export are sub-commands of the one parser; no other srlib module builds an argparse program."""
+    import ast
+    from pathlib import Path
+
+    from srlib.cli import build_parser
+
+    commands = build_parser()._subparsers._group_actions[0].choices
+    assert {"upsample", "evaluate", "calibrate", "info", "data", "bench", "export", "train"} <= set(commands)
+    srlib = Path(__file__).resolve().parent.parent / "srlib"
+    parsers = [p.name for p in srlib.rglob("*.py") if p.name != "cli.py"
+               and any(isinstance(n, ast.Attribute) and n.attr == "ArgumentParser" for n in ast.walk(ast.parse(p.read_text())))]
+    assert parsers == []
+
+
+def test_export_writes_nothing_new_for_a_shipped_folder(tmp_path, capsys):
+    import shutil
+
+    from srlib.models.card import shipped_models
+
+    folder = tmp_path / "m"
+    shutil.copytree(shipped_models()["unet-speech-16k-r4"], folder)
+    assert main(["export", str(folder)]) == 0
+    assert capsys.readouterr().out.startswith(f"{folder}: wrote ")

@@ -1,4 +1,4 @@
-"""``python -m srlib.models.export FOLDER ...``: write a trained model folder's light copy again.
+"""``srlib export FOLDER ...`` (or ``python -m srlib.models.export``): write a trained model folder's light copy again.
 
 ``srlib train`` writes the light copy itself (:meth:`srlib.models.kind.ModelKind.export`:
 ``model.npz`` and ``model.blocks.tflite`` for the frame model, ``model.tflite`` for the U-Net and the GAN); this
@@ -8,7 +8,6 @@ command does the same for a folder trained before a kind had one, from its
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -42,13 +41,7 @@ def export_folder(folder) -> list:
     return written
 
 
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m srlib.models.export", description=__doc__.splitlines()[0])
-    p.add_argument("folders", nargs="+", help="model folders (with model.weights.h5 and config.json)")
-    for folder in p.parse_args(argv).folders:
-        print(f"{folder}: wrote {', '.join(export_folder(folder)) or 'nothing new'}")
-    return 0
+if __name__ == "__main__":  # python -m srlib.models.export FOLDER ...: the same as srlib export FOLDER ...
+    from ..cli import main
 
-
-if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["export", *sys.argv[1:]]))
