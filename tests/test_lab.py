@@ -62,6 +62,19 @@ IDLE = """() => Array.from(document.querySelectorAll('#jp-main-statusbar *'))
   .some((e) => e.children.length === 0 && /\\bIdle\\b/.test(e.innerText))"""
 
 
+def _use_quick_parameters(nb_path: Path) -> None:
+    """Rewrite a notebook copy's parameters cell with the quick profile's values (book/params/quick.yaml)."""
+    from tools.book import chapter_parameters
+
+    nb = json.loads(nb_path.read_text())
+    cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
+    lines = "".join(cell["source"]).splitlines()
+    for name, value in chapter_parameters("quick", nb_path.stem).items():
+        lines = [f"{name} = {value!r}" if re.match(rf"{name}\s*=", line) else line for line in lines]
+    cell["source"] = "\n".join(lines)
+    nb_path.write_text(json.dumps(nb))
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -74,6 +87,8 @@ def lab(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("lab")
     folder = tmp / "notebooks"
     shutil.copytree(ROOT / "notebooks", folder)
+    for name in RUN_ALL:  # a learner's quick run: the quick profile's sizes in the copies' parameters cells
+        _use_quick_parameters(folder / name)
     for plugin, values in SETTINGS.items():
         package, name = plugin.split(":")
         (tmp / "settings" / package).mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,7 @@
 
 1. reads ``_toc.yml`` and finds the notebooks (``notebooks/NN_name``) in book order;
 2. executes each with papermill, kernel ``python3``, working directory
-   ``notebooks/``, parameters from ``book/params/<profile>.yaml``, into
+   ``notebooks/``, parameters from ``book/params/<profile>.yaml`` (:func:`chapter_parameters`), into
    ``_build/src/notebooks/`` (the tracked notebooks stay without outputs);
 3. fails on a cell error and on an executed notebook with no outputs at all, and tags
    papermill's injected-parameters cell ``remove-cell`` (the page shows the chapter's own
@@ -125,6 +125,15 @@ def quiet_kernel(prefix: str = sys.prefix) -> Path:
     return spec
 
 
+def chapter_parameters(profile: str, stem: str, root: Path = ROOT) -> dict:
+    """The papermill parameters of chapter ``stem`` in ``profile``: ``book/params/<profile>.yaml``'s top-level
+    entries (``profile``) and the chapter's own under ``chapters`` (what the profile changes in its parameters cell,
+    which holds the full values)."""
+    params = yaml.safe_load((root / "book" / "params" / f"{profile}.yaml").read_text()) or {}
+    chapters = params.pop("chapters", None) or {}
+    return {**params, **chapters.get(stem, {})}
+
+
 def execute(profile: str, build: Path, root: Path = ROOT) -> dict:
     """Execute every notebook of the book for ``profile``; returns wall times in seconds.
 
@@ -141,14 +150,14 @@ def execute(profile: str, build: Path, root: Path = ROOT) -> dict:
     log.unlink(missing_ok=True)
     os.environ["SRLIB_EVAL_LOG"] = str(log)
 
-    params = yaml.safe_load((root / "book" / "params" / f"{profile}.yaml").read_text()) or {}
     times = {}
     for nb in notebooks_in_toc(root):
         dest = build / "src" / nb.relative_to(root)
         dest.parent.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
         print(f"[book] executing {nb.relative_to(root)} ({profile})", flush=True)
-        pm.execute_notebook(str(nb), str(dest), parameters=params, kernel_name="python3",
+        pm.execute_notebook(str(nb), str(dest), parameters=chapter_parameters(profile, nb.stem, root),
+                            kernel_name="python3",
                             cwd=str(nb.parent), progress_bar=False, log_output=False,
                             execution_timeout=CELL_TIMEOUT_S)
         times[nb.stem] = round(time.perf_counter() - t0, 1)
