@@ -1,8 +1,9 @@
 """The course's prose says only what its cells show: no measured number is typed in a chapter's Markdown.
 
 Every measured number reaches the text through myst-nb's ``glue`` (or Markdown a cell computes). What a
-chapter may type is short and listed here: section numbers, sample rates and frequencies (settings, not
-results), standards' names, and the few constants below, each with where it comes from.
+chapter may type is short and listed here: section numbers, whole-number rates and frequencies, the few
+decimal rates below, standards' names and the few constants below, each with where it comes from. Code
+(code spans, fenced blocks) and math hold the code's own settings and are not prose.
 """
 
 import json
@@ -31,11 +32,20 @@ ALLOWED = {
     "Python 3.11": "the interpreter version srlib is tested with",
 }
 
-#: A decimal that is a section number, a rate or frequency, or a standard's number.
-_NOT_MEASURED = re.compile(
-    r"(?:[Ss]ections?|##+)\s+\d+\.\d+(?:\s*(?:/|,|and|or|to)\s*\d+\.\d+)*"
-    r"|\d+(?:\.\d+)?(?:\s*(?:-|to)\s*\d+(?:\.\d+)?)?\s*k?Hz\b"
-    r"|P\.\d+(?:\.\d+)?")
+#: Decimal rates and band edges in kHz that are settings, each with where it comes from. Any other decimal
+#: frequency is a measurement (a detected cutoff, a bandwidth) and is glued.
+RATES_KHZ = {
+    "44.1": "the CD rate, music's storage rate (srlib.data.recorded.STORE_SR_HZ)",
+    "22.05": "44.1 kHz / 2",
+    "11.025": "44.1 kHz / 4: ratio 4 into 44.1 kHz",
+    "8.82": "44.1 kHz / 5: the versatile music model's lowest input rate (its config.json)",
+    "5.5": "11.025 kHz's Nyquist frequency (5.5125 kHz), rounded",
+}
+
+#: A decimal that is a section number or a standard's number.
+_NOT_MEASURED = re.compile(r"(?:[Ss]ections?|##+)\s+\d+\.\d+(?:\s*(?:/|,|and|or|to)\s*\d+\.\d+)*|P\.\d+(?:\.\d+)?")
+#: A frequency or a range of them: allowed where every decimal in it is one of :data:`RATES_KHZ`.
+_FREQUENCY = re.compile(r"\d+(?:\.\d+)?(?:\s*(?:-|to)\s*\d+(?:\.\d+)?)?\s*k?Hz\b")
 _DECIMAL = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])")
 
 
@@ -55,6 +65,7 @@ def typed_decimals(text: str) -> list:
     for phrase in ALLOWED:
         prose = prose.replace(phrase, " ")
     prose = _NOT_MEASURED.sub(" ", prose)
+    prose = _FREQUENCY.sub(lambda m: " " if set(_DECIMAL.findall(m[0])) <= set(RATES_KHZ) else m[0], prose)
     return [prose[max(0, m.start() - 40): m.end() + 20].replace("\n", " ") for m in _DECIMAL.finditer(prose)]
 
 
@@ -62,6 +73,7 @@ def test_the_check_finds_a_typed_result_and_passes_settings():
     assert typed_decimals("The U-Net gains 0.07 dB over the spline.") == ["The U-Net gains 0.07 dB over the spline."]
     assert typed_decimals("LSD {glue:text}`nb04_unet_lsd` at 44.1 kHz (section 3.6), ITU-T P.862.2, $0.5x$") == []
     assert typed_decimals("From 8.82 to 32 kHz; `x = 0.25`") == []
+    assert typed_decimals("the band stops at a 11.2 kHz cutoff") == ["the band stops at a 11.2 kHz cutoff"]
 
 
 def _pages():
