@@ -27,6 +27,7 @@ from .errors import AudioError, ConfigError
 from .interpolate import upsample_baseline
 from .methods import Lowres, get_method
 from .metrics import METRIC_LABELS, METRICS, evaluate_pair
+from .tables import markdown_table
 
 __all__ = ["METRICS", "evaluate_clips", "evaluate_input_rates", "summarize", "format_table", "model_function",
            "evaluate_model_dir", "evaluate_sources", "source_clips", "format_sources", "summarize_by", "evaluate_rates_by_source"]
@@ -204,8 +205,9 @@ def evaluate_rates_by_source(clips_by_source: dict, sr_hz: int, rates_hz, method
     for source, clips in clips_by_source.items():
         rows = evaluate_input_rates(clips, sr_hz, rates_hz, methods, filter=filter, seed=seed, perceptual=perceptual,
                                     allow_overlap=allow_overlap, progress=progress)
+        by_rate = summarize_by(rows, "rate_hz")
         for rate in rates_hz:
-            out[(source, int(rate))] = summarize([r for r in rows if r["rate_hz"] == int(rate)])
+            out[(source, int(rate))] = by_rate.get(int(rate), {})
     return out
 
 
@@ -283,12 +285,9 @@ def format_table(summary: dict, fmt: str = "markdown") -> str:
                 f"<tbody>{body}</tbody></table>")
     if fmt != "markdown":
         raise ConfigError(f"format: got {fmt!r}; expected markdown, html, csv or json")
-    lines = ["| method | n | " + " | ".join(METRIC_LABELS[k] for k in keys) + " |",
-             "|---|---:|" + "---:|" * len(keys)]
-    for m, e in summary.items():
-        cells = [f"{e.get(k, nan)['mean']:.2f} ± {e.get(k, nan)['std']:.2f}" for k in keys]
-        lines.append(f"| {m} | {e['n']} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    rows = [[m, e["n"], *(f"{e.get(k, nan)['mean']:.2f} ± {e.get(k, nan)['std']:.2f}" for k in keys)]
+            for m, e in summary.items()]
+    return markdown_table(["method", "n", *(METRIC_LABELS[k] for k in keys)], rows, "lr" + "r" * len(keys))
 
 
 def model_function(name, *, sr_hz: int, ratio: int):

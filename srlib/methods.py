@@ -21,13 +21,12 @@ than asking a name what it is.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
-from .audio import resample, validate_ratio
+from .audio import resample
 from .errors import AudioError
 from .interpolate import METHODS, upsample_baseline
 
@@ -93,7 +92,9 @@ class Baseline(Method):
         refusal = self.refusal(sr_hz, target_sr_hz)
         if refusal:
             raise AudioError(refusal)
-        ratio = validate_ratio(math.ceil(target_sr_hz / sr_hz), name="target_sr_hz / sr_hz")
+        from .api import resolve_ratio  # the api asks the methods; its ratio rule is the one to follow
+
+        ratio, _ = resolve_ratio(sr_hz, target_sr_hz=target_sr_hz)
         y = upsample_baseline(x, ratio, self.name)
         return y if sr_hz * ratio == target_sr_hz else resample(y, sr_hz * ratio, target_sr_hz)
 
