@@ -290,9 +290,8 @@ class ModelCard:
             lines.append(f"  trained on {t['corpus']} ({c.get('n_train_patches', '?')} patches of {t['patch_len']} "
                          f"samples), {t['epochs']} epochs{init}, {c.get('train_audio_s_per_s', '?')} s of audio per "
                          "second on 2 CPU cores")
-        if t:
-            lineage = self.lineage
-            lines.append(f"  trained and validated on {lineage.text()}: never scored on these")
+        if "lineage" in c:  # a folder from before lineages would have it derived from its corpus: not for a card
+            lines.append(f"  trained and validated on {self.lineage.text()}: never scored on these")
         if c.get("calibration"):  # the kind knows what its calibration tuned
             lines.append("  " + get_kind(self.kind).calibration_text(c["calibration"]))
         if self.command:
