@@ -144,11 +144,13 @@ def execute(profile: str, build: Path, root: Path = ROOT) -> dict:
 
     import papermill as pm
 
+    from srlib.lineage import EVAL_LOG_ENV
+
     quiet_kernel()
     log = build / "evaluations.jsonl"
     build.mkdir(parents=True, exist_ok=True)
     log.unlink(missing_ok=True)
-    os.environ["SRLIB_EVAL_LOG"] = str(log)
+    os.environ[EVAL_LOG_ENV] = str(log)
 
     times = {}
     for nb in notebooks_in_toc(root):
