@@ -266,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("evaluate", help="score methods on reference (high-rate) audio",
                         description="Degrade each reference file by --ratio, up-sample it with each "
                                     "method and print SNR, LSD, LSD-HF, LSD-LF and SI-SDR (mean ± std); "
-                                    "--perceptual adds PESQ and STOI.")
+                                    "--perceptual adds PESQ, STOI and DNSMOS.")
     ev.add_argument("reference", nargs="*", help="reference audio files or folders")
     ev.add_argument("--corpus", help="instead of files: score a corpus split source by source (e.g. recorded-speech, "
                                      "whose test split holds packages kept out of training)")
@@ -287,7 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="with --corpus: score models on sources and groups they trained on too (refused by default; "
                          "those rows read 'trained on this')")
     ev.add_argument("--perceptual", action="store_true",
-                    help="also score STOI and, at 16 kHz, wide-band PESQ (slower)")
+                    help="also score STOI and, at 16 kHz, wide-band PESQ and DNSMOS with the share of the gap "
+                         "from sinc to the original each method closes (slower; the perceptual extra)")
     ev.add_argument("--figure", help="also save per-clip distributions as an image (.png, .svg, .pdf)")
     ev.add_argument("--overwrite", action="store_true", help="replace an existing figure file")
     ev.add_argument("-q", "--quiet", action="store_true")

@@ -16,6 +16,7 @@ super-resolution at all) is scored too, as the floor every method must beat.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import math
@@ -26,11 +27,17 @@ from .degrade import degrade_pair, make_lowres
 from .errors import AudioError, ConfigError
 from .interpolate import upsample_baseline
 from .methods import Lowres, get_method
-from .metrics import METRIC_LABELS, METRICS, evaluate_pair
+from .metrics import METRIC_LABELS, METRICS, dnsmos_gap, evaluate_pair
 from .tables import markdown_table
 
-__all__ = ["METRICS", "evaluate_clips", "evaluate_input_rates", "summarize", "format_table", "model_function",
+__all__ = ["METRICS", "SUMMARY_METRICS", "TABLE_METRICS", "evaluate_clips", "evaluate_input_rates", "summarize", "format_table", "model_function",
            "evaluate_model_dir", "evaluate_sources", "source_clips", "format_sources", "summarize_by", "evaluate_rates_by_source"]
+
+
+#: A summary's measures: each row metric, and after DNSMOS the share of sinc's gap to the original it closes.
+SUMMARY_METRICS = tuple(k for m in METRICS for k in ((m, "dnsmos_gap") if m == "dnsmos" else (m,)))
+#: The columns :func:`format_table` shows in Markdown and HTML (its CSV and JSON hold every measure).
+TABLE_METRICS = tuple(k for k in SUMMARY_METRICS if k not in ("dnsmos_sig", "dnsmos_bak", "dnsmos_ref"))
 
 
 def _card_of(model):
@@ -217,7 +224,9 @@ def summarize(rows) -> dict:
     Returns
     -------
     dict: method -> {metric: {"mean": float, "std": float}, "n": int}, methods in first-seen order.
-    Infinite SNRs (perfect clips) are left out of the means.
+    Infinite SNRs (perfect clips) are left out of the means. Where the rows hold DNSMOS and ``sinc``
+    is among the methods, each method also gets ``dnsmos_gap`` (:func:`srlib.metrics.dnsmos_gap` of
+    the means; its ``std`` is NaN).
     """
     out = {}
     for method in dict.fromkeys(r["method"] for r in rows):
@@ -229,6 +238,12 @@ def summarize(rows) -> dict:
             entry[key] = {"mean": float(vals.mean()) if len(vals) else math.nan,
                           "std": float(vals.std()) if len(vals) else math.nan}
         out[method] = entry
+    sinc = out.get("sinc", {})
+    if "dnsmos" in sinc and "dnsmos_ref" in sinc:
+        for entry in out.values():
+            if "dnsmos" in entry:
+                entry["dnsmos_gap"] = {"mean": dnsmos_gap(entry["dnsmos"]["mean"], sinc["dnsmos"]["mean"],
+                                                          sinc["dnsmos_ref"]["mean"]), "std": math.nan}
     return out
 
 
@@ -264,8 +279,14 @@ def format_table(summary: dict, fmt: str = "markdown") -> str:
     """
     if fmt == "json":
         return json.dumps(summary, indent=2)
-    keys = [k for k in METRICS if any(k in e for e in summary.values())]
+    keys = [k for k in SUMMARY_METRICS if any(k in e for e in summary.values())]
     nan = {"mean": math.nan, "std": math.nan}
+
+    def cell(e, k):  # mean ± std, or the mean alone where a measure has no spread (the DNSMOS gap)
+        v = e.get(k, nan)
+        return f"{v['mean']:.2f}" if math.isnan(v["std"]) and not math.isnan(v["mean"]) else \
+            f"{v['mean']:.2f} ± {v['std']:.2f}"
+
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf)
@@ -273,19 +294,19 @@ def format_table(summary: dict, fmt: str = "markdown") -> str:
         for m, e in summary.items():
             w.writerow([m, e["n"]] + [f"{e.get(k, nan)[s]:.4f}" for k in keys for s in ("mean", "std")])
         return buf.getvalue()
+    keys = [k for k in keys if k in TABLE_METRICS]
     if fmt == "html":
-        import html
 
         head = "".join(f"<th>{html.escape(METRIC_LABELS[k])}</th>" for k in keys)
         body = "".join(
             f"<tr><td>{html.escape(m)}</td><td>{e['n']}</td>"
-            + "".join(f"<td>{e.get(k, nan)['mean']:.2f} ± {e.get(k, nan)['std']:.2f}</td>" for k in keys) + "</tr>"
+            + "".join(f"<td>{cell(e, k)}</td>" for k in keys) + "</tr>"
             for m, e in summary.items())
         return (f'<table class="srlib-results"><thead><tr><th>method</th><th>n</th>{head}</tr></thead>'
                 f"<tbody>{body}</tbody></table>")
     if fmt != "markdown":
         raise ConfigError(f"format: got {fmt!r}; expected markdown, html, csv or json")
-    rows = [[m, e["n"], *(f"{e.get(k, nan)['mean']:.2f} ± {e.get(k, nan)['std']:.2f}" for k in keys)]
+    rows = [[m, e["n"], *(cell(e, k) for k in keys)]
             for m, e in summary.items()]
     return markdown_table(["method", "n", *(METRIC_LABELS[k] for k in keys)], rows, "lr" + "r" * len(keys))
 

@@ -20,7 +20,7 @@ __all__ = ["EXTRA_OF", "MissingDependencyError", "missing_dependency"]
 #: The import name of each optional dependency -> the extra that installs it.
 EXTRA_OF = {
     "keras": "models", "tensorflow": "models",
-    "pesq": "perceptual", "pystoi": "perceptual",
+    "pesq": "perceptual", "pystoi": "perceptual", "speechmos": "perceptual", "onnxruntime": "perceptual",
     "music21": "data", "pretty_midi": "data", "fluidsynth": "data", "spotipy": "data", "requests": "data",
     "IPython": "notebooks", "ipywidgets": "notebooks",
     "dask": "cluster", "distributed": "cluster",

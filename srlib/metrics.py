@@ -35,23 +35,41 @@ speech only; P.862.2's MOS-LQO mapping bounds it to about 1.04-4.64) and STOI (T
 computed after its own resampling to 10 kHz, so it barely sees the band above
 5 kHz that super-resolution restores: it checks that a method does not damage
 intelligibility, not that it restores the high band).
+
+Listener-trained, no reference: DNSMOS (Reddy et al. 2021, 2022), Microsoft's networks trained to
+predict human ratings of speech, shipped as ONNX models in the ``speechmos`` wheel and run by
+``onnxruntime``, offline. It scores a clip alone on ITU-T P.808's absolute-category scale
+(``dnsmos``) and on P.835's three (``dnsmos_sig`` the speech, ``dnsmos_bak`` the background,
+``dnsmos_ovrl`` overall), each about 1 to 5, higher is better. It rewards what listeners
+reward, a plausible full band included, where PESQ-WB penalises any band that differs from the
+original. :func:`evaluate_pair` scores the reference too (``dnsmos_ref``), so that a table can
+say how much of the gap between sinc and the original a method closes (:func:`dnsmos_gap`).
 """
 
 from __future__ import annotations
+
+import hashlib
 
 import numpy as np
 
 from .audio import validate_audio
 from .errors import AudioError
 
-__all__ = ["snr_db", "si_sdr_db", "lsd", "pesq_wb", "stoi", "evaluate_pair", "LSD_N_FFT", "LSD_HOP", "LSD_EPS",
+__all__ = ["snr_db", "si_sdr_db", "lsd", "pesq_wb", "stoi", "dnsmos", "dnsmos_gap", "evaluate_pair", "LSD_N_FFT", "LSD_HOP", "LSD_EPS",
            "METRICS", "METRIC_LABELS"]
 
 #: Metric keys of :func:`evaluate_pair`, in table order (``pesq`` and ``stoi`` only where computed).
-METRICS = ("snr_db", "lsd", "lsd_hf", "lsd_lf", "si_sdr_db", "pesq", "stoi")
-#: How tables and figures label each metric.
+METRICS = ("snr_db", "lsd", "lsd_hf", "lsd_lf", "si_sdr_db", "pesq", "stoi", "dnsmos", "dnsmos_sig", "dnsmos_bak",
+           "dnsmos_ovrl", "dnsmos_ref")
+#: How tables and figures label each metric (``dnsmos_gap`` is a summary's, :func:`dnsmos_gap`).
 METRIC_LABELS = {"snr_db": "SNR (dB)", "lsd": "LSD", "lsd_hf": "LSD-HF", "lsd_lf": "LSD-LF",
-                 "si_sdr_db": "SI-SDR (dB)", "pesq": "PESQ-WB", "stoi": "STOI"}
+                 "si_sdr_db": "SI-SDR (dB)", "pesq": "PESQ-WB", "stoi": "STOI", "dnsmos": "DNSMOS P.808",
+                 "dnsmos_sig": "DNSMOS SIG", "dnsmos_bak": "DNSMOS BAK", "dnsmos_ovrl": "DNSMOS OVRL",
+                 "dnsmos_ref": "DNSMOS P.808 of the original", "dnsmos_gap": "DNSMOS gap closed"}
+#: DNSMOS's rate: its networks take 16 kHz speech.
+DNSMOS_SR_HZ = 16000
+_DNSMOS_KEYS = {"p808_mos": "dnsmos", "sig_mos": "dnsmos_sig", "bak_mos": "dnsmos_bak", "ovrl_mos": "dnsmos_ovrl"}
+_DNSMOS_SEEN: dict = {}  # digest of a clip -> its scores: a reference is scored once, not once per method
 
 LSD_N_FFT = 2048
 LSD_HOP = 512
@@ -195,6 +213,56 @@ def stoi(reference, estimate, sr_hz: int) -> float:
     return value if np.isfinite(value) and value > 1e-5 else float("nan")
 
 
+def dnsmos(audio, sr_hz: int = DNSMOS_SR_HZ) -> dict:
+    """DNSMOS scores of one 16 kHz speech clip, no reference needed (``speechmos``'s ONNX models).
+
+    Parameters
+    ----------
+    audio : float array, shape (n_samples,)
+        Speech at 16 kHz; samples beyond +-1 are clipped (the models take that range). A clip
+        shorter than the models' 9.01 s window is repeated to fill it (``speechmos`` does so),
+        a longer one is scored in 9.01 s windows a second apart and averaged.
+    sr_hz : int
+        Its rate; 16000 only.
+
+    Returns
+    -------
+    dict: ``dnsmos`` (P.808 MOS), ``dnsmos_sig``, ``dnsmos_bak``, ``dnsmos_ovrl`` (P.835), each about
+    1 to 5, higher is better; NaN for a silent clip. A clip's scores are remembered by its content,
+    so scoring the same reference for several methods costs one run.
+    """
+    if int(sr_hz) != DNSMOS_SR_HZ:
+        raise AudioError(f"dnsmos: defined for {DNSMOS_SR_HZ} Hz speech; got {sr_hz} Hz")
+    x = np.clip(validate_audio(audio, name="audio"), -1.0, 1.0).astype(np.float32)
+    if not np.any(x):
+        return dict.fromkeys(_DNSMOS_KEYS.values(), float("nan"))
+    digest = hashlib.blake2b(x.tobytes(), digest_size=16).digest()
+    if digest not in _DNSMOS_SEEN:
+        from speechmos import dnsmos as _dnsmos
+
+        scores = _dnsmos.run(x, DNSMOS_SR_HZ)
+        if len(_DNSMOS_SEEN) > 256:
+            _DNSMOS_SEEN.clear()
+        _DNSMOS_SEEN[digest] = {key: float(scores[k]) for k, key in _DNSMOS_KEYS.items()}
+    return dict(_DNSMOS_SEEN[digest])
+
+
+def dnsmos_gap(method: float, sinc: float, reference: float) -> float:
+    """The share of the DNSMOS gap between sinc and the original that a method closes, from three mean scores.
+
+    ``(method - sinc) / (reference - sinc)`` of the three means (MOS points, each over the same clips
+    scored at 16000 Hz): 0 sounds like sinc to DNSMOS, 1 like the original, a
+    negative value worse than sinc. NaN where the original does not score above sinc (no gap to close).
+
+    >>> round(dnsmos_gap(3.43, 3.13, 3.88), 2)
+    0.4
+    >>> dnsmos_gap(3.5, 3.5, 3.4)
+    nan
+    """
+    gap = reference - sinc
+    return float((method - sinc) / gap) if gap > 0 else float("nan")
+
+
 def evaluate_pair(reference, estimate, sr_hz: float, ratio: int, *, perceptual: bool = False) -> dict:
     """All metrics for one utterance.
 
@@ -207,11 +275,13 @@ def evaluate_pair(reference, estimate, sr_hz: float, ratio: int, *, perceptual: 
     ratio : int
         Up-sampling factor: LSD-HF/LSD-LF split at the low rate's Nyquist, ``sr_hz / (2 ratio)`` Hz.
     perceptual : bool
-        Also compute ``stoi`` and, at 16 kHz, ``pesq`` (wide band); ~0.1 s per clip.
+        Also compute ``stoi`` and, at 16 kHz, ``pesq`` (wide band) and :func:`dnsmos` of the estimate
+        and of the reference (``dnsmos_ref``); ~0.1 s per clip, and ~0.2 s per clip DNSMOS has not seen.
 
     Returns
     -------
-    dict with ``snr_db``, ``si_sdr_db``, ``lsd``, ``lsd_hf`` and ``lsd_lf`` (and ``pesq``, ``stoi``),
+    dict with ``snr_db``, ``si_sdr_db``, ``lsd``, ``lsd_hf`` and ``lsd_lf`` (and ``pesq``, ``stoi``, the
+    ``dnsmos`` keys),
     measured on the pair divided by the reference's peak (a silent reference is measured as is).
     """
     cutoff = sr_hz / (2 * ratio)
@@ -229,4 +299,6 @@ def evaluate_pair(reference, estimate, sr_hz: float, ratio: int, *, perceptual: 
         if int(sr_hz) == 16000:
             out["pesq"] = pesq_wb(reference, estimate)
         out["stoi"] = stoi(reference, estimate, int(sr_hz))
+        if int(sr_hz) == DNSMOS_SR_HZ:
+            out.update(dnsmos(estimate), dnsmos_ref=dnsmos(reference)["dnsmos"])
     return out

@@ -75,6 +75,38 @@ def test_pesq_and_stoi_rank_a_damaged_copy_below_the_original():
         pesq_wb(x, x, sr_hz=8000)
 
 
+def test_dnsmos_prefers_the_full_band_and_remembers_a_clip():
+    from srlib.data.examples import speech_example
+    from srlib.metrics import DNSMOS_SR_HZ, dnsmos
+
+    x = speech_example(sr_hz=DNSMOS_SR_HZ)[: 4 * DNSMOS_SR_HZ]
+    x = 0.9 * x / np.abs(x).max()
+    full, muffled = dnsmos(x), dnsmos(make_lowres(x, 4, keep_rate=True)[: len(x)])
+    assert set(full) == {"dnsmos", "dnsmos_sig", "dnsmos_bak", "dnsmos_ovrl"}
+    assert all(1.0 <= v <= 5.0 for v in full.values())
+    assert full["dnsmos"] > muffled["dnsmos"]  # a listener-trained measure hears the missing band
+    assert dnsmos(x.copy()) == full and dnsmos(2 * x)["dnsmos"] == dnsmos(np.clip(2 * x, -1, 1))["dnsmos"]
+    assert all(np.isnan(v) for v in dnsmos(np.zeros(DNSMOS_SR_HZ)).values())
+    with pytest.raises(AudioError, match="16000 Hz"):
+        dnsmos(x, 8000)
+
+
+def test_dnsmos_gap_is_the_share_of_sinc_to_original_closed():
+    from srlib.evaluate import format_table, summarize
+    from srlib.metrics import dnsmos_gap
+
+    assert dnsmos_gap(3.13, 3.13, 3.88) == 0.0 and dnsmos_gap(3.88, 3.13, 3.88) == 1.0
+    assert dnsmos_gap(3.0, 3.13, 3.88) < 0 and np.isnan(dnsmos_gap(3.0, 3.13, 3.1))
+    rows = [{"clip": c, "method": m, "dnsmos": v + d, "dnsmos_ref": 4.0}
+            for c, d in (("a", 0.1), ("b", -0.1)) for m, v in (("sinc", 3.0), ("model", 3.5))]
+    summary = summarize(rows)
+    assert summary["model"]["dnsmos_gap"]["mean"] == pytest.approx(0.5) and summary["sinc"]["dnsmos_gap"]["mean"] == 0
+    table = format_table(summary)
+    assert "DNSMOS gap closed" in table and "| 0.50 |" in table and "DNSMOS P.808 of the original" not in table
+    assert "dnsmos_ref_mean" in format_table(summary, "csv")
+    assert "dnsmos_gap" not in summarize([r for r in rows if r["method"] == "model"])["model"]  # no sinc, no gap
+
+
 def test_perceptual_columns_only_where_computed():
     from srlib.evaluate import evaluate_clips, format_table, summarize
 
@@ -83,8 +115,11 @@ def test_perceptual_columns_only_where_computed():
     plain = summarize(evaluate_clips(clips, 16000, 4, ["spline"]))
     assert "pesq" not in plain["spline"] and "PESQ" not in format_table(plain)
     full = summarize(evaluate_clips(clips, 16000, 4, ["spline"], perceptual=True))
-    assert {"pesq", "stoi"} <= set(full["spline"]) and "PESQ-WB" in format_table(full)
+    assert {"pesq", "stoi", "dnsmos", "dnsmos_ovrl", "dnsmos_ref"} <= set(full["spline"])
+    assert "PESQ-WB" in format_table(full) and "DNSMOS P.808" in format_table(full)
     assert "stoi_mean" in format_table(full, "csv")
+    at_22k = summarize(evaluate_clips([("a", clips[0][1])], 22050, 2, ["spline"], perceptual=True))
+    assert "stoi" in at_22k["spline"] and "dnsmos" not in at_22k["spline"]  # DNSMOS, like PESQ-WB: 16 kHz only
 
 
 def test_html_table_has_a_row_per_method():
