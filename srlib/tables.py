@@ -236,7 +236,9 @@ def relative_scores(summary: dict, method: str, *, baselines=BASELINES, referenc
     dict
         ``d_snr``: SNR minus the better baseline's (dB; above 0: better); ``d_pesq``: the same for
         wide-band PESQ (NaN where the summary has no PESQ); ``lsd_x``: LSD as a multiple of the
-        reference's (below 1: a spectrum closer to the original's). NaN where a score is missing.
+        reference's (below 1: a spectrum closer to the original's); ``dnsmos_gap``: the share of
+        sinc's DNSMOS gap to the original it closes (:func:`srlib.metrics.dnsmos_gap`). NaN where
+        a score is missing.
 
     Examples
     --------
@@ -244,12 +246,13 @@ def relative_scores(summary: dict, method: str, *, baselines=BASELINES, referenc
     ...      "sinc": {"snr_db": {"mean": 12.5}, "lsd": {"mean": 4.0}},
     ...      "frame": {"snr_db": {"mean": 12.25}, "lsd": {"mean": 1.0}}}
     >>> relative_scores(s, "frame")
-    {'d_snr': -0.25, 'd_pesq': nan, 'lsd_x': 0.25}
+    {'d_snr': -0.25, 'd_pesq': nan, 'lsd_x': 0.25, 'dnsmos_gap': nan}
     """
     lsd = mean_of(summary, reference, "lsd")
     return {"d_snr": mean_of(summary, method, "snr_db") - better_baseline(summary, "snr_db", baselines),
             "d_pesq": mean_of(summary, method, "pesq") - better_baseline(summary, "pesq", baselines),
-            "lsd_x": mean_of(summary, method, "lsd") / lsd if lsd else math.nan}
+            "lsd_x": mean_of(summary, method, "lsd") / lsd if lsd else math.nan,
+            "dnsmos_gap": mean_of(summary, method, "dnsmos_gap")}
 
 
 def differences(summary: dict, method: str, other: str, keys=("snr_db", "lsd")) -> dict:
@@ -375,11 +378,12 @@ def word_list(items, empty: str = "none of them") -> str:
     return " and ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items) or empty
 
 
-def targets_text(verdicts: dict, *, lsd_x_max: float = 0.55) -> str:
+def targets_text(verdicts: dict, *, lsd_x_max: float = 0.55, gap_min: float = 0.4) -> str:
     """A Markdown list: for each case, a model's :func:`relative_scores` against the project's targets.
 
     The targets for a model worth making the default: LSD at most ``lsd_x_max`` times sinc's,
-    and SNR and PESQ at least those of the better of spline and sinc ("do no harm").
+    SNR and PESQ at least those of the better of spline and sinc ("do no harm"), and, where DNSMOS
+    was scored, at least ``gap_min`` of sinc's DNSMOS gap to the original closed.
 
     Parameters
     ----------
@@ -387,6 +391,8 @@ def targets_text(verdicts: dict, *, lsd_x_max: float = 0.55) -> str:
         Case label (``"ktuberling, +0 dB"``) -> :func:`relative_scores` output.
     lsd_x_max : float
         The largest LSD, as a multiple of sinc's, that meets the target.
+    gap_min : float
+        The smallest share of the DNSMOS gap closed that meets the target.
 
     Returns
     -------
@@ -396,16 +402,20 @@ def targets_text(verdicts: dict, *, lsd_x_max: float = 0.55) -> str:
 
     Examples
     --------
-    >>> print(targets_text({"ktuberling": {"d_snr": -0.44, "d_pesq": 0.1, "lsd_x": 0.27}}))
-    - **ktuberling**: LSD 0.27 x sinc (met); SNR -0.44 dB from the better baseline (missed by 0.44 dB); PESQ +0.10 (met).
+    >>> print(targets_text({"ktuberling": {"d_snr": -0.44, "d_pesq": 0.1, "lsd_x": 0.27, "dnsmos_gap": 0.25}}))
+    - **ktuberling**: LSD 0.27 x sinc (met); SNR -0.44 dB from the better baseline (missed by 0.44 dB); PESQ +0.10 (met); DNSMOS gap closed 0.25 (missed by 0.15).
     """
     def status(ok, gap, unit=""):
         return "met" if ok else f"missed by {abs(gap):.2f}{unit}"
 
+    def listener(v):
+        gap = v.get("dnsmos_gap", math.nan)
+        return "" if math.isnan(gap) else f"; DNSMOS gap closed {gap:.2f} ({status(gap >= gap_min, gap - gap_min)})"
+
     return "\n".join(
         f"- **{label}**: LSD {v['lsd_x']:.2f} x sinc ({status(v['lsd_x'] <= lsd_x_max, v['lsd_x'] - lsd_x_max)}); "
         f"SNR {v['d_snr']:+.2f} dB from the better baseline ({status(v['d_snr'] >= 0, v['d_snr'], ' dB')}); "
-        f"PESQ {v['d_pesq']:+.2f} ({status(v['d_pesq'] >= 0, v['d_pesq'])})."
+        f"PESQ {v['d_pesq']:+.2f} ({status(v['d_pesq'] >= 0, v['d_pesq'])}){listener(v)}."
         for label, v in verdicts.items())
 
 

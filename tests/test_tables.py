@@ -60,7 +60,10 @@ def test_relative_scores_measure_against_the_better_baseline_and_sinc():
     from srlib.tables import relative_scores
 
     got = relative_scores(SUMMARY, "frame")
+    assert math.isnan(got.pop("dnsmos_gap"))  # no DNSMOS in this summary
     assert got == pytest.approx({"d_snr": -0.25, "d_pesq": 0.2, "lsd_x": 0.25})
+    with_listener = {**SUMMARY, "frame": {**SUMMARY["frame"], "dnsmos_gap": {"mean": 0.3, "std": math.nan}}}
+    assert relative_scores(with_listener, "frame")["dnsmos_gap"] == 0.3
     assert relative_scores(SUMMARY, "sinc")["d_snr"] == 0.0 and relative_scores(SUMMARY, "spline")["lsd_x"] == 0.75
     assert relative_scores(SUMMARY, "frame", reference="spline")["lsd_x"] == pytest.approx(1 / 3)
     missing = relative_scores(SUMMARY, "unet")
@@ -116,6 +119,9 @@ def test_targets_text_says_met_or_by_how_much_it_missed():
     assert "LSD 0.60 x sinc (missed by 0.05)" in second and "SNR +0.10 dB from the better baseline (met)" in second
     assert "PESQ -0.05 (missed by 0.05)" in second
     assert "(met)" in targets_text({"x": {"d_snr": 0.0, "d_pesq": 0.0, "lsd_x": 0.6}}, lsd_x_max=0.6)
+    heard = {"x": {"d_snr": 0.0, "d_pesq": 0.0, "lsd_x": 0.5, "dnsmos_gap": 0.1}}
+    assert targets_text(heard).endswith("; DNSMOS gap closed 0.10 (missed by 0.30).")
+    assert targets_text(heard, gap_min=0.1).endswith("DNSMOS gap closed 0.10 (met).")
 
 
 SPAN_BASELINES = {"spline": {"pesq": 3.2, "snr_db": 15.0, "lsd": 3.0}, "sinc": {"pesq": 3.3, "snr_db": 15.5, "lsd": 4.0}}
