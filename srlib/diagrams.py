@@ -1,4 +1,5 @@
-"""Block diagrams of the model families, drawn from their configurations: the U-Net, the GAN, the frame model.
+"""Block diagrams of the model families, drawn from their configurations: the U-Net, the GAN, the frame model,
+the spectral model, the flow and the diffusion model.
 
 :func:`architecture_figure` draws boxes and arrows with matplotlib alone. Every number on a
 diagram (filters, kernels, STFT sizes, channels, loss weights, gains) is read from a configuration,
@@ -7,11 +8,13 @@ never typed here: by default the ``config.json`` of the kind's shipped model (th
 ``full`` training profile would build; or a configuration the caller passes.
 
 Chapters: 04_unet_baseline (the U-Net), 05_gan_extension (the GAN), 06_frame_level_model (the
-frame-level model and its adversarial fine-tune).
+frame-level model and its adversarial fine-tune), 08_music_super_resolution (the spectral model),
+09_other_families (the flow and the diffusion model).
 """
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,9 +24,12 @@ from matplotlib.path import Path as MplPath
 
 from .errors import AudioError, ConfigError
 from .models.card import ModelCard, model_folder, shipped_models
+from .models.diffusion import DiffusionConfig
+from .models.flow import FlowConfig
 from .models.frame import FrameConfig, gains_text
 from .models.gan import GANConfig
 from .models.registry import DIAGRAMS, get_kind
+from .models.spectral import PHASES, SpectralConfig, SpectralSR
 from .models.unet import UNetConfig
 
 __all__ = ["architecture_figure", "DRAWN_KINDS"]
@@ -34,6 +40,9 @@ DRAWN_KINDS = DIAGRAMS
 
 #: The ``config.json`` section of a GAN's discriminators and loss weights.
 _GAN_KEY = "gan"
+
+#: The architecture dataclasses a caller may pass as ``config`` (each kind's ``config.json`` section).
+_ARCH_CLASSES = (UNetConfig, FrameConfig, SpectralConfig, FlowConfig, DiffusionConfig)
 
 _FONT = 7.5  # points
 _LINE = 0.15  # inches per text line at _FONT
@@ -47,15 +56,17 @@ def architecture_figure(kind: str, config=None):
     ----------
     kind : str
         A kind of :data:`DRAWN_KINDS`: ``"unet"`` (and ``"tfilm"``, ``"afilm"``), ``"gan"``,
-        ``"frame"`` or ``"frame-gan"``.
+        ``"frame"``, ``"frame-gan"``, ``"spectral"``, ``"flow"`` or ``"diffusion"``.
     config : None, str, path, dict or architecture dataclass
         Where the numbers come from. None: the kind's shipped model (its ``config.json``), or
         the architecture of its ``full`` training profile where none ships. A shipped model's name
         or alias, or a model folder: its ``config.json`` (the model must be of ``kind``). A dict:
         a ``config.json``'s content, or only its architecture (``{"filters": ..., "kernels": ...}``);
-        what it leaves out comes from the default. A :class:`~srlib.models.unet.UNetConfig`,
-        :class:`~srlib.models.frame.FrameConfig` or :class:`~srlib.models.gan.GANConfig`: that part
-        replaced in the default.
+        what it leaves out comes from the default. An architecture dataclass
+        (:class:`~srlib.models.unet.UNetConfig`, :class:`~srlib.models.frame.FrameConfig`,
+        :class:`~srlib.models.spectral.SpectralConfig`, :class:`~srlib.models.flow.FlowConfig`,
+        :class:`~srlib.models.diffusion.DiffusionConfig`) or a :class:`~srlib.models.gan.GANConfig`:
+        that part replaced in the default.
 
     Returns
     -------
@@ -91,9 +102,7 @@ def architecture_figure(kind: str, config=None):
         except TypeError as e:
             raise ConfigError(f"config: gan: {e}") from None
         return _draw_gan(network, arch, gan, cfg, title, subtitle)
-    if network == "u-net":
-        return _draw_unet(arch, cfg, title, subtitle)
-    return _draw_frame(arch, title, subtitle)
+    return _DRAWINGS[network](arch, cfg, title, subtitle)
 
 
 # --- where the numbers come from ---------------------------------------------------------------
@@ -148,12 +157,12 @@ def _model_config(kind: str, config) -> tuple[dict, str]:
         if arch_key in config or _GAN_KEY in config:
             return {**_without(base, arch_key, _GAN_KEY), **config}, "the given configuration"
         return {**_without(base, arch_key), arch_key: config}, "the given architecture"
-    if isinstance(config, (UNetConfig, FrameConfig, GANConfig)):
+    if isinstance(config, (*_ARCH_CLASSES, GANConfig)):
         part = _GAN_KEY if isinstance(config, GANConfig) else arch_key
         return ({**_without(base, part), part: config.to_dict()},
                 f"the given {type(config).__name__} (the rest from {source})")
     raise ConfigError(f"config: got a {type(config).__name__}; expected None, a model name or folder, a dict, "
-                      "or a UNetConfig, FrameConfig or GANConfig")
+                      f"a GANConfig or an architecture ({', '.join(c.__name__ for c in _ARCH_CLASSES)})")
 
 
 # --- drawing -------------------------------------------------------------------------------------
@@ -388,7 +397,7 @@ def _lines(text: str) -> int:
     return text.count("\n") + 1
 
 
-def _draw_frame(arch: FrameConfig, title: str, subtitle: str):
+def _draw_frame(arch: FrameConfig, cfg: dict, title: str, subtitle: str):
     """The chain of :class:`srlib.models.layers.FrameBandwidthExtension`, top to bottom."""
     texts = _frame_texts(arch)
     width, main_w, gap = 9.0, 5.8, 0.3
@@ -422,3 +431,268 @@ def _draw_frame(arch: FrameConfig, title: str, subtitle: str):
     c.path([stft.right, (side_r, stft.cy), (side_r, phase.cy), phase.right], "angle\nof X",
            (side_r, (stft.cy + phase.cy) / 2))
     return c.fig
+
+
+def _height(text: str) -> float:
+    """The height in inches of a box that holds ``text`` (as :meth:`_Canvas.box` sizes it)."""
+    return 0.16 + _LINE * _lines(text)
+
+
+def _cutoff_hz(arch) -> float:
+    """The low rate's Nyquist frequency: the input's cutoff."""
+    return arch.sr_hz / (2 * arch.ratio)
+
+
+def _input_text(arch) -> str:
+    return (f"x: the spline-interpolated input, n samples at {arch.sr_hz:g} Hz\n"
+            f"(×{arch.ratio} from {arch.sr_hz / arch.ratio:g} Hz: nothing above {_cutoff_hz(arch):g} Hz)")
+
+
+def _spectral_texts(arch: SpectralConfig) -> dict:
+    """The labels of the spectral model's chain, and its 2-D U-Net's levels (``"level"`` and ``"up"``: lists)."""
+    f, c, nb = arch.filters, arch.cutoff_bin, arch.n_bins
+    default_phase = inspect.signature(SpectralSR.refine).parameters["phase"].default
+    phase_lines = {"input": "input: X_in's own (interpolation leakage)",
+                   "mirror": "mirror: X_in's low band reflected about bin c",
+                   "griffin_lim": "griffin_lim: from mirror, iterated until\nthe spectrogram is consistent"}
+    return {
+        "input": _input_text(arch),
+        "stft": f"STFT: Hann window {arch.n_fft}, hop {arch.hop} → X_in(t, k), {arch.n_fft // 2 + 1} bins;\n"
+                f"the network sees the first {nb} (the Nyquist bin is copied)",
+        "features": f"log |X_in|: frames × {nb} bins × 1 channel",
+        "level": [f"level {i}: Conv2D {n} filters 3×3, LeakyReLU\n→ frames × {nb // 2 ** i} bins × {n} channels"
+                  + (f"\nthen Conv2D {f[i + 1]} filters 3×3,\nstride 2 in bins" if i + 1 < len(f) else "")
+                  for i, n in enumerate(f)],
+        "up": [f"up {i}: upsampled ×2 in bins,\nConv2D {n} filters 3×3, LeakyReLU;\nconcatenated with level {i}\n"
+               f"→ frames × {nb // 2 ** i} bins × {2 * n} channels" for i, n in enumerate(f[:-1])],
+        "out": "Conv2D to 1 channel 3×3 (starts at zero):\nlog |X̂| = log |X_in| + f(log |X_in|)",
+        "magnitude": f"magnitude: |X̂| from bin c up\nc = {c} ({c * arch.sr_hz / arch.n_fft:g} Hz), the low rate's "
+                     f"Nyquist;\nbelow c, |X_in|",
+        "phase": "phase φ above bin c, one of PHASES:\n"
+                 + "\n".join(phase_lines.get(p, p) + (" (default)" if p == default_phase else "") for p in PHASES),
+        "combine": "Y = |X̂| · exp(iφ) from bin c up; Y = X_in below bin c",
+        "output": f"inverse STFT → ŷ: n samples at {arch.sr_hz:g} Hz",
+        "loss": f"trained on magnitudes alone: mean |log |X| − log |X̂|| over bins {c} to {nb - 1};\n"
+                "the phase is chosen after training, when the model plays",
+    }
+
+
+def _draw_spectral(arch: SpectralConfig, cfg: dict, title: str, subtitle: str):
+    """:class:`srlib.models.spectral.SpectralSR`: the STFT, the 2-D U-Net on its side, the phase, the inverse STFT."""
+    texts = _spectral_texts(arch)
+    n_levels, gap = len(arch.filters), 0.3
+    width = max(9.0, 2.7 * n_levels + 1.0)
+    col_w = (width - 1.0) / n_levels  # the sides keep 0.5 in for the paths around the network
+    cols = [0.5 + col_w * (i + 0.5) for i in range(n_levels)]
+    main_w, cx = 5.8, width / 2
+    level_h = max(_height(t) for t in texts["level"])
+    up_h = max((_height(t) for t in texts["up"]), default=0.0)
+    pair_h = max(_height(texts["magnitude"]), _height(texts["phase"]))
+    chain = [("input", _height(texts["input"])), ("stft", _height(texts["stft"])),
+             ("features", _height(texts["features"])), ("level", level_h), ("up", up_h), ("out", _height(texts["out"])),
+             ("pair", pair_h), ("combine", _height(texts["combine"])), ("output", _height(texts["output"])),
+             ("loss", _height(texts["loss"]))]
+    c = _Canvas(width, 0.75 + sum(h for _, h in chain) + gap * len(chain), title, subtitle)
+    after = {"stft": "input", "features": "stft", "output": "combine"}  # the straight arrows: block ← the one above
+    y, boxes = c.height - 0.7, {}
+    for key, h in chain:
+        y -= h / 2
+        if key == "level":
+            for i, text in enumerate(texts["level"]):
+                boxes[f"level{i}"] = c.box(cols[i], y, col_w - 0.2, text, "net", h=h)
+                if i:
+                    c.arrow(boxes[f"level{i - 1}"].right, boxes[f"level{i}"].left)
+            c.path([boxes["features"].bottom, (cx, y + h / 2 + gap / 2), (cols[0], y + h / 2 + gap / 2),
+                    boxes["level0"].top])
+        elif key == "up":
+            for i, text in enumerate(texts["up"]):
+                boxes[f"up{i}"] = c.box(cols[i], y, col_w - 0.2, text, "net", h=h)
+                c.arrow(boxes[f"level{i}"].bottom, boxes[f"up{i}"].top, "skip", dashed=True, label_offset=(0.0, 0.0))
+            deepest = boxes[f"level{n_levels - 1}"]
+            if n_levels > 1:
+                c.path([deepest.bottom, (deepest.cx, y), boxes[f"up{n_levels - 2}"].right])
+                for i in range(n_levels - 2, 0, -1):
+                    c.arrow(boxes[f"up{i}"].left, boxes[f"up{i - 1}"].right)
+        elif key == "pair":
+            half = (main_w - 0.2) / 2
+            boxes["magnitude"] = c.box(cx - half / 2 - 0.1, y, half, texts["magnitude"], "spec", h=h)
+            boxes["phase"] = c.box(cx + half / 2 + 0.1, y, half, texts["phase"], "spec", h=h)
+            c.arrow((boxes["magnitude"].cx, boxes["out"].bottom[1]), boxes["magnitude"].top)
+        else:
+            role = {"input": "io", "output": "io", "out": "net", "loss": "loss"}.get(key, "spec")
+            boxes[key] = c.box(cx, y, main_w, texts[key], role, h=h)
+            if key == "out":
+                last = boxes["up0"] if n_levels > 1 else boxes["level0"]
+                c.path([last.bottom, (last.cx, y + h / 2 + gap / 2), (cx, y + h / 2 + gap / 2), boxes[key].top])
+            elif key == "combine":
+                for part in ("magnitude", "phase"):
+                    c.arrow(boxes[part].bottom, (boxes[part].cx, boxes[key].top[1]))
+            elif key in after:
+                c.arrow(boxes[after[key]].bottom, boxes[key].top)
+        y -= h / 2 + gap
+    stft, combine, phase, out = boxes["stft"], boxes["combine"], boxes["phase"], boxes["out"]
+    side_l, side_r = 0.25, width - 0.25
+    c.path([stft.left, (side_l, stft.cy), (side_l, combine.cy), combine.left],
+           "X_in: the\nrecorded\nband, kept\nexactly", (side_l + 0.05, (out.cy + combine.cy) / 2), ha="left")
+    c.path([stft.right, (side_r, stft.cy), (side_r, phase.cy), phase.right], "angle\nof X_in",
+           (side_r - 0.05, (out.cy + phase.cy) / 2), ha="right")
+    return c.fig
+
+
+def _dilations(dilations) -> str:
+    return "-".join(map(str, dilations))
+
+
+def _crossover_text(arch, sampled: str) -> str:
+    """The last block of the generative kinds: the sampled residual's high band added to the input."""
+    if not arch.crossover_taps:
+        return f"no crossover: ŷ = x + {sampled}, all bands: n samples at {arch.sr_hz:g} Hz"
+    return (f"crossover: a linear-phase high-pass of {arch.crossover_taps} taps keeps {sampled} above "
+            f"{_cutoff_hz(arch):g} Hz\nŷ = x + high-pass({sampled}): n samples at {arch.sr_hz:g} Hz")
+
+
+def _flow_texts(arch: FlowConfig) -> dict:
+    g, half = arch.group, arch.group // 2
+    return {
+        "input": _input_text(arch),
+        "residual": "r = y − x: the residual to model\n(training only: y is the high-rate target)",
+        "condition": f"condition: x squeezed to n/{g} steps × {g} channels,\n"
+                     f"Conv1D to {arch.channels} channels, kernel 3, tanh",
+        "squeeze": f"squeeze: r → z, n/{g} steps × {g} channels",
+        "mix": f"invertible 1×1 convolution: z ← z W\nW: {g} × {g}, orthogonal at the start;\n"
+               f"log |det J| += (n/{g}) log |det W|",
+        "coupling": f"affine coupling: a = channels 1 to {half} pass;\nb = channels {half + 1} to {g}: "
+                    "b ← b · exp(s) + t;\nlog |det J| += Σ s",
+        "network": f"s, t = NN(a, condition):\nConv1D to {arch.channels} channels,\n{arch.layers} dilated Conv1D "
+                   f"(kernel 3, dilations {_dilations(2 ** i for i in range(arch.layers))}),\n"
+                   f"tanh, each added to its input;\nConv1D to {g} (starts at zero): tanh(s), t",
+        "z": f"z: n/{g} steps × {g} channels\nloss per sample: (½ |z|² − log |det J|) / n",
+        "sample": f"sampling: z ~ N(0, T² I) at temperature T = {arch.temperature:g}, a fixed table of "
+                  f"{arch.period} samples repeated;\n"
+                  "the steps run backwards (b = (b′ − t) · exp(−s), z ← z W⁻¹), unsqueezed → r̂",
+        "output": _crossover_text(arch, "r̂"),
+    }
+
+
+def _section(c: _Canvas, x: float, y: float, text: str):
+    c.ax.text(x, y, text, ha="left", va="center", fontsize=_FONT, weight="bold")
+
+
+def _draw_flow(arch: FlowConfig, cfg: dict, title: str, subtitle: str):
+    """:func:`srlib.models.flow.build_flow`: training maps the residual to z; sampling runs the steps backwards."""
+    t = _flow_texts(arch)
+    width, gap, col_w, header = 9.0, 0.3, 3.85, 0.25
+    left, right = 0.35 + col_w / 2, width - 0.35 - col_w / 2
+    rows = [max(_height(t["input"]), _height(t["residual"])), max(_height(t["condition"]), _height(t["squeeze"])),
+            _height(t["mix"]), max(_height(t["coupling"]), _height(t["network"])), _height(t["z"]),
+            _height(t["sample"]), _height(t["output"])]
+    c = _Canvas(width, 1.2 + header + sum(rows) + gap * (len(rows) - 1), title, subtitle)
+    ys, y = [], c.height - 0.95
+    for i, h in enumerate(rows):
+        y -= header if i == 5 else 0.0  # room for the sampling's heading
+        ys.append(y - h / 2)
+        y -= h + gap
+    _section(c, 0.2, c.height - 0.68, "training: r → z, maximum likelihood")
+    x = c.box(left, ys[0], col_w, t["input"], "io", h=rows[0])
+    r = c.box(right, ys[0], col_w, t["residual"], "io", h=rows[0])
+    cond = c.box(left, ys[1], col_w, t["condition"], "net", h=rows[1])
+    squeeze = c.box(right, ys[1], col_w, t["squeeze"], "spec", h=rows[1])
+    mix = c.box(right, ys[2], col_w, t["mix"], "net")
+    coupling = c.box(right, ys[3], col_w, t["coupling"], "net", h=rows[3])
+    network = c.box(left, ys[3], col_w, t["network"], "net", h=rows[3])
+    z = c.box(right, ys[4], col_w, t["z"], "loss")
+    c.arrow(x.right, r.left, "− x")
+    c.arrow(x.bottom, cond.top)
+    c.arrow(r.bottom, squeeze.top)
+    c.arrow(squeeze.bottom, mix.top)
+    c.arrow(mix.bottom, coupling.top)
+    c.arrow(cond.bottom, network.top)
+    c.arrow((coupling.left[0], coupling.cy + 0.15), (network.right[0], network.cy + 0.15), "a")
+    c.arrow((network.right[0], network.cy - 0.15), (coupling.left[0], coupling.cy - 0.15), "s, t")
+    c.arrow(coupling.bottom, z.top)
+    loop_x = width - 0.15
+    c.path([coupling.right, (loop_x, coupling.cy), (loop_x, mix.cy), mix.right], f"× {arch.flows} steps",
+           (loop_x - 0.05, (coupling.cy + mix.cy) / 2), ha="right")
+    sample_top = ys[5] + rows[5] / 2
+    _section(c, 0.2, sample_top + 0.2, "sampling: z → r̂, the same steps inverted")
+    sample = c.box(width / 2, ys[5], width - 0.7, t["sample"], "spec")
+    out = c.box(width / 2, ys[6], width - 0.7, t["output"], "io")
+    lane = network.right[0] - 0.6  # clear of the sampling's heading
+    c.arrow((lane, network.bottom[1]), (lane, sample.top[1]), "condition, s and t", dashed=True)
+    c.arrow(sample.bottom, out.top)
+    return c.fig
+
+
+def _diffusion_texts(arch: DiffusionConfig) -> dict:
+    ch, n = arch.channels, arch.layers
+    return {
+        "input": _input_text(arch),
+        "residual": "r = y − x: the residual to model\n(training only: y is the high-rate target)",
+        "forward": "forward process: noise level t ~ U(0, 1), cosine schedule ᾱ(t);\n"
+                   "r_t = √ᾱ r + σ ε,  σ = √(1 − ᾱ),  ε ~ N(0, I)",
+        "condition": f"condition x: in every layer,\na Conv1D of kernel 1 to {2 * ch} channels",
+        "sigma": f"noise level σ: sines and cosines,\nDense {4 * ch}, Dense {ch} (SiLU);\n"
+                 f"in every layer, a Dense to {ch}",
+        "in": f"r_t: Conv1D of kernel 1\nto {ch} channels, ReLU",
+        "layers": f"{n} residual layers, dilations {_dilations(2 ** (i % arch.cycle) for i in range(n))} "
+                  f"(a cycle of {arch.cycle}):\nh + σ's Dense → dilated Conv1D of kernel 3 to {2 * ch} channels, "
+                  f"+ the condition's → tanh ⊙ sigmoid\n→ Conv1D of kernel 1 to {2 * ch}: {ch} back into h "
+                  f"(h + ·) / √2, {ch} to the skips",
+        "head": f"the skips summed / √{n}, ReLU, Conv1D of kernel 1 to {ch}, ReLU,\n"
+                "Conv1D of kernel 1 to 1 channel (starts at zero) → ε̂ = ε_θ(r_t, x, σ)",
+        "loss": "training: mean (ε̂ − ε)²",
+        "sample": f"sampling: {arch.steps} DDIM steps from t = 1 to 0,\nr_1 a fixed noise table of {arch.period} "
+                  "samples repeated;\nr̂_0 = (r_t − σ ε̂) / √ᾱ,  r_t′ = √ᾱ′ r̂_0 + σ′ ε̂",
+        "output": _crossover_text(arch, "r̂_0"),
+    }
+
+
+def _draw_diffusion(arch: DiffusionConfig, cfg: dict, title: str, subtitle: str):
+    """:func:`srlib.models.diffusion.build_diffusion_net` between the noise it learns to remove and the DDIM sampler."""
+    t = _diffusion_texts(arch)
+    width, gap, col_w = 9.0, 0.3, 3.85
+    left, right = 0.35 + col_w / 2, width - 0.35 - col_w / 2
+    third = (width - 0.9) / 3
+    thirds = [0.45 + third * (i + 0.5) for i in range(3)]
+    rows = [max(_height(t["input"]), _height(t["residual"])), _height(t["forward"]),
+            max(_height(t[k]) for k in ("condition", "sigma", "in")), _height(t["layers"]), _height(t["head"]),
+            max(_height(t["loss"]), _height(t["sample"])), _height(t["output"])]
+    c = _Canvas(width, 1.0 + sum(rows) + gap * (len(rows) - 1), title, subtitle)
+    ys, y = [], c.height - 0.7
+    for h in rows:
+        ys.append(y - h / 2)
+        y -= h + gap
+    x = c.box(left, ys[0], col_w, t["input"], "io", h=rows[0])
+    r = c.box(right, ys[0], col_w, t["residual"], "io", h=rows[0])
+    forward = c.box(right, ys[1], col_w + 0.6, t["forward"], "spec")
+    cond = c.box(thirds[0], ys[2], third - 0.2, t["condition"], "net", h=rows[2])
+    sigma = c.box(thirds[1], ys[2], third - 0.2, t["sigma"], "net", h=rows[2])
+    inp = c.box(thirds[2], ys[2], third - 0.2, t["in"], "net", h=rows[2])
+    layers = c.box(width / 2, ys[3], width - 0.7, t["layers"], "net")
+    head = c.box(width / 2, ys[4], width - 0.7, t["head"], "net")
+    loss = c.box(left, ys[5], col_w, t["loss"], "loss", h=rows[5])
+    sample = c.box(right, ys[5], col_w, t["sample"], "spec", h=rows[5])
+    out = c.box(width / 2, ys[6], width - 0.7, t["output"], "io")
+    c.arrow(x.right, r.left, "− x")
+    c.arrow(r.bottom, (r.cx, forward.top[1]))
+    c.path([x.bottom, (x.cx, (forward.bottom[1] + cond.top[1]) / 2), (cond.cx, (forward.bottom[1] + cond.top[1]) / 2),
+            cond.top])
+    c.arrow((inp.cx, forward.bottom[1]), inp.top, "r_t")
+    c.arrow((sigma.cx, forward.bottom[1]), sigma.top, "σ")
+    for box in (cond, sigma, inp):
+        c.arrow(box.bottom, (box.cx, layers.top[1]))
+    c.arrow(layers.bottom, head.top)
+    c.arrow((loss.cx, head.bottom[1]), loss.top, "ε̂")
+    c.arrow((sample.cx, head.bottom[1]), sample.top, "ε̂")
+    c.path([forward.left, (loss.left[0] - 0.2, forward.cy), (loss.left[0] - 0.2, loss.cy), loss.left], "ε",
+           (loss.left[0] - 0.2, (forward.cy + cond.top[1]) / 2))
+    loop_x = width - 0.15
+    c.path([sample.right, (loop_x, sample.cy), (loop_x, inp.cy), inp.right], f"× {arch.steps} steps: r_t′",
+           (loop_x - 0.05, (head.bottom[1] + sample.top[1]) / 2), dashed=True, ha="right")
+    c.arrow(sample.bottom, (sample.cx, out.top[1]))
+    return c.fig
+
+
+#: The network drawings of :data:`DRAWN_KINDS` → what draws each: (arch, cfg, title, subtitle) → Figure.
+_DRAWINGS = {"u-net": _draw_unet, "frames": _draw_frame, "spectrogram": _draw_spectral, "glow": _draw_flow,
+             "denoising": _draw_diffusion}

@@ -2,6 +2,7 @@
 
 import json
 import re
+from dataclasses import replace
 
 import matplotlib.pyplot as plt
 import pytest
@@ -9,9 +10,12 @@ import pytest
 from srlib.diagrams import DRAWN_KINDS, architecture_figure
 from srlib.errors import ConfigError
 from srlib.models.card import ModelCard, shipped_models
+from srlib.models.diffusion import DiffusionConfig
+from srlib.models.flow import FlowConfig
 from srlib.models.frame import FrameConfig
 from srlib.models.gan import GANConfig
 from srlib.models.registry import get_kind
+from srlib.models.spectral import PHASES, SpectralConfig
 from srlib.models.unet import PRESETS
 
 
@@ -119,11 +123,87 @@ def test_a_model_folder_is_read_and_must_be_of_the_kind(tmp_path):
 def test_unknown_kinds_and_configs_raise_config_error():
     with pytest.raises(ConfigError, match="kind: got 'transformer'; architecture_figure draws unet"):
         architecture_figure("transformer")
-    with pytest.raises(ConfigError, match="kind: got 'diffusion'"):  # registered, but not drawn
-        architecture_figure("diffusion")
+    with pytest.raises(ConfigError, match="kind: got 'spectral-gan'"):  # registered, but not drawn
+        architecture_figure("spectral-gan")
     with pytest.raises(ConfigError, match="not a unet architecture"):
         architecture_figure("unet", {"channels": 64})
     with pytest.raises(ConfigError, match="expected None, a model name or folder"):
         architecture_figure("frame", 3)
     with pytest.raises(ConfigError, match="neither a shipped model"):
         architecture_figure("unet", "no-such-model")
+
+
+def _first_shipped(kind):
+    """The ``config.json`` and name of the first shipped model of ``kind`` (the default where none is named)."""
+    cards = [ModelCard.read(path) for path in shipped_models().values()]
+    card = next(card for card in cards if card.kind == kind)
+    return card.config, card.name
+
+
+def test_spectral_labels_carry_the_shipped_models_stft_levels_and_cutoff():
+    cfg, name = _first_shipped("spectral")
+    arch = SpectralConfig.from_dict(cfg["spectral"])
+    text = _texts(architecture_figure("spectral"))
+    assert f"Hann window {arch.n_fft}, hop {arch.hop}" in text and f"the first {arch.n_bins}" in text
+    for i, f in enumerate(arch.filters):
+        assert f"level {i}: Conv2D {f} filters 3×3" in text
+        assert f"→ frames × {arch.n_bins // 2 ** i} bins × {f} channels" in text
+    assert f"concatenated with level 0\n→ frames × {arch.n_bins} bins × {2 * arch.filters[0]} channels" in text
+    assert f"c = {arch.cutoff_bin} ({arch.sr_hz / (2 * arch.ratio):g} Hz)" in text
+    assert f"over bins {arch.cutoff_bin} to {arch.n_bins - 1}" in text
+    assert all(f"{phase}:" in text for phase in PHASES) and "griffin_lim: from mirror" in text
+    assert name in text
+
+
+def test_a_given_spectral_config_changes_the_drawing():
+    arch = SpectralConfig(n_fft=256, hop=64, filters=(4, 12), sr_hz=22050, ratio=2)
+    text = _texts(architecture_figure("spectral", arch))
+    assert "Hann window 256, hop 64" in text and "129 bins" in text
+    assert "level 0: Conv2D 4 filters" in text and "then Conv2D 12 filters" in text and "level 2" not in text
+    assert "up 0:" in text and "up 1:" not in text
+    assert "c = 64 (5512.5 Hz)" in text and "n samples at 22050 Hz" in text
+    assert "parameters" not in text  # the shipped model's count is not this architecture's
+
+
+def test_flow_labels_carry_its_config():
+    arch = get_kind("flow").architecture(get_kind("flow").profile("full"))
+    text = _texts(architecture_figure("flow"))
+    half = arch.group // 2
+    assert f"n/{arch.group} steps × {arch.group} channels" in text and f"W: {arch.group} × {arch.group}" in text
+    assert f"a = channels 1 to {half} pass" in text and f"b = channels {half + 1} to {arch.group}" in text
+    assert f"× {arch.flows} steps" in text and f"Conv1D to {arch.channels} channels" in text
+    assert f"{arch.layers} dilated Conv1D" in text and f"temperature T = {arch.temperature:g}" in text
+    assert f"{arch.period} samples" in text and f"high-pass of {arch.crossover_taps} taps" in text
+    assert "full training profile" in text  # no flow ships
+
+
+def test_a_given_flow_config_changes_the_drawing():
+    arch = replace(FlowConfig(), group=4, flows=3, layers=2, temperature=0.8, crossover_taps=0)
+    text = _texts(architecture_figure("flow", arch))
+    assert "n/4 steps × 4 channels" in text and "× 3 steps" in text and "dilations 1-2)" in text
+    assert "T = 0.8" in text and "no crossover" in text and "high-pass" not in text
+
+
+def test_diffusion_labels_carry_its_config():
+    arch = get_kind("diffusion").architecture(get_kind("diffusion").profile("full"))
+    text = _texts(architecture_figure("diffusion"))
+    dilations = "-".join(str(2 ** (i % arch.cycle)) for i in range(arch.layers))
+    assert f"{arch.layers} residual layers, dilations {dilations} (a cycle of {arch.cycle})" in text
+    assert f"to {2 * arch.channels} channels" in text and f"Dense {4 * arch.channels}" in text
+    assert f"{arch.steps} DDIM steps" in text and f"× {arch.steps} steps" in text
+    assert f"{arch.period} samples" in text and f"/ √{arch.layers}" in text
+
+
+def test_a_diffusion_model_folder_is_drawn_with_its_own_numbers(tmp_path):
+    """What chapter 9 does: the model it just trained, drawn from the ``config.json`` of its folder."""
+    folder = tmp_path / "small-diffusion"
+    folder.mkdir()
+    arch = DiffusionConfig(channels=16, layers=6, cycle=3, steps=4)
+    (folder / "config.json").write_text(json.dumps({"kind": "diffusion", "diffusion": arch.to_dict(),
+                                                    "sr_hz": 16000, "ratio": 4, "n_params": 12345}))
+    (folder / "model.weights.h5").write_bytes(b"")
+    text = _texts(architecture_figure("diffusion", folder))
+    assert "6 residual layers, dilations 1-2-4-1-2-4 (a cycle of 3)" in text and "4 DDIM steps" in text
+    assert "Dense 64, Dense 16" in text and "small-diffusion; 12,345 parameters" in text
+    with pytest.raises(ConfigError, match="is a 'diffusion' model; expected a 'flow' one"):
+        architecture_figure("flow", folder)

@@ -120,10 +120,12 @@ KINDS: dict[str, ModelKind] = {k.name: k for k in (
 #: Kinds whose shipped model ``srlib upsample`` uses by default where its rates fit, in order of preference.
 DEFAULT_KINDS = ("frame",)
 
-#: What :func:`srlib.diagrams.architecture_figure` draws for a kind: (the network's drawing, "u-net" or
-#: "frames"; whether discriminators train it). TFiLM and AFiLM are the U-Net with modulation layers.
+#: What :func:`srlib.diagrams.architecture_figure` draws for a kind: (the network's drawing, "u-net", "frames",
+#: "spectrogram", "glow" or "denoising"; whether discriminators train it). TFiLM and AFiLM are the U-Net with
+#: modulation layers.
 DIAGRAMS = {"unet": ("u-net", False), "tfilm": ("u-net", False), "afilm": ("u-net", False),
-            "gan": ("u-net", True), "frame": ("frames", False), "frame-gan": ("frames", True)}
+            "gan": ("u-net", True), "frame": ("frames", False), "frame-gan": ("frames", True),
+            "spectral": ("spectrogram", False), "flow": ("glow", False), "diffusion": ("denoising", False)}
 
 
 def get_kind(name: str) -> ModelKind:
