@@ -13,13 +13,14 @@ its own training data is one: :mod:`srlib.lineage`).
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import sys
 from pathlib import Path
 
 from . import __version__
 from .audio import find_audio_files
-from .errors import AudioError, SrlibError
+from .errors import AudioError, ConfigError, SrlibError
 from .lineage import OverlapError
 
 
@@ -178,7 +179,31 @@ def train_config(args):
     changes = {k: getattr(args, k) for k in _TRAIN_OVERRIDES if getattr(args, k) is not None}
     if args.init == "none":
         changes["init"] = None
-    return replace(profile_config(args.model, args.profile), **changes)
+    profile = profile_config(args.model, args.profile)
+    if args.arch:
+        changes["arch"] = {**(profile.arch or {}), **_key_values(args.arch, "--arch")}
+    if args.augment is not None:
+        changes["augment"] = _key_values(args.augment, "--augment")  # srlib.train checks the fields
+    return replace(profile, **changes)
+
+
+def _key_values(items, option: str) -> dict:
+    """``["channels=96", "chains=mulaw,gsm"]`` -> ``{"channels": 96, "chains": ["mulaw", "gsm"]}``: each value
+    as JSON where it parses (numbers, lists), else text, and a comma-separated value as a list."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"{option}: got {item!r}; expected KEY=VALUE")
+        parts = [v for v in value.split(",") if v] if "," in value else [value]
+        parsed = []
+        for v in parts:
+            try:
+                parsed.append(json.loads(v))
+            except json.JSONDecodeError:
+                parsed.append(v)
+        out[key.replace("-", "_")] = parsed if "," in value else parsed[0]
+    return out
 
 
 def _cmd_train(args) -> int:
@@ -371,6 +396,12 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--input-rates", dest="input_rates_hz", type=int, nargs=2, metavar=("LOW", "HIGH"),
                     help="a versatile model (frame): train over input rates from LOW (= sr / ratio) to HIGH Hz, "
                          "each clip at its own, so one model serves them all")
+    tr.add_argument("--arch", nargs="+", metavar="KEY=VALUE",
+                    help="architecture fields that differ from the profile's (e.g. channels=128 blocks=6)")
+    tr.add_argument("--augment", nargs="*", metavar="KEY=VALUE",
+                    help="train on varied clips (srlib.augment): other voices, tilts and noise floors, inputs "
+                         "through mu-law, A-law, GSM, MP3 or Opus; alone the defaults, or fields such as "
+                         "voice=0.05 chain_p=0.6 chains=mulaw,gsm,mp3")
     tr.add_argument("--seed", type=int)
     tr.add_argument("--distribute", action="store_true",
                     help="data-parallel over every GPU of this machine (TensorFlow's MirroredStrategy; "

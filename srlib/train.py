@@ -30,6 +30,7 @@ import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from .augment import Augment
 from .errors import ConfigError, TrainingError
 from .models.registry import get_kind, kind_names
 from .models.card import ModelCard
@@ -158,9 +159,10 @@ def _lineage(config: TrainConfig, corpus, init_name) -> dict:
 def _pairs(config: TrainConfig, corpus, split: str, progress: bool):
     from .data import make_pairs
 
+    augment = Augment.from_dict(config.augment) if split == "train" else None  # validation stays as recorded
     return make_pairs(corpus, split, ratio=config.ratio, sr_hz=config.sr_hz, patch_len=config.patch_len,
                       stride=config.stride, filter=config.filter, seed=config.seed, max_clips=config.max_clips,
-                      input_rates_hz=config.input_rates_hz, progress=progress)
+                      input_rates_hz=config.input_rates_hz, augment=augment, progress=progress)
 
 
 def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = True, command: str | None = None,
@@ -196,6 +198,7 @@ def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = Tr
     from .callbacks import NaNGuard
 
     config = resolved(config)
+    Augment.from_dict(config.augment)  # a wrong field fails before the corpus is read
     out = Path(out_dir)
     if (out / "model.weights.h5").exists():
         raise ConfigError(f"{out}: already holds a trained model; choose another --out")

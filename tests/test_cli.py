@@ -7,6 +7,7 @@ import soundfile as sf
 
 from srlib import load, save
 from srlib.cli import main
+from srlib.errors import ConfigError
 
 
 def test_help_runs():
@@ -272,3 +273,26 @@ def test_export_writes_nothing_new_for_a_shipped_folder(tmp_path, capsys):
     shutil.copytree(shipped_models()["unet-speech-16k-r4"], folder)
     assert main(["export", str(folder)]) == 0
     assert capsys.readouterr().out.startswith(f"{folder}: wrote ")
+
+
+def test_train_options_arch_and_augment_become_config_fields():
+    from srlib.cli import build_parser, train_config
+
+    args = build_parser().parse_args(["train", "--model", "frame", "--out", "x", "--arch", "channels=96", "blocks=6",
+                                      "--augment", "voice=0.05", "chains=mulaw,gsm"])
+    config = train_config(args)
+    assert config.arch == {"channels": 96, "blocks": 6}
+    assert config.augment == {"voice": 0.05, "chains": ["mulaw", "gsm"]}
+    assert train_config(build_parser().parse_args(["train", "--out", "x", "--augment"])).augment == {}
+    assert train_config(build_parser().parse_args(["train", "--out", "x"])).augment is None
+    with pytest.raises(ConfigError, match="KEY=VALUE"):
+        train_config(build_parser().parse_args(["train", "--out", "x", "--arch", "channels"]))
+
+
+def test_train_refuses_an_unknown_augment_field_before_reading_data(tmp_path):
+    from srlib.models.train_config import TrainConfig
+    from srlib.train import train
+
+    with pytest.raises(ConfigError, match="unknown field"):
+        train(TrainConfig(model="frame", corpus=str(tmp_path / "missing"), augment={"pitch": 0.1}), tmp_path / "run")
+    assert not (tmp_path / "run").exists()

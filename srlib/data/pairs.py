@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..audio import atomic_output, fix_length, resample, validate_ratio
+from ..augment import Augment
 from ..degrade import degrade_pair, make_lowres_at
 from ..errors import AudioError
 from ..interpolate import upsample_baseline
@@ -116,7 +117,7 @@ def make_pairs(corpus: Corpus, split: str = "train", *, ratio: int = 4, sr_hz: i
                patch_len: int = 8192, stride: int = 4096, filter="cheby1", seed: int = 0,
                min_rms_db: float = -40.0, max_clips: int | None = None, cache: bool = True,
                gate_fraction: float | None = GATE_FRACTION, input_rates_hz: tuple | None = None,
-               progress: bool = False) -> Pairs:
+               augment: Augment | None = None, progress: bool = False) -> Pairs:
     """Build (or load from cache) the training pairs of one split.
 
     Parameters
@@ -143,6 +144,10 @@ def make_pairs(corpus: Corpus, split: str = "train", *, ratio: int = 4, sr_hz: i
     input_rates_hz : (low, high) or None
         Draw each clip's input rate in Hz from this range (see above); ``ratio`` is then
         ``sr_hz / low``. None: every input is at ``sr_hz / ratio``.
+    augment : srlib.augment.Augment or None
+        Each clip as another voice, microphone and floor before it is degraded (input and target
+        alike), and its low-rate input through a drawn chain (the target stays clean); clip ``i``
+        draws from a generator seeded by ``(seed, i)``. None: the clips as recorded.
     cache : bool
         Read/write ``cache_dir()/pairs/<key>.npz``.
 
@@ -170,6 +175,8 @@ def make_pairs(corpus: Corpus, split: str = "train", *, ratio: int = 4, sr_hz: i
                   seed=seed, min_rms_db=min_rms_db, gate_fraction=gate_fraction)
     if input_rates_hz is not None:  # keys of one-rate pairs stay as they were
         params["input_rates_hz"] = [low, high]
+    if augment is not None:  # and so do keys of pairs without augmentation
+        params["augment"] = augment.to_dict()
     path = cache_dir() / "pairs" / f"{pairs_cache_key(sub, split, **params)}.npz"
     if cache and path.exists():
         d = np.load(path)
@@ -179,14 +186,21 @@ def make_pairs(corpus: Corpus, split: str = "train", *, ratio: int = 4, sr_hz: i
     hr_l, in_l, lr_l, idx_l, rate_l = [], [], [], [], []
     for i, clip in enumerate(tqdm(clips, desc=f"pairs {split}", unit="clip", disable=not progress)):
         x = sub.load(clip, sr_hz)
+        rng = np.random.default_rng([seed, i])
+        if augment is not None:
+            x = augment.source(x, sr_hz, rng)
         if len(x) < 4 * ratio:
             continue
         if input_rates_hz is None:
             x, lr = degrade_pair(x, ratio, filter, seed=seed + i)
+            if augment is not None:
+                lr = augment.chain(lr, sr_hz // ratio, rng)
             x_in = upsample_baseline(lr, ratio, "spline")
         else:
             rate = int(np.random.default_rng(seed + i).integers(low, high + 1))
             x_lr = make_lowres_at(x, sr_hz, rate, filter, seed=seed + i)
+            if augment is not None:
+                x_lr = augment.chain(x_lr, rate, rng)
             x_in = fix_length(resample(x_lr, rate, sr_hz), len(x))
         hr_p, starts = cut_patches(x, patch_len, stride)
         in_p, _ = cut_patches(x_in, patch_len, stride)

@@ -56,6 +56,10 @@ class TrainConfig:
     input_rates_hz : [low, high] or None
         Train a *versatile* model over input rates from ``low`` (``sr_hz / ratio``) to ``high`` Hz,
         each clip at its own (:func:`srlib.data.make_pairs`); kinds with ``input_rates`` only.
+    augment : dict or None
+        :class:`srlib.augment.Augment` fields that differ from its defaults (``{}``: the defaults):
+        each training clip as another voice, microphone and noise floor, its input through a
+        telephone or codec chain. None: the clips as recorded. Validation clips are never augmented.
     """
 
     corpus: str = "speech"
@@ -78,3 +82,4 @@ class TrainConfig:
     d_learning_rate: float | None = None
     arch: dict | None = None
     input_rates_hz: list | None = None
+    augment: dict | None = None
