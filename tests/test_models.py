@@ -168,6 +168,21 @@ def test_stft_loss_is_zero_for_equal_and_grows_with_lost_band():
     assert float(combined(x[..., None], mild[..., None])) > float(make_loss(1.0, 0.0)(x[..., None], mild[..., None]))
 
 
+def test_stft_loss_takes_a_resolution_the_caller_already_has():
+    # the frame model's loss hands over its own 512/128 STFT: the same number, one STFT pair fewer
+    from keras import ops
+
+    from srlib.degrade import make_lowres
+    from srlib.losses import magnitude, stft_loss
+
+    x = np.random.default_rng(1).standard_normal((2, 4096)).astype("float32") * 0.1
+    y = np.stack([make_lowres(v, 4, keep_rate=True) for v in x])
+    spec = [magnitude(*ops.stft(v, sequence_length=512, sequence_stride=128, fft_length=512, window="hann",
+                                center=True)) for v in (x, y)]
+    assert float(stft_loss(x, y, known={(512, 128): tuple(spec)})) == pytest.approx(float(stft_loss(x, y)), rel=1e-5)
+    assert float(stft_loss(x, y, known={(512, 128): (spec[0], spec[0])})) < float(stft_loss(x, y))  # it is used
+
+
 def test_shipped_unet_beats_spline_on_held_out_speech():
     from srlib.data import default_corpus
     from srlib.evaluate import evaluate_clips, summarize

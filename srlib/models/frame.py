@@ -268,27 +268,32 @@ def frame_loss(config: FrameConfig, mag_weight: float = 1.0, stft_weight: float 
     """
     from keras import ops
 
-    from ..losses import stft_loss
+    from ..losses import magnitude, stft_loss
 
     c = config.cutoff_bin
+    own = (config.n_fft, config.hop)
 
     def analyse(y):
+        """The model's STFT of y: log-magnitude and phase from the cutoff bin up, and the whole floored magnitude
+        (the multi-resolution term's at this size, where it has one: one STFT serves both)."""
         re, im = ops.stft(y[..., 0], sequence_length=config.n_fft, sequence_stride=config.hop,
                           fft_length=config.n_fft, window="hann", center=True)
+        whole = magnitude(re, im)
         re, im = re[..., c:], im[..., c:]
-        return ops.log(ops.sqrt(re * re + im * im + 1e-12)), ops.arctan2(im, re + 1e-9)
+        return ops.log(ops.sqrt(re * re + im * im + 1e-12)), ops.arctan2(im, re + 1e-9), whole
 
     def frame_loss(y_true, y_pred):
         # both scaled by the target's RMS, so the magnitude floors sit at the same level for every recording
         scale = ops.sqrt(ops.mean(ops.square(y_true), axis=1, keepdims=True)) + 1e-8
         y_true, y_pred = y_true / scale, y_pred / scale
-        log_t, phi_t = analyse(y_true)
-        log_p, phi_p = analyse(y_pred)
+        log_t, phi_t, m_t = analyse(y_true)
+        log_p, phi_p, m_p = analyse(y_pred)
         mag = ops.mean(ops.abs(log_t - log_p))
         ip = ops.mean(anti_wrapping(phi_p - phi_t))
         gd = ops.mean(anti_wrapping((phi_p[..., 1:] - phi_p[..., :-1]) - (phi_t[..., 1:] - phi_t[..., :-1])))
         iaf = ops.mean(anti_wrapping((phi_p[:, 1:] - phi_p[:, :-1]) - (phi_t[:, 1:] - phi_t[:, :-1])))
-        total = mag_weight * mag + stft_weight * stft_loss(y_true, y_pred) + phase_weight * (ip + gd + iaf)
+        multi = stft_loss(y_true, y_pred, known={own: (m_t, m_p)})
+        total = mag_weight * mag + stft_weight * multi + phase_weight * (ip + gd + iaf)
         if wave_weight:  # the waveform error relative to the target's power: pulls towards what SNR rewards
             total = total + wave_weight * ops.mean(ops.square(y_true - y_pred))
         return total
