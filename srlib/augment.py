@@ -190,6 +190,9 @@ class Augment:
         Probability that the low-rate input goes through a chain.
     chains : tuple of str
         The chains drawn from, equally (:data:`CHAINS`).
+    copies : int
+        Versions of each clip, each with its own draws (and its own input rate, for a versatile
+        model): the training set grows by this factor.
     """
 
     voice: float = 0.04
@@ -197,6 +200,7 @@ class Augment:
     noise_db: tuple = (-60.0, -35.0)
     chain_p: float = 0.5
     chains: tuple = tuple(CHAINS)
+    copies: int = 1
 
     @classmethod
     def from_dict(cls, d: dict | None) -> Augment | None:
@@ -211,6 +215,8 @@ class Augment:
         bad = set(d.get("chains", ())) - set(CHAINS)
         if bad:
             raise ConfigError(f"augment chains: unknown {sorted(bad)}; expected some of {', '.join(CHAINS)}")
+        if int(d.get("copies", 1)) < 1:
+            raise ConfigError(f"augment copies: got {d['copies']}; expected 1 or more")
         return cls(**d)
 
     def to_dict(self) -> dict:

@@ -70,6 +70,8 @@ def test_augment_fields_round_trip_and_refuse_unknown_ones():
         Augment.from_dict({"pitch": 0.1})
     with pytest.raises(ConfigError, match="chains"):
         Augment.from_dict({"chains": ["mulaw", "aac"]})
+    with pytest.raises(ConfigError, match="copies"):
+        Augment.from_dict({"copies": 0})
 
 
 def test_source_is_seeded_and_changes_voice_tilt_and_floor():
@@ -104,7 +106,10 @@ def test_make_pairs_augments_the_training_inputs_and_keys_the_cache(tmp_path, mo
     varied = make_pairs(corpus, "train", augment=Augment(chain_p=1.0, chains=("mulaw",)), **kw)
     again = make_pairs(corpus, "train", augment=Augment(chain_p=1.0, chains=("mulaw",)), **kw)
     np.testing.assert_array_equal(varied.x_in, again.x_in)  # seeded, and cached under its own key
-    assert len(list((tmp_path / "cache" / "pairs").glob("*.npz"))) == 3
+    twice = make_pairs(corpus, "train", augment=Augment(copies=2, voice=0.0), **kw)  # lengths as recorded
+    first = twice.x_in[twice.clip_index == 0]  # its two copies, one after the other
+    assert len(twice) == 2 * len(plain) and not np.allclose(first[: len(first) // 2], first[len(first) // 2:])
+    assert len(list((tmp_path / "cache" / "pairs").glob("*.npz"))) == 4
     assert not np.allclose(plain.hr[0], varied.hr[0])  # another voice, tilt and floor: the target too
     np.testing.assert_array_equal(clean.hr, varied.hr)  # the same draws; the chain touches the input only
     assert 20 < snr_db(clean.x_in[0], varied.x_in[0]) < 50  # 8-bit companding noise on the input

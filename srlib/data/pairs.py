@@ -146,8 +146,9 @@ def make_pairs(corpus: Corpus, split: str = "train", *, ratio: int = 4, sr_hz: i
         ``sr_hz / low``. None: every input is at ``sr_hz / ratio``.
     augment : srlib.augment.Augment or None
         Each clip as another voice, microphone and floor before it is degraded (input and target
-        alike), and its low-rate input through a drawn chain (the target stays clean); clip ``i``
-        draws from a generator seeded by ``(seed, i)``. None: the clips as recorded.
+        alike), and its low-rate input through a drawn chain (the target stays clean), ``augment.copies``
+        times with other draws; copy ``k`` of clip ``i`` draws from a generator seeded by ``(seed, i, k)``
+        (its random filter: ``seed + i + k n_clips``). None: the clips as recorded.
     cache : bool
         Read/write ``cache_dir()/pairs/<key>.npz``.
 
@@ -184,36 +185,38 @@ def make_pairs(corpus: Corpus, split: str = "train", *, ratio: int = 4, sr_hz: i
                      d["low_sr_hz"] if "low_sr_hz" in d.files else None)
     min_rms = 10 ** (min_rms_db / 20)
     hr_l, in_l, lr_l, idx_l, rate_l = [], [], [], [], []
+    copies = augment.copies if augment is not None else 1
     for i, clip in enumerate(tqdm(clips, desc=f"pairs {split}", unit="clip", disable=not progress)):
-        x = sub.load(clip, sr_hz)
-        rng = np.random.default_rng([seed, i])
-        if augment is not None:
-            x = augment.source(x, sr_hz, rng)
-        if len(x) < 4 * ratio:
-            continue
-        if input_rates_hz is None:
-            x, lr = degrade_pair(x, ratio, filter, seed=seed + i)
-            if augment is not None:
-                lr = augment.chain(lr, sr_hz // ratio, rng)
-            x_in = upsample_baseline(lr, ratio, "spline")
-        else:
-            rate = int(np.random.default_rng(seed + i).integers(low, high + 1))
-            x_lr = make_lowres_at(x, sr_hz, rate, filter, seed=seed + i)
-            if augment is not None:
-                x_lr = augment.chain(x_lr, rate, rng)
-            x_in = fix_length(resample(x_lr, rate, sr_hz), len(x))
-        hr_p, starts = cut_patches(x, patch_len, stride)
-        in_p, _ = cut_patches(x_in, patch_len, stride)
-        keep = np.sqrt(np.mean(hr_p**2, axis=1)) >= min_rms
-        hr_l.append(hr_p[keep])
-        in_l.append(in_p[keep])
-        if input_rates_hz is None:
-            lr_p, _ = cut_patches(lr, patch_len // ratio, stride // ratio)
-            lr_l.append(lr_p[: len(hr_p)][keep])
-        else:
-            lr_l.append(np.zeros((int(keep.sum()), 0), np.float32))
-            rate_l.append(np.full(int(keep.sum()), rate))
-        idx_l.append(np.full(int(keep.sum()), i))
+        recorded = sub.load(clip, sr_hz)
+        for k in range(copies):  # copy k of clip i: its own draws, filter and (versatile) input rate
+            rng = np.random.default_rng([seed, i, k])
+            x = augment.source(recorded, sr_hz, rng) if augment is not None else recorded
+            if len(x) < 4 * ratio:
+                continue
+            filter_seed = seed + i + k * len(clips)
+            if input_rates_hz is None:
+                x, lr = degrade_pair(x, ratio, filter, seed=filter_seed)
+                if augment is not None:
+                    lr = augment.chain(lr, sr_hz // ratio, rng)
+                x_in = upsample_baseline(lr, ratio, "spline")
+            else:
+                rate = int((rng if k else np.random.default_rng(seed + i)).integers(low, high + 1))
+                x_lr = make_lowres_at(x, sr_hz, rate, filter, seed=filter_seed)
+                if augment is not None:
+                    x_lr = augment.chain(x_lr, rate, rng)
+                x_in = fix_length(resample(x_lr, rate, sr_hz), len(x))
+            hr_p, starts = cut_patches(x, patch_len, stride)
+            in_p, _ = cut_patches(x_in, patch_len, stride)
+            keep = np.sqrt(np.mean(hr_p**2, axis=1)) >= min_rms
+            hr_l.append(hr_p[keep])
+            in_l.append(in_p[keep])
+            if input_rates_hz is None:
+                lr_p, _ = cut_patches(lr, patch_len // ratio, stride // ratio)
+                lr_l.append(lr_p[: len(hr_p)][keep])
+            else:
+                lr_l.append(np.zeros((int(keep.sum()), 0), np.float32))
+                rate_l.append(np.full(int(keep.sum()), rate))
+            idx_l.append(np.full(int(keep.sum()), i))
     if not hr_l or sum(len(h) for h in hr_l) == 0:
         raise AudioError(f"no patches above {min_rms_db} dBFS in split {split!r} of {corpus.name!r}")
     pairs = Pairs(np.concatenate(hr_l).astype(np.float32), np.concatenate(in_l).astype(np.float32),
