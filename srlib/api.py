@@ -284,7 +284,9 @@ def upsample_folder(src_dir, out_dir, ratio=None, *, target_sr_hz=None, method: 
     ``srlib[cluster]``) sends one task per file to that cluster's workers instead: each
     worker must see both folders at the same paths (shared storage) and have srlib
     installed; it writes its files atomically itself. Nothing is created when there is
-    nothing to process.
+    nothing to process. At the end, temporary files that a killed writer (a worker lost
+    mid-file, an earlier run stopped hard) left beside this run's outputs are removed
+    (:func:`srlib.audio.stale_parts`).
 
     Returns
     -------
@@ -300,7 +302,7 @@ def upsample_folder(src_dir, out_dir, ratio=None, *, target_sr_hz=None, method: 
     """
     from tqdm.auto import tqdm
 
-    from .audio import AUDIO_SUFFIXES, find_audio_files
+    from .audio import AUDIO_SUFFIXES, find_audio_files, stale_parts
 
     src_dir, out_dir = Path(src_dir), Path(out_dir or "")
     if not str(out_dir) or out_dir.resolve() == src_dir.resolve():
@@ -366,6 +368,9 @@ def upsample_folder(src_dir, out_dir, ratio=None, *, target_sr_hz=None, method: 
             raise
         pool.shutdown()
     bar.close()
+    for _, dest, _ in todo:  # every writer of this run is done: what is left beside its outputs is a dead one's
+        for part in stale_parts(dest):
+            part.unlink(missing_ok=True)
     used = Counter(m for _, err, m in results if err is None)
     return {"written": [f for f, err, _ in results if err is None], "skipped": skipped,
             "failed": [(f, err) for f, err, _ in results if err is not None], "methods": dict(used.most_common())}

@@ -16,6 +16,7 @@ The notebook ``01_sampling_and_aliasing`` shows these functions in use.
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
 from contextlib import contextmanager
@@ -27,8 +28,8 @@ import soxr
 
 from .errors import AudioError
 
-__all__ = ["load", "save", "resample", "validate_audio", "validate_ratio", "info", "atomic_output", "output_format",
-           "check_destination", "AUDIO_SUFFIXES", "find_audio_files", "declared_wav_frames", "TruncatedAudioWarning", "fix_length"]
+__all__ = ["load", "save", "resample", "validate_audio", "validate_ratio", "info", "atomic_output", "stale_parts",
+           "output_format", "check_destination", "AUDIO_SUFFIXES", "find_audio_files", "declared_wav_frames", "TruncatedAudioWarning", "fix_length"]
 
 
 def validate_audio(
@@ -308,6 +309,25 @@ def find_audio_files(folder) -> list:
     return sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file())
 
 
+def _part_prefix(path: Path) -> str:
+    """The name :func:`atomic_output`'s temporary files for ``path`` start with (``.NAME.``; then random, ``.part``)."""
+    return f".{path.name}."
+
+
+def stale_parts(path) -> list:
+    """The temporary files :func:`atomic_output` left beside ``path`` (a writer killed before its rename).
+
+    Only files named as it names them: ``.NAME.<8 random characters>.part`` in ``path``'s folder.
+    Returns their paths, sorted; removing them is the caller's choice (a folder run does, at its end,
+    once every writer of that run has finished).
+    """
+    path = Path(path)
+    prefix = _part_prefix(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    return sorted(p for p in folder.glob(f"{glob.escape(prefix)}*.part")
+                  if len(p.name) == len(prefix) + 8 + len(".part") and p.is_file())
+
+
 @contextmanager
 def atomic_output(path, *, overwrite: bool = False):
     """Context manager for writing ``path`` atomically: yields a temporary path beside it.
@@ -325,7 +345,7 @@ def atomic_output(path, *, overwrite: bool = False):
     check_destination(path, overwrite=overwrite)
     folder = path.parent if str(path.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=_part_prefix(path), suffix=".part", dir=folder)
     except OSError as exc:
         raise AudioError(f"{path}: cannot write in {folder} ({exc.strerror})") from None
     os.close(fd)

@@ -169,6 +169,25 @@ def test_folder_in_parallel_equals_one_worker_and_a_rerun_skips_what_is_done(tmp
     assert not list(tmp_path.rglob("*.part"))
 
 
+def test_a_folder_run_sweeps_what_a_killed_writer_left_and_nothing_else(tmp_path, sine):
+    from srlib.audio import stale_parts
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    for name in ("f1.wav", "f2.wav"):
+        save(src / name, sine(300, 4000, duration_s=0.5), 4000)
+    dead = out / ".f1.wav.k3j_9xq2.part"  # as a worker killed mid-file leaves it (mkstemp's 8 random characters)
+    dead.write_bytes(b"RIFF")
+    foreign = [out / ".f1.wav.notours.part", out / ".other.wav.k3j_9xq2.part", out / "notes.part"]
+    for f in foreign:
+        f.write_bytes(b"keep")
+    assert stale_parts(out / "f1.wav") == [dead]
+    assert main(["upsample", str(src), "--output-dir", str(out), "--ratio", "4", "--model", "sinc", "-q"]) == 0
+    assert not dead.exists() and all(f.exists() for f in foreign)
+    assert (out / "f1.wav").exists() and (out / "f2.wav").exists()
+
+
 def test_an_empty_folder_creates_nothing(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert main(["upsample", str(tmp_path / "empty"), "--output-dir", str(tmp_path / "out"), "--ratio", "4", "-q"]) == 1
