@@ -4,6 +4,8 @@ Every measured number reaches the text through myst-nb's ``glue`` (or Markdown a
 chapter may type is short and listed here: section numbers, whole-number rates and frequencies, the few
 decimal rates below, standards' names and the few constants below, each with where it comes from. Code
 (code spans, fenced blocks) and math hold the code's own settings and are not prose.
+
+A chapter's code is read beside its prose, so every code line fits a reading pane of :data:`PANE_CHARS`.
 """
 
 import json
@@ -15,6 +17,8 @@ import pytest
 from tools.book import notebooks_in_toc
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The widest code line a chapter may show: a reading pane beside the prose, without scrolling.
+PANE_CHARS = 88
 
 #: Typed decimals that are not measurements: the phrase around each, and why it may stay typed.
 ALLOWED = {
@@ -87,3 +91,10 @@ def _pages():
 @pytest.mark.parametrize("name,text", list(_pages()), ids=[n for n, _ in _pages()])
 def test_no_measured_number_is_typed_in_the_prose(name, text):
     assert typed_decimals(text) == [], f"{name}: glue these (or list a constant in ALLOWED, with its source)"
+
+
+def test_code_cells_fit_a_reading_pane():
+    too_long = [f"{nb.name} cell {i}: {line}" for nb in sorted((ROOT / "notebooks").glob("*.ipynb"))
+                for i, cell in enumerate(json.loads(nb.read_text())["cells"]) if cell["cell_type"] == "code"
+                for line in "".join(cell["source"]).splitlines() if len(line) > PANE_CHARS]
+    assert too_long == [], f"code lines longer than {PANE_CHARS} characters (wrap them):\n" + "\n".join(too_long)

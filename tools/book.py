@@ -35,16 +35,25 @@ CELL_TIMEOUT_S = 1200  # a cell that runs longer than this has hung: fail instea
 #: Each notebook's first code cell (tagged ``setup``), with ``{url}`` the ``repository.url`` of
 #: ``_config.yml``: opened with a launch button (Colab), srlib is missing and gets installed.
 SETUP_CELL = """\
-# Setup: installs srlib (and the Debian packages its data needs) where it is missing, e.g. on Colab.
-# In the project's own environment (make lab, make book) this does nothing.
+# Setup: installs srlib (and the Debian packages its data needs) where it
+# is missing, e.g. on Colab. In the project's own environment (make lab,
+# make book) this does nothing.
 import importlib.util, shutil, subprocess, sys
 if importlib.util.find_spec("srlib") is None:
-    if shutil.which("apt-get"):  # one by one: a package this system lacks is skipped, the others install
+    # one by one: a package this system lacks is skipped, the others install
+    if shutil.which("apt-get"):
         subprocess.run("apt-get update -qq", shell=True)
-        for pkg in ("klettres-data libfluidsynth3 fillets-ng-data-cs tuxpaint-stamps-default ktuberling-data "
-                    "hedgewars-data wesnoth-1.16-music fretsonfire-songs-muldjord fretsonfire-songs-sectoid").split():
-            subprocess.run(f"apt-get install -y -qq --no-install-recommends {{pkg}}", shell=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "srlib[all] @ git+{url}"], check=True)"""
+        for pkg in (
+            "klettres-data libfluidsynth3 fillets-ng-data-cs tuxpaint-stamps-default "
+            "gcin-voice megaglest-data ktuberling-data hedgewars-data "
+            "wesnoth-1.16-music fretsonfire-songs-muldjord fretsonfire-songs-sectoid"
+        ).split():
+            subprocess.run(f"apt-get install -y -qq --no-install-recommends {{pkg}}",
+                           shell=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q",
+         "srlib[all] @ git+{url}"],
+        check=True)"""
 
 
 def setup_cell(root: Path = ROOT) -> str:
