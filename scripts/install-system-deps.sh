@@ -4,14 +4,15 @@
 #   libfluidsynth3  the synthesizer that renders the default music corpus from scores
 # and the real recordings of the recorded-speech / recorded-music corpora (srlib.data.recorded; DATA.md):
 #   fillets-ng-data-cs tuxpaint-stamps-default ktuberling-data hedgewars-data   speech (hedgewars: music too)
+#   gcin-voice megaglest-data                                                   speech (Mandarin; game replies)
 #   wesnoth-1.16-music fretsonfire-songs-muldjord fretsonfire-songs-sectoid     music
-# (about 600 MB to download on a fresh machine).
+# (about 850 MB to download on a fresh machine).
 # With --browser (make test) also:
 #   chromium        headless Chromium for the real-browser check of the built book
 # Installs only what is missing; fails with a clear message where it cannot install.
 set -euo pipefail
 pkgs=(klettres-data libfluidsynth3
-      fillets-ng-data-cs tuxpaint-stamps-default ktuberling-data hedgewars-data
+      fillets-ng-data-cs tuxpaint-stamps-default ktuberling-data hedgewars-data gcin-voice megaglest-data
       wesnoth-1.16-music fretsonfire-songs-muldjord fretsonfire-songs-sectoid)
 [ "${1:-}" = "--browser" ] && pkgs+=(chromium)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)  # the book build vendors MathJax and the widget manager with npm

@@ -28,7 +28,23 @@ def _tone(sr_hz, seconds=0.6, top_hz=None, level=0.3, seed=0):
 
 def _write(path, x, sr_hz):
     path.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(str(path), x, sr_hz, format="OGG", subtype="VORBIS")
+    sf.write(str(path), x, sr_hz, format="WAV" if path.suffix == ".wav" else "OGG",
+             subtype="PCM_16" if path.suffix == ".wav" else "VORBIS")
+
+
+#: MegaGlest sounds of the fixture (below techs/megapack) and whether each is a clip of the megaglest source.
+MEGAGLEST = {
+    "commondata/sounds/guard_ack1.wav": True, "commondata/sounds/guard_select1.wav": True,
+    "commondata/sounds/guard_attack1.wav": False,  # a grunt, not a reply
+    "commondata/sounds/cow_ack1.wav": False,  # an animal
+    "factions/persian/units/princess/sounds/princess_ack1.wav": True,
+    "factions/norsemen/units/spearman/sounds/swordman_ack1.wav": True,  # two units, one voice: norsemen-swordman
+    "factions/norsemen/units/swordman/sounds/swordman_ack1.wav": True,
+    "factions/norsemen/units/swordman_berserk/sounds/swordman_ack1.wav": False,  # the same played backwards
+    "factions/norsemen/units/swordman/sounds/swordman_select5.wav": False,  # a re-saved copy of swordman_ack1
+    "factions/magic/units/dragon/sounds/dragon_select1.wav": False,  # a creature
+    "factions/indian/units/archer/sounds/archer_ack1.wav": True,
+}
 
 
 @pytest.fixture
@@ -54,6 +70,18 @@ def packages(tmp_path, monkeypatch):
     _write(hw / "Music/Castle.ogg", _tone(44100, seconds=2.0), 44100)
     _write(hw / "Music/Beach.ogg", _tone(22050, seconds=2.0), 22050)  # a piece recorded at 22.05 kHz
     _write(root / "usr/share/games/wesnoth/1.16/data/core/music/battle.ogg", _tone(44100, seconds=2.0), 44100)
+    gcin = root / "usr/share/gcin-voice/ogg"
+    for syllable in ("ㄅㄚ1", "ㄇㄚ3"):  # bopomofo and tone: non-ASCII folder names, as in the package
+        for speaker in ("3", "5"):
+            _write(gcin / syllable / f"{speaker}.ogg", _tone(44100), 44100)
+    megapack = root / "usr/share/games/megaglest/techs/megapack"
+    for i, rel in enumerate(MEGAGLEST):
+        sr = 22050 if rel.startswith("commondata") else 44100  # the shared voices are 22.05 kHz recordings
+        _write(megapack / rel, _tone(sr, seed=i), sr)
+    # a unit folder that links to another unit's recording (as the package does), listed before it: one clip, the file
+    (megapack / "factions/egypt/units/archer/sounds").mkdir(parents=True)
+    (megapack / "factions/egypt/units/archer/sounds/archer_ack1.wav").symlink_to(
+        "../../../../indian/units/archer/sounds/archer_ack1.wav")
     for pkg in ("muldjord", "sectoid"):
         song = root / f"usr/share/games/fretsonfire/data/songs/{pkg}/song one"
         _write(song / "song.ogg", _tone(44100, seconds=2.0, level=0.5), 44100)
@@ -66,10 +94,12 @@ def packages(tmp_path, monkeypatch):
 
 def test_speech_sources_splits_levels_and_measured_bandwidth(packages):
     corpus = build_recorded("speech", jobs=1)
-    assert {c.source for c in corpus.clips} == {"fillets-cs", "tuxpaint", "klettres", "ktuberling", "hedgewars-voices"}
+    assert {c.source for c in corpus.clips} == {"fillets-cs", "tuxpaint", "klettres", "gcin", "megaglest",
+                                                "ktuberling", "hedgewars-voices"}
     # whole sources held out: every ktuberling and hedgewars clip is test, and nothing else is
     assert {c.source for c in corpus.split("test")} == {"ktuberling", "hedgewars-voices"}
-    assert {c.group for c in corpus.split("val")} == {"fillets-cs/x", "tuxpaint/da", "klettres/nl"}
+    assert {c.group for c in corpus.split("val")} == {"fillets-cs/x", "tuxpaint/da", "klettres/nl",
+                                                      "megaglest/persian-princess", "megaglest/common-guard"}
     assert {c.group for c in corpus.split("train")} >= {"fillets-cs/m", "fillets-cs/v", "tuxpaint/fr"}
     by_group = {c.group: c for c in corpus.clips}
     # stored at the recorded level (0.05 RMS is -26 dBFS; trimmed of silence), mono, at most 24 kHz
@@ -94,6 +124,29 @@ def test_the_bandwidth_gate_keeps_recordings_made_at_a_lower_rate_out(packages):
     assert "tuxpaint/ca" not in {c.group for c in gate(corpus.split("train"), 16000)} and used
     with pytest.raises(ConfigError, match="fraction"):
         gate(corpus.clips, 16000, fraction=1.5)
+
+
+def test_gcin_speakers_and_megaglest_replies_voices_and_links(packages):
+    gcin = SOURCES["gcin"]
+    files = gcin.files()  # the glob reads the non-ASCII syllable folders
+    assert [(f.parent.name, gcin.group(f)) for f in files] == [
+        ("ㄅㄚ1", "3"), ("ㄅㄚ1", "5"), ("ㄇㄚ3", "3"), ("ㄇㄚ3", "5")]
+    mega = SOURCES["megaglest"]
+    megapack = packages / "usr/share/games/megaglest/techs/megapack"
+    # replies only, no creatures, no reworked or re-saved copies; the link to archer_ack1 goes, the real file stays
+    kept = [str(f.relative_to(megapack)) for f in mega.files()]
+    assert kept == sorted(rel for rel, clip in MEGAGLEST.items() if clip)
+    assert [mega.group(megapack / rel) for rel in kept] == [
+        "common-guard", "common-guard", "indian-archer", "norsemen-swordman", "norsemen-swordman", "persian-princess"]
+    corpus = build_recorded("speech", sources=["gcin", "megaglest"], jobs=1)
+    assert {(c.group, c.split) for c in corpus.clips} == {
+        ("gcin/3", "train"), ("gcin/5", "train"), ("megaglest/common-guard", "val"),
+        ("megaglest/indian-archer", "train"), ("megaglest/norsemen-swordman", "train"),
+        ("megaglest/persian-princess", "val")}
+    syllable = next(c for c in corpus.clips if c.source == "gcin")
+    assert "ㄅㄚ1" in syllable.meta["source_file"] and syllable.meta["language"] == "zh"
+    assert sf.info(syllable.path).samplerate == 24000  # decoded and cached under its non-ASCII name
+    assert {c.meta["sr_hz"] for c in corpus.clips if c.group == "megaglest/common-guard"} == {22050}
 
 
 def test_music_sums_a_songs_tracks_and_holds_a_package_out(packages):

@@ -2,15 +2,18 @@
 
 The letters-and-syllables speech corpus and the FluidSynth music corpus teach
 well but generalise badly: a model learns their voices, words and synthesiser.
-Debian ships far more real recordings inside game and education packages; this
-module builds corpora from them (``scripts/install-system-deps.sh`` installs the
-packages; ``DATA.md`` has licences and attribution). :data:`SOURCES` lists them:
+Debian ships far more real recordings inside game, education and input-method
+packages; this module builds corpora from them (``scripts/install-system-deps.sh``
+installs the packages; ``DATA.md`` has licences and attribution). :data:`SOURCES`
+lists them:
 
 - speech: acted Czech game dialogue (``fillets-ng-data-cs``, sentences, about
   a dozen voices), spoken stamp descriptions in ~12 languages
   (``tuxpaint-stamps-default``), letters and syllables in 20 languages
-  (``klettres-data``), single words in ~25 languages (``ktuberling-data``)
-  and acted exclamations of voice packs (``hedgewars-data``);
+  (``klettres-data``), Mandarin syllables read by two speakers (``gcin-voice``),
+  acted unit replies of a strategy game, 23 voices (``megaglest-data``),
+  single words in ~25 languages (``ktuberling-data``) and acted exclamations
+  of voice packs (``hedgewars-data``);
 - music: orchestral and folk scores as produced recordings
   (``wesnoth-1.16-music``), game music (``hedgewars-data``) and rock/metal full
   mixes (``fretsonfire-songs-muldjord``, ``fretsonfire-songs-sectoid``: the
@@ -53,8 +56,8 @@ import numpy as np
 from ..errors import ConfigError, DataSourceError
 from .corpus import Clip, Corpus
 
-__all__ = ["RecordedSource", "SOURCES", "GATE_FRACTION", "STORE_SR_HZ", "build_recorded", "gate", "source_table",
-           "sources_overview", "missing_packages"]
+__all__ = ["RecordedSource", "SOURCES", "GATE_FRACTION", "STORE_SR_HZ", "MEGAGLEST_NOT_SPEECH", "MEGAGLEST_REWORKED",
+           "MEGAGLEST_COPIES", "build_recorded", "gate", "source_table", "sources_overview", "missing_packages"]
 
 #: A clip is admitted for target rate ``sr_hz`` when its measured bandwidth is at least
 #: ``GATE_FRACTION * sr_hz / 2``. Measured here: the -60 dB bandwidth of a file recorded at
@@ -88,6 +91,58 @@ def _after(marker: str):
     return lambda p: p.stem.rsplit(marker, 1)[-1]
 
 
+_MEGAGLEST_REPLY = re.compile(r"(?P<voice>.+)_(ack|select)\d+")
+
+#: MegaGlest units (``FACTION/UNIT``; ``common/VOICE`` for the shared voices) whose replies are not human speech:
+#: animals and creatures, and processed or effect voices (on their spectrograms, no voice with clear harmonics and
+#: moving formants). Their replies are left out of the ``megaglest`` source.
+MEGAGLEST_NOT_SPEECH = frozenset({
+    "common/cow", "common/pig", "common/daemon", "common/golem", "egypt/anubis_warrior", "egypt/chicken",
+    "egypt/mummy", "indian/bull", "indian/thunderbird", "magic/behemoth", "magic/dragon", "magic/dragon_rider",
+    "magic/evil_dragon", "magic/ghost_armor", "norsemen/wild_sow", "persian/genie"})
+
+#: MegaGlest units whose replies are another unit's recordings reworked, left out so that each recording is heard
+#: once: the norse berserkers' are their unit's played backwards; persian stickfighter's and fakir's, the indian
+#: stickfighter's played slower and faster (1.11 and 0.91 times the duration); persian swordman's, the shared
+#: swordman's played slower (1.25 times); indian worker's, the shared worker's re-pitched.
+MEGAGLEST_REWORKED = frozenset({
+    "norsemen/battleaxe_berserk", "norsemen/spearman_berserk", "norsemen/swordman_berserk",
+    "persian/stickfighter", "persian/fakir", "persian/swordman", "indian/worker"})
+
+#: MegaGlest reply files (``FACTION/UNIT/FILE``) that are re-saved copies of another reply file (waveform
+#: cross-correlation of 0.99 or more with it, though not byte-identical), left out.
+MEGAGLEST_COPIES = frozenset({
+    "indian/horseman/horseman_ack3.wav", "indian/spearman/stickfighter_select6.wav",
+    "magic/battlemage/battlemage_ack9.wav", "norsemen/flying_valkyrie/horseman_ack4.wav",
+    "norsemen/swordman/swordman_select1.wav", "norsemen/swordman/swordman_select5.wav"})
+
+
+def _megaglest_unit(path: Path) -> str:
+    """``FACTION/UNIT`` of a MegaGlest megapack sound ``factions/FACTION/units/UNIT/sounds/FILE``, or
+    ``common/VOICE`` for a shared one, ``commondata/sounds/VOICE_ackN.wav`` (it names no unit folder)."""
+    if path.parents[1].name == "commondata":
+        match = _MEGAGLEST_REPLY.fullmatch(path.stem)
+        return f"common/{match['voice'] if match else path.stem}"
+    return f"{path.parents[3].name}/{path.parents[1].name}"
+
+
+def _megaglest_voice(path: Path) -> str:
+    """A MegaGlest reply's group, ``FACTION-VOICE``: the faction (``common`` for the shared voices) and the voice the
+    file is named after, so units that share a voice share a group (norsemen's spearman and swordman both speak
+    ``swordman_*`` files: ``norsemen-swordman``; their battleaxe man speaks ``daemon_*`` files: ``norsemen-daemon``)."""
+    match = _MEGAGLEST_REPLY.fullmatch(path.stem)
+    return f"{_megaglest_unit(path).split('/')[0]}-{match['voice'] if match else path.stem}"
+
+
+def _megaglest_reply(path: Path) -> bool:
+    """Whether a MegaGlest sound is a clip of the ``megaglest`` source: a unit's spoken reply (``_ackN``,
+    ``_selectN``; never its ``_attack``, ``_die`` or ``_hit`` grunts) by a unit in neither
+    :data:`MEGAGLEST_NOT_SPEECH` nor :data:`MEGAGLEST_REWORKED`, and not one of :data:`MEGAGLEST_COPIES`."""
+    unit = _megaglest_unit(path)
+    return (_MEGAGLEST_REPLY.fullmatch(path.stem) is not None and unit not in MEGAGLEST_NOT_SPEECH
+            and unit not in MEGAGLEST_REWORKED and f"{unit}/{path.name}" not in MEGAGLEST_COPIES)
+
+
 @dataclass(frozen=True)
 class RecordedSource:
     """One Debian package's recordings and how to read them.
@@ -114,6 +169,9 @@ class RecordedSource:
         Groups of a training source that form the validation split.
     companions : tuple of str
         File names in the same folder summed into the clip (a song's separate guitar track).
+    keep : callable(Path) -> bool, or None
+        Which of the files ``pattern`` matches are clips (default: all): what a glob cannot say (a game's spoken
+        replies but not its grunts, human voices but not creatures).
     root : str
         Where the package installs (tests point it at a fixture folder).
     """
@@ -129,13 +187,25 @@ class RecordedSource:
     role: str = "train"
     val_groups: tuple = ()
     companions: tuple = ()
+    keep: object = None
     root: str = "/"
 
     def files(self) -> list:
-        """The source's audio files, sorted (companion tracks are not clips of their own)."""
+        """The source's audio files, sorted: those ``pattern`` matches and ``keep`` admits, each real file once.
+
+        Companion tracks are not clips of their own, and a symbolic link to a file that is listed already (a package
+        that shares one recording between two folders) is left out: the real file stays, the links go.
+        """
         root = Path(self.root)
-        return sorted(p for p in root.glob(self.pattern.lstrip("/"))
-                      if p.is_file() and p.name not in self.companions)
+        matched = [p for p in root.glob(self.pattern.lstrip("/"))
+                   if p.is_file() and p.name not in self.companions and (self.keep is None or self.keep(p))]
+        seen, files = set(), []
+        for p in sorted(matched, key=lambda p: (p.is_symlink(), p)):  # real files before the links to them
+            real = p.resolve()
+            if real not in seen:
+                seen.add(real)
+                files.append(p)
+        return sorted(files)
 
     def installed(self) -> bool:
         return bool(self.files())
@@ -164,6 +234,19 @@ SOURCES = {s.name: s for s in (
                    licence="GPL-2+ / GFDL (KDE KLettres sounds)",
                    description="letters and syllables read by native speakers of 20 languages",
                    val_groups=("nl", "it")),
+    RecordedSource("gcin", "gcin-voice", "speech", "usr/share/gcin-voice/ogg/*/*.ogg",
+                   group=lambda p: p.stem, language=lambda p: "zh",
+                   licence="GPL-3 or LGPL-3 (voice 3, (c) 2014 Edward Der-Hua Liu) / CC BY 3.0 (voice 5, "
+                           "ChionMeilin team, from the voice of Chu Lo)",
+                   description="Mandarin syllables with their tones, read by two speakers (the file name, 3 or 5, "
+                               "is the speaker; the folder, the syllable in bopomofo) for the gcin input method"),
+    RecordedSource("megaglest", "megaglest-data", "speech", "usr/share/games/megaglest/techs/megapack/**/sounds/*.wav",
+                   group=_megaglest_voice, keep=_megaglest_reply,
+                   licence="CC BY-SA 3.0 (MegaGlest data: the Glest and MegaGlest teams, Titus Tscharntke and "
+                           "contributors)",
+                   description="acted replies of the strategy game MegaGlest's units when selected or ordered, 23 "
+                               "human voices (creatures, effect voices, reworked copies and grunts left out)",
+                   val_groups=("persian-princess", "common-guard")),
     RecordedSource("ktuberling", "ktuberling-data", "speech", "usr/share/ktuberling/sounds/*/*.ogg",
                    group=_parent(1), language=_parent(1), role="test",
                    licence="GPL-2+ (KDE KTuberling sounds)",
