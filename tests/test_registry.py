@@ -250,3 +250,18 @@ def test_calibration_asks_the_kind_what_it_can_tune():
     text = get_kind(tunable[0]).calibration_text({"band_gain": 0.25, "edge_gain": 1.0, "n_clips": 9, "split": "val"})
     assert text == "calibrated (srlib calibrate): band_gain 0.25, chosen on 9 val clips"
     assert get_kind(kind_names()[0]).calibration_text({"n_clips": 9, "split": "val"}).endswith("on 9 val clips")
+
+
+def test_only_the_model_card_writes_config_json():
+    # a model folder's config.json has one writer (srlib.models.card.ModelCard: create, update, write_metrics)
+    import re
+
+    writes = re.compile(r"write_text|json\.dump\(|open\(")
+    offenders = []
+    for path in sorted(SRLIB.rglob("*.py")):
+        if path.relative_to(SRLIB).as_posix() == "models/card.py":
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if "config.json" in line and writes.search(line):
+                offenders.append(f"srlib/{path.relative_to(SRLIB).as_posix()}:{number}: {line.strip()}")
+    assert not offenders, "config.json written outside ModelCard:\n" + "\n".join(offenders)

@@ -40,7 +40,6 @@ frequency axis halves cleanly at each level.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -48,6 +47,7 @@ import numpy as np
 
 from ..audio import validate_audio
 from ..errors import AudioError, ConfigError
+from .card import ModelCard
 from .kind import STFTKind
 
 __all__ = ["SpectralConfig", "PHASES", "build_spectral_unet", "log_magnitude_features", "SpectralSR",
@@ -297,15 +297,16 @@ class SpectralSR:
         return self.reconstruct(X, mag, len(x_in), phase)
 
     def save(self, folder) -> Path:
-        """Write ``config.json`` (the :class:`SpectralKind`) and ``model.weights.h5`` into ``folder``: a model folder."""
+        """Write ``model.weights.h5`` and, through its :class:`~srlib.models.card.ModelCard`, ``config.json`` (the
+        :class:`SpectralKind`) into ``folder``: a model folder."""
+        from .registry import registered
+
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         self.model.save_weights(str(folder / "model.weights.h5"))
-        from .registry import registered
-
         kind = registered(SpectralKind)
-        meta = {"kind": kind.name, "sr_hz": self.sr_hz, "ratio": self.ratio, kind.arch_key: self.config.to_dict()}
-        (folder / "config.json").write_text(json.dumps(meta, indent=2))
+        ModelCard.create(folder, {"kind": kind.name, "sr_hz": self.sr_hz, "ratio": self.ratio,
+                                  kind.arch_key: self.config.to_dict()})
         return folder
 
     @classmethod
@@ -315,9 +316,8 @@ class SpectralSR:
 
         folder = Path(folder)
         try:
-            meta = json.loads((folder / "config.json").read_text())
-            cfg = SpectralConfig.from_dict(meta[registered(SpectralKind).arch_key])
-        except (OSError, KeyError, ValueError) as exc:
+            cfg = SpectralConfig.from_dict(ModelCard.read(folder).config[registered(SpectralKind).arch_key])
+        except (OSError, KeyError, ValueError, AudioError) as exc:
             raise AudioError(f"{folder}: not a spectral model folder ({exc})") from None
         model = build_spectral_unet(cfg)
         model.load_weights(str(folder / "model.weights.h5"))
