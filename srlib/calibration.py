@@ -21,14 +21,19 @@ from .errors import ConfigError
 from .evaluate import source_clips, summarize
 from .metrics import evaluate_pair
 
-__all__ = ["BAND_GAINS", "calibrate_band_gain", "calibrated_scores"]
+__all__ = ["BAND_GAINS", "RULES", "LISTENER_TOLERANCE", "calibrate_band_gain", "calibrated_scores"]
 
 #: The gains :func:`calibrate_band_gain` tries on the added band's magnitude.
 BAND_GAINS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.5, 0.7, 1.0)
+#: How :func:`calibrate_band_gain` chooses: ``no_harm`` the most band at no loss of PESQ-WB and SNR;
+#: ``listener`` the best DNSMOS P.808 within :data:`LISTENER_TOLERANCE` of them.
+RULES = ("no_harm", "listener")
+#: The ``listener`` rule's allowance below the better baseline: PESQ-WB points and SNR in dB.
+LISTENER_TOLERANCE = {"pesq": 0.1, "snr_db": 0.3}
 
 
 def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 30, seed: int = 0, spans: int = 4,
-                        write: bool = True, progress: bool = False) -> dict:
+                        rule: str = "no_harm", write: bool = True, progress: bool = False) -> dict:
     """Choose a frame model's ``band_gain`` on its corpus' *validation* split: the most band that does no harm.
 
     The band a model adds has the right level (its LSD says so) but only partly the right
@@ -47,6 +52,12 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
     ``max_clips_per_source`` per source, seeded, each made low-rate with a random filter at the
     model's input rate, the baselines run as ``srlib upsample`` runs them.
 
+    ``rule="listener"`` chooses as a listener would, at 16 kHz: among the candidates whose PESQ-WB
+    and SNR are within :data:`LISTENER_TOLERANCE` of the better baseline (0.1 PESQ-WB, 0.3 dB), the
+    one with the best mean DNSMOS P.808 (:func:`srlib.metrics.dnsmos`, which hears a plausible band
+    where PESQ-WB penalises any band that differs from the original); where none is within, the
+    best PESQ-WB. Away from 16 kHz it is the ``no_harm`` rule.
+
     A versatile model's range is cut into ``spans`` equal spans of input rate, and every clip is
     made low-rate once in each, at a rate drawn from it. The rule then runs per span too, and
     ``band_gains`` (:class:`srlib.models.frame.FrameConfig`) holds each span's gains: one gain for
@@ -59,8 +70,8 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
 
     Returns
     -------
-    dict: ``band_gain``, ``edge_gain``, ``by_gain`` {gain: {"pesq", "snr_db", "lsd": means}} (no ``pesq``
-    away from 16 kHz; the edge rebuilt), ``by_gain_edge`` (the same with the edge scaled, gains below 1),
+    dict: ``rule``, ``band_gain``, ``edge_gain``, ``by_gain`` {gain: {"pesq", "snr_db", "lsd", "dnsmos": means}}
+    (no ``pesq`` or ``dnsmos`` away from 16 kHz, no ``dnsmos`` with ``no_harm``; the edge rebuilt), ``by_gain_edge`` (the same with the edge scaled, gains below 1),
     ``baselines`` (the same for spline and sinc), ``n_clips`` (low-rate inputs scored), ``split``; for a
     versatile model also ``band_gains`` [[span's lowest rate, gain, edge gain], ...] and ``by_span``
     [{"rates_hz", "band_gain", "edge_gain", "by_gain", "by_gain_edge", "baselines"}, ...].
@@ -74,7 +85,12 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
     if not {"band_gain", "edge_gain"} <= set(m.model_kind.tunables):
         raise ConfigError(f"calibrate: {m.name} is a {m.kind} model; calibration scales the band that a model "
                           "with a band_gain (frame) adds")
+    if rule not in RULES:
+        raise ConfigError(f"rule: got {rule!r}; expected one of {', '.join(RULES)}")
     keys = ("pesq", "snr_db") if m.sr_hz == 16000 else ("snr_db",)  # must do no harm; the first is the fallback
+    listener = rule == "listener" and m.sr_hz == 16000
+    tolerance = LISTENER_TOLERANCE if listener else dict.fromkeys(keys, 0.0)
+    measured = (*keys, "lsd", *(("dnsmos",) if listener else ()))
     low, high = m.input_rates_hz or (m.low_sr_hz, m.low_sr_hz)
     edges = np.linspace(low, high, (spans if m.input_rates_hz else 1) + 1).round().astype(int)
     rng = np.random.default_rng(seed)
@@ -89,13 +105,14 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
 
     def score(method) -> list:
         """Per input: the metrics of ``method(x_lr, rate)``."""
-        return [evaluate_pair(x[: len(y)], y[: len(x)], m.sr_hz, m.sr_hz / rate, perceptual="pesq" in keys)
+        return [{k: v for k, v in evaluate_pair(x[: len(y)], y[: len(x)], m.sr_hz, m.sr_hz / rate,
+                                                perceptual="pesq" in keys).items() if k in measured}
                 for _, x, rate, x_lr in inputs for y in [method(x_lr, rate)]]
 
     def means(rows, span=None) -> dict:
         sel = [{"method": "m", **r} for (j, *_), r in zip(inputs, rows) if span in (None, j)]
         got = summarize(sel)["m"]  # clips PESQ cannot score (NaN) are left out
-        return {k: got[k]["mean"] for k in (*keys, "lsd")}
+        return {k: got[k]["mean"] for k in measured}
 
     def better_of(base) -> dict:
         """The floor each candidate must reach: per measure, the better baseline's mean."""
@@ -112,8 +129,11 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
         by_edge = {g: means(rows, span) for g, rows in edge_rows.items()}
         ranked = [(g, e, v) for g in sorted(by, reverse=True) for e, v in ((1.0, by[g]), (g, by_edge.get(g)))
                   if v is not None]
-        harmless = [(g, e) for g, e, v in ranked if all(v[k] >= floor[k] for k in floor)]
-        best = harmless[0] if harmless else max(ranked, key=lambda r: r[2][keys[0]])[:2]
+        allowed = [(g, e, v) for g, e, v in ranked if all(v[k] >= floor[k] - tolerance[k] for k in floor)]
+        if listener and allowed:
+            best = max(allowed, key=lambda r: r[2]["dnsmos"])[:2]  # the first of equals: the most band
+        else:
+            best = allowed[0][:2] if allowed else max(ranked, key=lambda r: r[2][keys[0]])[:2]
         return best, by, by_edge, base
 
     baseline_rows = {b: score(lambda x_lr, rate, b=b: upsample(x_lr, rate, target_sr_hz=m.sr_hz, method=b)[0])
@@ -133,7 +153,7 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
                 pesq = (f"PESQ-WB {v['pesq']:.3f}, ", f"PESQ-WB {floor['pesq']:.3f}, ") if "pesq" in keys else ("", "")
                 print(f"band_gain {g}{label}: {pesq[0]}SNR {v['snr_db']:.2f} dB, LSD {v['lsd']:.2f} "
                       f"(better baseline: {pesq[1]}SNR {floor['snr_db']:.2f} dB)")
-    result = {"band_gain": best, "edge_gain": edge, "by_gain": by_gain, "by_gain_edge": by_gain_edge,
+    result = {"rule": rule if listener else "no_harm", "band_gain": best, "edge_gain": edge, "by_gain": by_gain, "by_gain_edge": by_gain_edge,
               "baselines": baselines, "n_clips": len(inputs), "split": "val"}
     arch = replace(m.arch.uncalibrated(), band_gain=best, edge_gain=edge)
     if m.input_rates_hz:

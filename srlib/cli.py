@@ -222,7 +222,8 @@ def _cmd_calibrate(args) -> int:
     from .models.card import ModelCard
     from .models.registry import get_kind
 
-    result = calibrate_band_gain(args.model_dir, max_clips_per_source=args.max_clips, progress=not args.quiet)
+    result = calibrate_band_gain(args.model_dir, max_clips_per_source=args.max_clips, rule=args.rule,
+                                 progress=not args.quiet)
     chosen = calibrated_scores(result)
     score = f"PESQ-WB {chosen['pesq']:.3f}" if "pesq" in chosen else f"SNR {chosen['snr_db']:.2f} dB"
     card = ModelCard.read(args.model_dir)
@@ -326,6 +327,9 @@ def build_parser() -> argparse.ArgumentParser:
                                      "the test split); write it into config.json and re-score the test split.")
     cal.add_argument("model_dir", help="a trained frame model's folder (srlib train --model frame)")
     cal.add_argument("--max-clips", type=int, default=30, help="validation clips per source (default 30)")
+    cal.add_argument("--rule", choices=["no_harm", "listener"], default="no_harm",
+                     help="no_harm (default): the most band at no loss of PESQ-WB and SNR; listener: the best "
+                          "DNSMOS within 0.1 PESQ-WB and 0.3 dB SNR of the better baseline (16 kHz)")
     cal.add_argument("--no-evaluate", action="store_true", help="do not re-score the test split")
     cal.add_argument("-q", "--quiet", action="store_true")
     cal.set_defaults(func=_cmd_calibrate)

@@ -417,6 +417,18 @@ def test_calibration_keeps_the_most_band_that_does_no_harm_on_validation_clips(t
         tmp_path / "f").describe()
     with pytest.raises(ConfigError, match="band_gain"):
         calibrate_band_gain(model_folder("unet"), write=False)
+    # the listener's rule: the best DNSMOS within 0.1 PESQ-WB and 0.3 dB SNR of the better baseline
+    heard = calibrate_band_gain(tmp_path / "f", gains=(0.1, 0.5, 1.0), max_clips_per_source=2, rule="listener",
+                                write=False)
+    assert heard["rule"] == "listener" and all("dnsmos" in v for v in heard["by_gain"].values())
+    floor = {k: max(b[k] for b in heard["baselines"].values()) for k in ("pesq", "snr_db")}
+    ranked = [(g, e, v) for g in sorted(heard["by_gain"], reverse=True)
+              for e, v in ((1.0, heard["by_gain"][g]), (g, heard["by_gain_edge"].get(g))) if v is not None]
+    allowed = [r for r in ranked if r[2]["pesq"] >= floor["pesq"] - 0.1 and r[2]["snr_db"] >= floor["snr_db"] - 0.3]
+    want = max(allowed, key=lambda r: r[2]["dnsmos"])[:2] if allowed else max(ranked, key=lambda r: r[2]["pesq"])[:2]
+    assert (heard["band_gain"], heard["edge_gain"]) == want
+    with pytest.raises(ConfigError, match="rule"):
+        calibrate_band_gain(tmp_path / "f", rule="loudest", write=False)
 
 
 def _untrained_music_model(tmp_path, **arch):
