@@ -15,40 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .audio import _validate_rate, validate_audio, validate_ratio
+from .audio import resolve_ratio, validate_audio
 from .errors import AudioError, ConfigError
 from .methods import get_method
 
 __all__ = ["upsample", "upsample_file", "upsample_file_used", "upsample_folder", "resolve_ratio", "auto_method",
            "method_text"]
-
-
-def resolve_ratio(sr_hz: int, ratio=None, target_sr_hz=None) -> tuple[int, int]:
-    """Work out ``(ratio, target_sr_hz)`` from whichever of the two was given.
-
-    Exactly one of ``ratio`` and ``target_sr_hz`` must be given. A target that
-    is not an integer multiple of ``sr_hz`` uses the next integer ratio above
-    and a final soxr resampling step down to the target.
-
-    Examples
-    --------
-    >>> resolve_ratio(8000, ratio=2)
-    (2, 16000)
-    >>> resolve_ratio(11025, target_sr_hz=44100)
-    (4, 44100)
-    >>> resolve_ratio(16000, target_sr_hz=44100)
-    (3, 44100)
-    """
-    sr_hz = _validate_rate(sr_hz)
-    if (ratio is None) == (target_sr_hz is None):
-        raise AudioError("give exactly one of ratio and target_sr_hz")
-    if ratio is not None:
-        r = validate_ratio(ratio)
-        return r, sr_hz * r
-    target = _validate_rate(target_sr_hz, "target_sr_hz")
-    if target <= sr_hz:
-        raise AudioError(f"target_sr_hz: got {target} Hz; expected more than the input's {sr_hz} Hz")
-    return validate_ratio(math.ceil(target / sr_hz), name="target_sr_hz / sr_hz"), target
 
 
 def auto_method(sr_hz: int, target_sr_hz: int, content: str | None = None) -> str:

@@ -17,6 +17,7 @@ The notebook ``01_sampling_and_aliasing`` shows these functions in use.
 from __future__ import annotations
 
 import glob
+import math
 import os
 import tempfile
 from contextlib import contextmanager
@@ -28,7 +29,7 @@ import soxr
 
 from .errors import AudioError
 
-__all__ = ["load", "save", "resample", "validate_audio", "validate_ratio", "info", "atomic_output", "stale_parts",
+__all__ = ["load", "save", "resample", "validate_audio", "validate_ratio", "resolve_ratio", "info", "atomic_output", "stale_parts",
            "output_format", "check_destination", "AUDIO_SUFFIXES", "find_audio_files", "declared_wav_frames", "TruncatedAudioWarning", "fix_length"]
 
 
@@ -118,6 +119,33 @@ def validate_ratio(ratio, *, name: str = "ratio", max_ratio: int = 16) -> int:
         raise AudioError(f"{name}: got {ratio!r}; expected an integer from 2 to {max_ratio}")
     return int(r)
 
+
+def resolve_ratio(sr_hz: int, ratio=None, target_sr_hz=None) -> tuple[int, int]:
+    """Work out ``(ratio, target_sr_hz)`` from whichever of the two was given.
+
+    Exactly one of ``ratio`` and ``target_sr_hz`` must be given. A target that
+    is not an integer multiple of ``sr_hz`` uses the next integer ratio above
+    and a final soxr resampling step down to the target.
+
+    Examples
+    --------
+    >>> resolve_ratio(8000, ratio=2)
+    (2, 16000)
+    >>> resolve_ratio(11025, target_sr_hz=44100)
+    (4, 44100)
+    >>> resolve_ratio(16000, target_sr_hz=44100)
+    (3, 44100)
+    """
+    sr_hz = _validate_rate(sr_hz)
+    if (ratio is None) == (target_sr_hz is None):
+        raise AudioError("give exactly one of ratio and target_sr_hz")
+    if ratio is not None:
+        r = validate_ratio(ratio)
+        return r, sr_hz * r
+    target = _validate_rate(target_sr_hz, "target_sr_hz")
+    if target <= sr_hz:
+        raise AudioError(f"target_sr_hz: got {target} Hz; expected more than the input's {sr_hz} Hz")
+    return validate_ratio(math.ceil(target / sr_hz), name="target_sr_hz / sr_hz"), target
 
 def _validate_rate(sr_hz, name: str = "sr_hz") -> int:
     try:

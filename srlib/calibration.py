@@ -21,7 +21,7 @@ from .errors import ConfigError
 from .evaluate import source_clips, summarize
 from .metrics import evaluate_pair
 
-__all__ = ["BAND_GAINS", "RULES", "LISTENER_TOLERANCE", "calibrate_band_gain", "calibrated_scores"]
+__all__ = ["BAND_GAINS", "RULES", "LISTENER_TOLERANCE", "calibrate_band_gain"]
 
 #: The gains :func:`calibrate_band_gain` tries on the added band's magnitude.
 BAND_GAINS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.5, 0.7, 1.0)
@@ -170,12 +170,3 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
     if write:
         m.card.update(**{m.model_kind.arch_key: arch.to_dict(), "calibration": json.loads(json.dumps(result))})
     return result
-
-
-def calibrated_scores(calibration: dict) -> dict:
-    """The validation means {"pesq", "snr_db", "lsd"} of the gains that :func:`calibrate_band_gain` chose, from
-    its result, one of its ``by_span`` entries or either as ``config.json`` holds it (keys as strings)."""
-    edge = calibration.get("edge_gain", 1.0)
-    table = calibration["by_gain"] if edge == 1.0 else calibration["by_gain_edge"]
-    gain = calibration["band_gain"]
-    return table[gain] if gain in table else table[str(gain)]

@@ -217,7 +217,8 @@ def _cmd_train(args) -> int:
 
 
 def _cmd_calibrate(args) -> int:
-    from .calibration import calibrate_band_gain, calibrated_scores
+    from .calibration import calibrate_band_gain
+    from .tables import calibrated_scores
     from .evaluate import evaluate_model_dir
     from .models.card import ModelCard
     from .models.registry import get_kind

@@ -26,7 +26,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .audio import resample
+from .audio import resample, resolve_ratio
 from .errors import AudioError
 from .interpolate import METHODS, upsample_baseline
 
@@ -92,8 +92,6 @@ class Baseline(Method):
         refusal = self.refusal(sr_hz, target_sr_hz)
         if refusal:
             raise AudioError(refusal)
-        from .api import resolve_ratio  # the api asks the methods; its ratio rule is the one to follow
-
         ratio, _ = resolve_ratio(sr_hz, target_sr_hz=target_sr_hz)
         y = upsample_baseline(x, ratio, self.name)
         return y if sr_hz * ratio == target_sr_hz else resample(y, sr_hz * ratio, target_sr_hz)

@@ -29,7 +29,7 @@ from .errors import ConfigError
 __all__ = ["BASELINES", "BETTER_BASELINE", "LOWER_IS_BETTER", "markdown_table", "mean_of", "better_baseline",
            "mean_text", "means_text", "named_means", "relative_scores", "differences", "pooled_mean", "best_methods",
            "better_measures", "word_list", "targets_text", "chosen_gains", "calibration_table", "span_table",
-           "calibrated_gains_table", "spectral_vs_time_domain"]
+           "calibrated_gains_table", "spectral_vs_time_domain", "calibrated_scores"]
 
 #: The interpolation baselines every model is held against.
 BASELINES = ("spline", "sinc")
@@ -490,8 +490,6 @@ def span_table(calibration: dict) -> str:
 
     Chapter: 06_frame_level_model
     """
-    from .calibration import calibrated_scores
-
     rows = []
     for span in calibration.get("by_span", []):
         best = {k: max(v[k] for v in span["baselines"].values()) for k in ("pesq", "snr_db")}
@@ -518,8 +516,6 @@ def calibrated_gains_table(calibrations: dict) -> str:
 
     Chapter: 06_frame_level_model
     """
-    from .calibration import calibrated_scores
-
     rows = [[name, gain, f"{v['pesq']:.3f}", f"{v['snr_db']:.2f}", f"{v['lsd']:.2f}"]
             for name, cal in calibrations.items()
             for gain, v in (("1.0", cal["by_gain"]["1.0"]), (chosen_gains(cal), calibrated_scores(cal)))]
@@ -564,3 +560,12 @@ def spectral_vs_time_domain(summary: dict, spectral: str, n_clips: int, time_dom
                  "roll-off just below the cutoff included, which the time-domain networks learn to undo ("
                  + ", ".join(f"{k} {mean_of(summary, k, 'lsd_lf'):.2f}" for k in timed) + ").")
     return text
+
+
+def calibrated_scores(calibration: dict) -> dict:
+    """The validation means {"pesq", "snr_db", "lsd"} of the gains that :func:`calibrate_band_gain` chose, from
+    its result, one of its ``by_span`` entries or either as ``config.json`` holds it (keys as strings)."""
+    edge = calibration.get("edge_gain", 1.0)
+    table = calibration["by_gain"] if edge == 1.0 else calibration["by_gain_edge"]
+    gain = calibration["band_gain"]
+    return table[gain] if gain in table else table[str(gain)]

@@ -472,7 +472,8 @@ def test_calibrating_a_versatile_model_chooses_a_gain_per_span_of_input_rates(tm
     """Every validation clip is made low-rate once per span of the range; the rule runs per span as well."""
     import json
 
-    from srlib.calibration import calibrate_band_gain, calibrated_scores
+    from srlib.calibration import calibrate_band_gain
+    from srlib.tables import calibrated_scores
     from srlib.inference import SRModel
 
     d = _untrained_music_model(tmp_path, input_rates_hz=(11025, 22050))

@@ -265,3 +265,43 @@ def test_only_the_model_card_writes_config_json():
             if "config.json" in line and writes.search(line):
                 offenders.append(f"srlib/{path.relative_to(SRLIB).as_posix()}:{number}: {line.strip()}")
     assert not offenders, "config.json written outside ModelCard:\n" + "\n".join(offenders)
+
+
+def _srlib_imports() -> dict:
+    """module -> the srlib modules it imports anywhere in its body (function-local imports included), except in
+    an ``if __name__ == "__main__"`` block: an entry point (``python -m srlib.bench``) is not imported by anyone."""
+    modules = {".".join(p.relative_to(SRLIB.parent).with_suffix("").parts).removesuffix(".__init__"): p
+               for p in SRLIB.rglob("*.py")}
+    graph = {}
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text())
+        entry = {id(n) for node in tree.body if isinstance(node, ast.If) and "__main__" in ast.unparse(node.test)
+                 for n in ast.walk(node)}
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        targets = set()
+        for node in ast.walk(tree):
+            if id(node) in entry:
+                continue
+            if isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = package.split(".")
+                    base = ".".join(parts[: len(parts) - node.level + 1] + ([node.module] if node.module else []))
+                for alias in node.names:
+                    full = f"{base}.{alias.name}"
+                    targets.add(full if full in modules else base)
+            elif isinstance(node, ast.Import):
+                targets.update(alias.name for alias in node.names)
+        graph[name] = {t for t in targets if t in modules and t != name}
+    return graph
+
+
+def test_no_import_cycle_outside_the_models_package():
+    graph = _srlib_imports()
+
+    def reaches(start, goal, seen=()):
+        return any(nxt == goal or (nxt not in seen and reaches(nxt, goal, (*seen, nxt))) for nxt in graph[start])
+
+    outside = [m for m in graph if not m.startswith("srlib.models")]
+    cyclic = sorted(m for m in outside if reaches(m, m))
+    assert not cyclic, f"modules on an import cycle: {cyclic}"

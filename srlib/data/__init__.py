@@ -4,9 +4,10 @@ See notebook ``03_data_generation``.
 """
 
 from .arctic import arctic_sentence
-from .corpus import Clip, Corpus, corpus_table, folder_corpus, group_split, open_corpus
+from .corpus import Clip, Corpus, corpus_table, folder_corpus, group_split
 from .embedded import build_music, build_speech, cache_dir, default_corpus
 from .magnatagatune import magnatagatune_corpus
+from .open import open_corpus
 from .recorded import SOURCES, build_recorded, gate, source_table
 from .pairs import Pairs, make_pairs
 from .pipeline import make_dataset, measure_throughput

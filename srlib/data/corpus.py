@@ -23,7 +23,7 @@ import numpy as np
 from ..audio import AUDIO_SUFFIXES, find_audio_files, load
 from ..errors import AudioError, ConfigError, DataSourceError
 
-__all__ = ["Clip", "Corpus", "folder_corpus", "group_split", "parent_folder_group", "open_corpus", "corpus_table"]
+__all__ = ["Clip", "Corpus", "folder_corpus", "group_split", "parent_folder_group", "corpus_table"]
 
 SPLITS = ("train", "val", "test")
 
@@ -193,33 +193,6 @@ def folder_corpus(root, *, group_fn: Callable[[Path, Path], str] = parent_folder
         g = group_fn(p, root)
         clips.append(Clip(str(p.resolve()), g, group_split(g, fractions, seed), "folder"))
     return Corpus(name or root.name, clips)
-
-
-def open_corpus(spec: str, *, quick: bool = False, progress: bool = False):
-    """A corpus from a short description.
-
-    ``speech`` / ``music`` (the embedded defaults), ``recorded-speech`` / ``recorded-music``
-    (real recordings from Debian packages, :mod:`srlib.data.recorded`), ``vctk:PATH[:single|multi]``,
-    ``magnatagatune:PATH``, or a folder path (a folder corpus). ``quick`` takes the small slice
-    of the built-in corpora.
-    """
-    from .embedded import default_corpus
-    from .magnatagatune import magnatagatune_corpus
-    from .recorded import build_recorded
-    from .vctk import vctk_corpus
-
-    if spec in ("speech", "music"):
-        return default_corpus(spec, quick=quick, progress=progress)
-    if spec in ("recorded-speech", "recorded-music"):
-        content = spec.split("-", 1)[1]
-        quick_slice = dict(max_files_per_group=6) if content == "speech" else dict(max_groups_per_source=2)
-        return build_recorded(content, **(quick_slice if quick else {}), progress=progress)
-    if spec.startswith("vctk:"):
-        parts = spec.split(":")
-        return vctk_corpus(parts[1], parts[2] if len(parts) > 2 else "multi")
-    if spec.startswith("magnatagatune:"):
-        return magnatagatune_corpus(spec.split(":", 1)[1])
-    return folder_corpus(Path(spec))
 
 
 def corpus_table(corpus) -> str:
