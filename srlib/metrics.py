@@ -48,7 +48,10 @@ say how much of the gap between sinc and the original a method closes (:func:`dn
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import math
+from pathlib import Path
 
 import numpy as np
 
@@ -68,6 +71,8 @@ METRIC_LABELS = {"snr_db": "SNR (dB)", "lsd": "LSD", "lsd_hf": "LSD-HF", "lsd_lf
                  "dnsmos_ref": "DNSMOS P.808 of the original", "dnsmos_gap": "DNSMOS gap closed"}
 #: DNSMOS's rate: its networks take 16 kHz speech.
 DNSMOS_SR_HZ = 16000
+#: DNSMOS's window in seconds: a clip is scored in windows this long, a second apart.
+DNSMOS_WINDOW_S = 9.01
 _DNSMOS_KEYS = {"p808_mos": "dnsmos", "sig_mos": "dnsmos_sig", "bak_mos": "dnsmos_bak", "ovrl_mos": "dnsmos_ovrl"}
 _DNSMOS_SEEN: dict = {}  # digest of a clip -> its scores: a reference is scored once, not once per method
 
@@ -213,6 +218,26 @@ def stoi(reference, estimate, sr_hz: int) -> float:
     return value if np.isfinite(value) and value > 1e-5 else float("nan")
 
 
+@functools.cache
+def _dnsmos_model():
+    """speechmos's DNSMOS (its P.835 and P.808 ONNX networks), run by threads that sleep between calls.
+
+    ``speechmos.dnsmos.run`` builds the sessions with onnxruntime's defaults, whose threads
+    busy-wait between calls and starve a training run or a book build beside them."""
+    import onnxruntime as ort
+    from speechmos import dnsmos as _dnsmos
+
+    options = ort.SessionOptions()
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    models = Path(_dnsmos.__file__).parent / "dnsmos_models"
+    model = _dnsmos.DNSMOS.__new__(_dnsmos.DNSMOS)  # its __init__ would build default sessions
+    model.primary_model_path = str(models / "sig_bak_ovr.onnx")
+    model.onnx_sess = ort.InferenceSession(model.primary_model_path, options, providers=["CPUExecutionProvider"])
+    model.p808_onnx_sess = ort.InferenceSession(str(models / "model_v8.onnx"), options,
+                                                providers=["CPUExecutionProvider"])
+    return model
+
+
 def dnsmos(audio, sr_hz: int = DNSMOS_SR_HZ) -> dict:
     """DNSMOS scores of one 16 kHz speech clip, no reference needed (``speechmos``'s ONNX models).
 
@@ -220,8 +245,8 @@ def dnsmos(audio, sr_hz: int = DNSMOS_SR_HZ) -> dict:
     ----------
     audio : float array, shape (n_samples,)
         Speech at 16 kHz; samples beyond +-1 are clipped (the models take that range). A clip
-        shorter than the models' 9.01 s window is repeated to fill it (``speechmos`` does so),
-        a longer one is scored in 9.01 s windows a second apart and averaged.
+        shorter than the models' 9.01 s window is repeated to fill it once, a longer one is scored
+        in 9.01 s windows a second apart and averaged (one window up to 10 s).
     sr_hz : int
         Its rate; 16000 only.
 
@@ -238,9 +263,9 @@ def dnsmos(audio, sr_hz: int = DNSMOS_SR_HZ) -> dict:
         return dict.fromkeys(_DNSMOS_KEYS.values(), float("nan"))
     digest = hashlib.blake2b(x.tobytes(), digest_size=16).digest()
     if digest not in _DNSMOS_SEEN:
-        from speechmos import dnsmos as _dnsmos
-
-        scores = _dnsmos.run(x, DNSMOS_SR_HZ)
+        window = math.ceil(DNSMOS_WINDOW_S * DNSMOS_SR_HZ)
+        # a short clip repeated to one window exactly: speechmos would double it past 16 s (eight windows)
+        scores = _dnsmos_model()(np.resize(x, window) if len(x) < window else x, DNSMOS_SR_HZ, False)
         if len(_DNSMOS_SEEN) > 256:
             _DNSMOS_SEEN.clear()
         _DNSMOS_SEEN[digest] = {key: float(scores[k]) for k, key in _DNSMOS_KEYS.items()}
