@@ -1,1 +1,1 @@
-"""Models: the AudioUNet baseline (and, later, the GAN)."""
+"""Models: every kind (U-Net, TFiLM, AFiLM, GAN, frame, spectral, flow, diffusion), their registry, cards and runtimes."""
