@@ -147,6 +147,7 @@ def resolve_ratio(sr_hz: int, ratio=None, target_sr_hz=None) -> tuple[int, int]:
         raise AudioError(f"target_sr_hz: got {target} Hz; expected more than the input's {sr_hz} Hz")
     return validate_ratio(math.ceil(target / sr_hz), name="target_sr_hz / sr_hz"), target
 
+
 def _validate_rate(sr_hz, name: str = "sr_hz") -> int:
     try:
         rate = float(sr_hz)

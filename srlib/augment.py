@@ -159,7 +159,7 @@ def apply_chain(x_lr, rate_hz: int, chain: str, *, level: float = 0.5) -> np.nda
     if chain not in CHAINS:
         raise ConfigError(f"chain: got {chain!r}; expected one of {', '.join(CHAINS)}")
     rates = [r for r in CHAINS[chain] if r >= rate_hz]
-    if not rates or (chain == "gsm" and rate_hz > 8000):
+    if not rates:
         raise ConfigError(f"chain {chain}: codes audio at {CHAINS[chain]} Hz; got {rate_hz} Hz input")
     coded_hz = rates[0]
     z = np.clip(resample(x, rate_hz, coded_hz) if coded_hz != rate_hz else x, -1.0, 1.0)
@@ -240,8 +240,8 @@ class Augment:
 
     def chain(self, x_lr, rate_hz: int, rng: np.random.Generator) -> np.ndarray:
         """The low-rate input (float array, shape (n_samples,), at ``rate_hz`` Hz) through a drawn chain, or as it is
-        (no chain drawn, or none of ``chains`` codes that rate: GSM above 8 kHz)."""
-        usable = [c for c in self.chains if c != "gsm" or rate_hz <= 8000]
+        (no chain drawn, or none of ``chains`` codes that rate: GSM above 8 kHz, MP3 and Opus above 24 kHz)."""
+        usable = [c for c in self.chains if CHAINS[c] is None or max(CHAINS[c]) >= rate_hz]  # what codes this rate
         if rng.uniform() >= self.chain_p or not usable:
             return np.asarray(x_lr, np.float32)
         chain = usable[int(rng.integers(len(usable)))]

@@ -106,7 +106,8 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
     def score(method) -> list:
         """Per input: the metrics of ``method(x_lr, rate)``."""
         return [{k: v for k, v in evaluate_pair(x[: len(y)], y[: len(x)], m.sr_hz, m.sr_hz / rate,
-                                                perceptual="pesq" in keys).items() if k in measured}
+                                                perceptual="pesq" in keys, listener=listener).items()
+                 if k in measured}
                 for _, x, rate, x_lr in inputs for y in [method(x_lr, rate)]]
 
     def means(rows, span=None) -> dict:

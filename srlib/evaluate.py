@@ -296,7 +296,6 @@ def format_table(summary: dict, fmt: str = "markdown") -> str:
         return buf.getvalue()
     keys = [k for k in keys if k in TABLE_METRICS]
     if fmt == "html":
-
         head = "".join(f"<th>{html.escape(METRIC_LABELS[k])}</th>" for k in keys)
         body = "".join(
             f"<tr><td>{html.escape(m)}</td><td>{e['n']}</td>"

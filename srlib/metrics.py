@@ -288,7 +288,8 @@ def dnsmos_gap(method: float, sinc: float, reference: float) -> float:
     return float((method - sinc) / gap) if gap > 0 else float("nan")
 
 
-def evaluate_pair(reference, estimate, sr_hz: float, ratio: int, *, perceptual: bool = False) -> dict:
+def evaluate_pair(reference, estimate, sr_hz: float, ratio: int, *, perceptual: bool = False,
+                  listener: bool = True) -> dict:
     """All metrics for one utterance.
 
     Parameters
@@ -302,6 +303,9 @@ def evaluate_pair(reference, estimate, sr_hz: float, ratio: int, *, perceptual: 
     perceptual : bool
         Also compute ``stoi`` and, at 16 kHz, ``pesq`` (wide band) and :func:`dnsmos` of the estimate
         and of the reference (``dnsmos_ref``); ~0.1 s per clip, and ~0.2 s per clip DNSMOS has not seen.
+    listener : bool
+        With ``perceptual``, whether DNSMOS is among them (a caller that reads PESQ and STOI alone
+        skips its cost).
 
     Returns
     -------
@@ -324,6 +328,6 @@ def evaluate_pair(reference, estimate, sr_hz: float, ratio: int, *, perceptual: 
         if int(sr_hz) == 16000:
             out["pesq"] = pesq_wb(reference, estimate)
         out["stoi"] = stoi(reference, estimate, int(sr_hz))
-        if int(sr_hz) == DNSMOS_SR_HZ:
+        if listener and int(sr_hz) == DNSMOS_SR_HZ:
             out.update(dnsmos(estimate), dnsmos_ref=dnsmos(reference)["dnsmos"])
     return out

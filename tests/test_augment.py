@@ -87,6 +87,8 @@ def test_source_is_seeded_and_changes_voice_tilt_and_floor():
     np.testing.assert_array_equal(never.chain(x, 16000, np.random.default_rng(0)), x)
     gsm_only = Augment(chain_p=1.0, chains=("gsm",))  # GSM codes 8 kHz: above it nothing is left to draw
     np.testing.assert_array_equal(gsm_only.chain(x, 16000, np.random.default_rng(0)), x)
+    codecs = Augment(chain_p=1.0, chains=("mp3", "opus"))  # a 32 kHz music input: neither codes it
+    np.testing.assert_array_equal(codecs.chain(x, 32000, np.random.default_rng(0)), x)
     assert snr_db(x[:8000], gsm_only.chain(x[:8000], 8000, np.random.default_rng(0))) < 40
 
 

@@ -118,6 +118,12 @@ def test_perceptual_columns_only_where_computed():
     assert {"pesq", "stoi", "dnsmos", "dnsmos_ovrl", "dnsmos_ref"} <= set(full["spline"])
     assert "PESQ-WB" in format_table(full) and "DNSMOS P.808" in format_table(full)
     assert "stoi_mean" in format_table(full, "csv")
+    heard_not = evaluate_clips(clips, 16000, 4, ["spline"], perceptual=True)[0]
+    from srlib.metrics import evaluate_pair
+
+    x = clips[0][1]
+    assert not {"dnsmos", "dnsmos_ref"} & set(evaluate_pair(x, 0.9 * x, 16000, 4, perceptual=True, listener=False))
+    assert {"pesq", "dnsmos"} <= set(heard_not)
     at_22k = summarize(evaluate_clips([("a", clips[0][1])], 22050, 2, ["spline"], perceptual=True))
     assert "stoi" in at_22k["spline"] and "dnsmos" not in at_22k["spline"]  # DNSMOS, like PESQ-WB: 16 kHz only
 
