@@ -15,9 +15,22 @@ from pathlib import Path
 
 import numpy as np
 
-from .audio import resolve_ratio, validate_audio
+from .audio import (
+    AUDIO_SUFFIXES,
+    atomic_output,
+    check_destination,
+    find_audio_files,
+    fit_to_subtype,
+    info,
+    output_format,
+    resolve_ratio,
+    stale_parts,
+    validate_audio,
+)
 from .errors import AudioError, ConfigError
 from .methods import get_method
+from .models.card import ModelCard, shipped_models
+from .models.registry import DEFAULT_KINDS, get_kind
 
 __all__ = ["upsample", "upsample_file", "upsample_file_used", "upsample_folder", "resolve_ratio", "auto_method",
            "method_text"]
@@ -39,9 +52,6 @@ def auto_method(sr_hz: int, target_sr_hz: int, content: str | None = None) -> st
     -------
     str: a kind's name where its own shipped model is chosen (``"frame"``), else a folder name.
     """
-    from .models.card import ModelCard, shipped_models
-    from .models.registry import DEFAULT_KINDS, get_kind
-
     if content not in (None, "speech", "music"):
         raise ConfigError(f"content: got {content!r}; expected speech or music")
     content = content or ("speech" if target_sr_hz <= 24000 else "music")
@@ -137,8 +147,6 @@ def upsample_file_used(in_path, out_path, ratio=None, *, target_sr_hz=None, meth
     import warnings
 
     import soundfile as sf
-
-    from .audio import atomic_output, check_destination, fit_to_subtype, info, output_format
 
     in_path, out_path = Path(in_path), Path(out_path)
     if in_path.exists() and out_path.exists() and in_path.resolve() == out_path.resolve():
@@ -273,8 +281,6 @@ def upsample_folder(src_dir, out_dir, ratio=None, *, target_sr_hz=None, method: 
         ``scheduler`` with ``jobs`` > 1, or a scheduler that cannot be reached.
     """
     from tqdm.auto import tqdm
-
-    from .audio import AUDIO_SUFFIXES, find_audio_files, stale_parts
 
     src_dir, out_dir = Path(src_dir), Path(out_dir or "")
     if not str(out_dir) or out_dir.resolve() == src_dir.resolve():

@@ -29,6 +29,15 @@ import time
 
 import numpy as np
 
+from .api import auto_method
+from .audio import save
+from .data.pairs import Pairs
+from .inference import SRModel, load_model
+from .interpolate import upsample_baseline
+from .models.card import ModelCard, shipped_models
+from .models.registry import get_kind, kind_names, shipped_aliases
+from .train import prepare
+
 
 def _signal(n: int, sr_hz: int, seed: int = 0) -> np.ndarray:
     t = np.arange(n) / sr_hz
@@ -43,9 +52,6 @@ def _pairs(n_patches: int, patch_len: int, sr_hz: int, ratio: int, input_rates_h
     With ``input_rates_hz`` (low, high), each patch is given a rate drawn from the range, as a
     versatile run's pairs are (the input is still the ``ratio`` one: the cost is the same)."""
     from dataclasses import replace
-
-    from .data.pairs import Pairs
-    from .interpolate import upsample_baseline
 
     hr = np.stack([_signal(patch_len, sr_hz, s) for s in range(n_patches)])
     lr = hr[:, ::ratio]
@@ -70,9 +76,6 @@ def train_throughput(kinds=None, patch_len: int = 8192, batch: int = 16, steps: 
     from dataclasses import replace
 
     import keras
-
-    from .models.registry import get_kind, kind_names
-    from .train import prepare
 
     class Clock(keras.callbacks.Callback):
         """The time at the end of each batch (Keras fetches a batch's logs before calling back: the batch is done)."""
@@ -107,10 +110,6 @@ def inference_rtf(duration_s: float = 30.0, ratio: int = 4, kinds=None) -> dict:
     network of its ``full`` profile's size (it times the same). A shipped versatile model
     (several input rates) whose range holds ``sr_hz / ratio`` is timed too, under its folder name, at that rate.
     """
-    from .inference import load_model
-    from .interpolate import upsample_baseline
-    from .models.registry import kind_names
-
     out = {}
     for sr_hz in (16000, 44100):
         low = sr_hz // ratio
@@ -141,8 +140,6 @@ def inference_rtf(duration_s: float = 30.0, ratio: int = 4, kinds=None) -> dict:
 
 def _shipped_cards(kind_name: str, sr_hz: int, ratio: int | None = None) -> list:
     """The cards of the shipped models of the kind at ``sr_hz`` (and ``ratio``: a versatile one's lowest rate's)."""
-    from .models.card import ModelCard, shipped_models
-
     cards = [ModelCard.read(path) for path in shipped_models().values()]
     return [c for c in cards if (c.kind, c.sr_hz) == (kind_name, sr_hz) and ratio in (None, c.ratio)]
 
@@ -151,10 +148,6 @@ def model_for(kind_name: str, sr_hz: int, ratio: int):
     """A shipped one-rate model of the kind for these rates, or an untrained one of its ``full`` profile's size
     (at one input rate), as an SRModel."""
     from dataclasses import replace
-
-    from .inference import SRModel, load_model
-    from .models.card import ModelCard
-    from .models.registry import get_kind
 
     for card in _shipped_cards(kind_name, sr_hz, ratio):
         if card.input_rates_hz is None:
@@ -175,8 +168,6 @@ def cli_run(minutes: float, method: str | None = None) -> dict:
     ``ru_maxrss`` would count the parent's memory inherited through fork). ``method``
     None is the default model.
     """
-    from .audio import save
-
     with tempfile.TemporaryDirectory() as d:
         src, dst = os.path.join(d, "in.wav"), os.path.join(d, "out.wav")
         save(src, _signal(int(minutes * 60 * 4000), 4000), 4000)
@@ -206,8 +197,6 @@ def report(duration_s: float = 30.0, memory: bool = False) -> None:
     print(f"\ninference real-time factor (x real time, {duration_s:g} s of output, ratio 4)")
     for sr_hz, row in inference_rtf(duration_s).items():
         print(f"  {sr_hz} Hz: " + "  ".join(f"{k} {v:,.0f}x" for k, v in row.items()))
-    from .api import auto_method
-
     default = auto_method(4000, 16000)
     start, whole = cli_run(1 / 60), cli_run(20)
     print(f"\nsrlib upsample, default model ({default}), whole process: start-up (1 s file) {start['wall_s']:.2f} s; "
@@ -215,8 +204,6 @@ def report(duration_s: float = 30.0, memory: bool = False) -> None:
           f"peak {whole['peak_mb']:.0f} MiB")
     if memory:
         print("\npeak memory of srlib upsample (VmHWM of a fresh process, MiB)")
-        from .models.registry import shipped_aliases
-
         for method in ("spline", *shipped_aliases()):
             print(f"  {method:7s}" + "".join(f"  {m} min: {peak_memory_mb(m, method):6.0f}" for m in (1, 60)))
 

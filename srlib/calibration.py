@@ -16,9 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .api import upsample
+from .data import open_corpus
 from .degrade import make_lowres_at
 from .errors import ConfigError
 from .evaluate import source_clips, summarize
+from .inference import SRModel
 from .metrics import evaluate_pair
 
 __all__ = ["BAND_GAINS", "RULES", "LISTENER_TOLERANCE", "calibrate_band_gain"]
@@ -76,10 +79,6 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
     versatile model also ``band_gains`` [[span's lowest rate, gain, edge gain], ...] and ``by_span``
     [{"rates_hz", "band_gain", "edge_gain", "by_gain", "by_gain_edge", "baselines"}, ...].
     """
-    from .api import upsample
-    from .data import open_corpus
-    from .inference import SRModel
-
     path = Path(path)
     m = SRModel(path)
     if not {"band_gain", "edge_gain"} <= set(m.model_kind.tunables):

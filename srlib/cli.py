@@ -19,9 +19,31 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .audio import find_audio_files
+from .api import upsample_file_used, upsample_folder
+from .audio import atomic_output, find_audio_files, load
+from .bench import report
+from .calibration import calibrate_band_gain
+from .data import corpus_table, open_corpus
+from .data.recorded import SOURCES, source_table, sources_overview
 from .errors import AudioError, ConfigError, SrlibError
+from .evaluate import (
+    evaluate_clips,
+    evaluate_input_rates,
+    evaluate_model_dir,
+    evaluate_sources,
+    format_sources,
+    format_table,
+    summarize,
+)
+from .extras import missing_dependency
+from .interpolate import METHODS
 from .lineage import OverlapError
+from .models.card import ModelCard, model_folder, shipped_models
+from .models.export import export_folder
+from .models.registry import DEFAULT_KINDS, KINDS, get_kind, shipped_aliases
+from .plots import plot_metric_distributions
+from .tables import calibrated_scores
+from .train import profile_config, train
 
 
 def _say(args, msg: str) -> None:
@@ -30,20 +52,12 @@ def _say(args, msg: str) -> None:
 
 
 def _method_choices():
-    from .interpolate import METHODS
-    from .models.card import shipped_models
-    from .models.registry import shipped_aliases
-
     return list(METHODS) + list(shipped_aliases()) + list(shipped_models())
 
 
 def _cmd_upsample(args) -> int:
-    from .api import upsample_file_used
-
     src = Path(args.input)
     if src.is_dir():
-        from .api import upsample_folder
-
         out_dir = args.output_dir or args.output
         done = upsample_folder(src, out_dir, args.ratio, target_sr_hz=args.target_sr, method=args.model,
                                content=args.content, overwrite=args.overwrite, jobs=args.jobs,
@@ -70,15 +84,9 @@ def _cmd_upsample(args) -> int:
 
 
 def _cmd_evaluate(args) -> int:
-    from .audio import load
-    from .evaluate import evaluate_clips, format_table, summarize
-
     if args.corpus:
         if args.reference:
             raise AudioError("evaluate: give reference files or --corpus, not both")
-        from .data import open_corpus
-        from .evaluate import evaluate_sources, format_sources
-
         results = evaluate_sources(open_corpus(args.corpus, progress=not args.quiet), args.methods, sr_hz=args.sr,
                                    ratio=args.ratio, split=args.split, levels_db=args.levels,
                                    max_clips_per_source=args.max_clips, filter=args.filter,
@@ -99,8 +107,6 @@ def _cmd_evaluate(args) -> int:
         x, _ = load(p, sr_hz=args.sr)
         clips.append((str(p), x))
     if args.input_sr:
-        from .evaluate import evaluate_input_rates
-
         rows = evaluate_input_rates(clips, args.sr, (args.input_sr,), args.methods, filter=args.filter,
                                     perceptual=args.perceptual, progress=not args.quiet)
     else:  # models by name: the evaluation loads each (srlib.methods)
@@ -111,9 +117,6 @@ def _cmd_evaluate(args) -> int:
         import matplotlib
 
         matplotlib.use("Agg")
-        from .audio import atomic_output
-        from .plots import plot_metric_distributions
-
         with atomic_output(args.figure, overwrite=args.overwrite) as tmp:
             plot_metric_distributions(rows).savefig(tmp, dpi=120, format=Path(args.figure).suffix.lstrip(".") or "png")
         _say(args, f"figure written to {args.figure}")
@@ -121,10 +124,6 @@ def _cmd_evaluate(args) -> int:
 
 
 def _cmd_info(args) -> int:
-    from .interpolate import METHODS
-    from .models.card import ModelCard, model_folder, shipped_models
-    from .models.registry import KINDS
-
     if args.model:  # one model's card: how it was made, its calibration and its held-out scores
         card = ModelCard.read(model_folder(args.model))
         print(card.describe())
@@ -144,9 +143,6 @@ def _cmd_info(args) -> int:
 
 
 def _cmd_data(args) -> int:
-    from .data import corpus_table, open_corpus
-    from .data.recorded import SOURCES, source_table, sources_overview
-
     if args.action == "sources":
         print(sources_overview())
         return 0
@@ -173,8 +169,6 @@ def train_config(args):
     """The :class:`srlib.train.TrainConfig` that ``srlib train`` runs for parsed ``args``: the kind's
     profile with the options given on the command line replacing its fields."""
     from dataclasses import replace
-
-    from .train import profile_config
 
     changes = {k: getattr(args, k) for k in _TRAIN_OVERRIDES if getattr(args, k) is not None}
     if args.init == "none":
@@ -207,8 +201,6 @@ def _key_values(items, option: str) -> dict:
 
 
 def _cmd_train(args) -> int:
-    from .train import train
-
     config = train_config(args)
     command = "srlib " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[0].endswith("srlib") else None
     train(config, args.out, verbose=0 if args.quiet else 1, command=command, distribute=args.distribute)
@@ -217,12 +209,6 @@ def _cmd_train(args) -> int:
 
 
 def _cmd_calibrate(args) -> int:
-    from .calibration import calibrate_band_gain
-    from .tables import calibrated_scores
-    from .evaluate import evaluate_model_dir
-    from .models.card import ModelCard
-    from .models.registry import get_kind
-
     result = calibrate_band_gain(args.model_dir, max_clips_per_source=args.max_clips, rule=args.rule,
                                  progress=not args.quiet)
     chosen = calibrated_scores(result)
@@ -237,15 +223,11 @@ def _cmd_calibrate(args) -> int:
 
 
 def _cmd_bench(args) -> int:
-    from .bench import report
-
     report(args.duration, memory=args.memory)
     return 0
 
 
 def _cmd_export(args) -> int:
-    from .models.export import export_folder
-
     for folder in args.folders:
         print(f"{folder}: wrote {', '.join(export_folder(folder)) or 'nothing new'}")
     return 0
@@ -371,8 +353,6 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("folders", nargs="+", help="model folders (with model.weights.h5 and config.json)")
     ex.set_defaults(func=_cmd_export)
 
-    from .models.registry import DEFAULT_KINDS, KINDS
-
     tr = sub.add_parser("train", help="train a model of any registered kind (profiles: quick, full)",
                         description="Train a model on a corpus. Kinds: "
                                     + "; ".join(f"{k.name}, {k.summary}" for k in KINDS.values())
@@ -441,8 +421,6 @@ def main(argv=None) -> int:
         print(f"srlib: error: {exc}", file=sys.stderr)
         return 1
     except ModuleNotFoundError as exc:  # an optional dependency: say which extra installs it
-        from .extras import missing_dependency
-
         clear = missing_dependency(exc)
         if clear is None:
             raise

@@ -32,7 +32,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import signal
 
-from .audio import fix_length, validate_audio, validate_ratio
+from .audio import fix_length, resample, validate_audio, validate_ratio
 from .errors import AudioError, ConfigError
 
 __all__ = [
@@ -356,8 +356,6 @@ def make_lowres_at(x, sr_hz: int, low_sr_hz: int, filter="cheby1", *, seed=None)
     >>> make_lowres_at(np.zeros(16000), 16000, 6000).shape
     (6000,)
     """
-    from .audio import resample
-
     return resample(lowpass(x, sr_hz, low_sr_hz / 2, filter, seed=seed), sr_hz, int(low_sr_hz))
 
 

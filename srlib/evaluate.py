@@ -23,9 +23,13 @@ import math
 
 import numpy as np
 
-from .degrade import degrade_pair, make_lowres
+from .audio import validate_ratio
+from .data import gate, open_corpus
+from .degrade import degrade_pair, lowpass, make_lowres, make_lowres_at
 from .errors import AudioError, ConfigError
+from .inference import SRModel, load_model
 from .interpolate import upsample_baseline
+from .lineage import TRAINED_ON, check_overlap, clip_origin, record_evaluation
 from .methods import Lowres, get_method
 from .metrics import METRIC_LABELS, METRICS, dnsmos_gap, evaluate_pair
 from .tables import markdown_table
@@ -53,8 +57,6 @@ def _clip_name(clip) -> str:
 
 def _checked(lineages: dict, clips, allow_overlap: bool) -> dict:
     """:func:`srlib.lineage.check_overlap` plus the evaluation record; method -> {source: groups} it saw."""
-    from .lineage import check_overlap, record_evaluation
-
     overlap = check_overlap({m: lin for m, lin in lineages.items() if lin is not None}, clips,
                             allow_overlap=allow_overlap)
     record_evaluation(lineages, clips, overlap)
@@ -63,8 +65,6 @@ def _checked(lineages: dict, clips, allow_overlap: bool) -> dict:
 
 def _label(method: str, clip, overlap: dict) -> str:
     """``method``, or ``"method (trained on this)"`` where the model saw ``clip``'s source and group."""
-    from .lineage import TRAINED_ON, clip_origin
-
     origin = clip_origin(clip)
     if method in overlap and origin and origin[1] in overlap[method].get(origin[0], ()):
         return f"{method} ({TRAINED_ON})"
@@ -157,8 +157,6 @@ def evaluate_input_rates(clips, sr_hz: int, rates_hz, methods=("spline", "sinc")
     list of dict rows: ``clip``, ``rate_hz``, ``method`` and each key of :data:`METRICS`.
     """
     from tqdm.auto import tqdm
-
-    from .degrade import lowpass, make_lowres_at
 
     kinds = {m: get_method(m) for m in methods}
     rows = []
@@ -319,9 +317,6 @@ def model_function(name, *, sr_hz: int, ratio: int):
     """
     from functools import partial
 
-    from .audio import validate_ratio
-    from .inference import load_model
-
     m = load_model(name)
     ratio = validate_ratio(ratio)
     if m.input_rates_hz and m.sr_hz == int(sr_hz) and m.input_rates_hz[0] <= sr_hz / ratio <= m.input_rates_hz[1]:
@@ -349,9 +344,6 @@ def evaluate_model_dir(path, *, quick: bool = False, max_clips: int | None = Non
     and ``metrics.md`` report each on its own as well.
     """
     from pathlib import Path
-
-    from .data import gate, open_corpus
-    from .inference import SRModel, load_model
 
     path = Path(path)
     m = SRModel(path)
@@ -448,8 +440,6 @@ def source_clips(corpus, sr_hz: int, *, split: str = "test", max_clips_per_sourc
     dict source -> list of (:class:`~srlib.data.Clip`, float32 array of shape (n_samples,)), sources in corpus
     order (the clip record tells an evaluation its source and group).
     """
-    from .data import gate
-
     clips = gate(corpus.split(split), sr_hz)
     sources = list(dict.fromkeys(c.source for c in clips))
     if not sources:

@@ -7,15 +7,25 @@ reaches for one of them simply imports it; where the import fails,
 :func:`missing_dependency` turns the ``ModuleNotFoundError`` into one sentence
 naming the extra, and the command line prints it instead of a traceback.
 
+:func:`lazy` is the one place an srlib module defers importing another: the modules that import Keras
+at their top (:mod:`srlib.models.layers`, :mod:`srlib.models.gan_model`, :mod:`srlib.callbacks`) are
+reached through it, so ``srlib upsample`` and ``srlib info`` start without loading TensorFlow. Every
+other import sits at the top of its module.
+
 >>> print(missing_dependency(ModuleNotFoundError("No module named 'keras'", name="keras")))
 this needs keras, which a plain install of srlib leaves out: pip install "srlib[models]"
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import sys
+import types
+
 from .errors import SrlibError
 
-__all__ = ["EXTRA_OF", "MissingDependencyError", "missing_dependency"]
+__all__ = ["EXTRA_OF", "MissingDependencyError", "missing_dependency", "lazy"]
 
 #: The import name of each optional dependency -> the extra that installs it.
 EXTRA_OF = {
@@ -38,3 +48,26 @@ def missing_dependency(exc: ModuleNotFoundError) -> MissingDependencyError | Non
         return None
     return MissingDependencyError(f"this needs {top}, which a plain install of srlib leaves out: "
                                   f'pip install "srlib[{EXTRA_OF[top]}]"')
+
+
+class _Lazy(types.ModuleType):
+    """Stands for a module not yet imported; kept out of ``sys.modules``, so code that walks it
+    (``inspect.getmodule``, pickling) never imports the module by accident."""
+
+    def __getattr__(self, attr):
+        return getattr(importlib.import_module(self.__name__), attr)
+
+
+def lazy(name: str):
+    """The module ``name`` (dotted, absolute), imported on its first attribute access.
+
+    Write it at the top of a module, ``layers = lazy("srlib.models.layers")``, and use ``layers.X`` in
+    functions: the import happens when a function first runs, as with a function-local import, but the
+    dependency stays visible where imports are read (``tests/test_registry.py`` counts these calls as
+    imports when it looks for cycles). A module already imported is returned as it is.
+    """
+    if name in sys.modules:
+        return sys.modules[name]
+    if importlib.util.find_spec(name) is None:
+        raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+    return _Lazy(name)

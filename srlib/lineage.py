@@ -25,6 +25,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .data import open_corpus
+from .data.recorded import SOURCES
 from .errors import ConfigError
 
 __all__ = ["Lineage", "OverlapError", "clip_origin", "derive_lineage", "check_overlap", "TRAINED_ON",
@@ -125,8 +127,6 @@ class Lineage:
 def _recorded_lineage(content: str, quick: bool) -> Lineage:
     """The recorded corpus' training sources, from the packages' file lists (no decoding): every group of a
     ``role="train"`` source, including files the build later skips (a superset, so the check errs on refusing)."""
-    from .data.recorded import SOURCES
-
     train: dict = {}
     val: dict = {}
     for s in SOURCES.values():
@@ -152,8 +152,6 @@ def derive_lineage(train_config: dict) -> Lineage:
         return Lineage()
     if spec in ("recorded-speech", "recorded-music"):
         return _recorded_lineage(spec.split("-", 1)[1], quick)
-    from .data import open_corpus
-
     corpus = open_corpus(spec, quick=quick)
     return Lineage.from_clips(corpus.split("train"), corpus.split("val"))
 

@@ -28,7 +28,9 @@ import numpy as np
 
 from .audio import resample, resolve_ratio
 from .errors import AudioError
+from .inference import load_model, upsample_with_model
 from .interpolate import METHODS, upsample_baseline
+from .models.card import ModelCard, model_folder
 
 __all__ = ["Method", "Lowres", "Baseline", "TrainedModel", "get_method", "LOWRES"]
 
@@ -107,8 +109,6 @@ class TrainedModel(Method):
 
     @cached_property
     def card(self):
-        from .models.card import ModelCard, model_folder
-
         return ModelCard.read(model_folder(self.name))
 
     def refusal(self, sr_hz: int, target_sr_hz: int) -> str | None:
@@ -121,13 +121,9 @@ class TrainedModel(Method):
     @property
     def model(self):
         """The network (:class:`srlib.inference.SRModel`, loaded once and cached)."""
-        from .inference import load_model
-
         return load_model(self.card.path)
 
     def upsample(self, x, sr_hz: int, target_sr_hz: int, *, progress: bool = False) -> np.ndarray:
-        from .inference import upsample_with_model
-
         y, out_sr = upsample_with_model(x, sr_hz, target_sr_hz, model=self.model, progress=progress)
         return y if out_sr == target_sr_hz else resample(y, out_sr, target_sr_hz)
 

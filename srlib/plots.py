@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .data.recorded import GATE_FRACTION
+from .degrade import frequency_response, group_delay_ms
 from .metrics import METRIC_LABELS
-from .spectral import log_power_spectrogram
+from .spectral import log_power_spectrogram, stft
 
 __all__ = ["plot_spectrograms", "plot_waveforms", "plot_filter_responses", "plot_history", "plot_metric_distributions",
            "plot_mean_spectra", "plot_tradeoff"]
@@ -91,8 +93,6 @@ def plot_filter_responses(cutoff_hz: float, sr_hz: float, filters=("cheby1", "bu
     matplotlib Figure with two panels: gain in dB, and the group delay in ms
     that one causal pass of each filter would add (where its gain is above -40 dB).
     """
-    from .degrade import frequency_response, group_delay_ms
-
     fig, axes = _figure(1, 2, 13, 3.5)
     ax, ax_d = axes[0]
     for name in filters:
@@ -145,8 +145,6 @@ def plot_mean_spectra(signals: dict, sr_hz: int, *, cutoff_hz: float | None = No
     -------
     matplotlib Figure.
     """
-    from .spectral import stft
-
     fig, axes = _figure(1, 1, 7, 3.4)
     ax = axes[0][0]
     freqs = np.arange(n_fft // 2 + 1) * sr_hz / n_fft / 1000
@@ -216,8 +214,6 @@ def plot_bandwidths(corpus, sr_hz: int, gate_fraction: float | None = None):
     -------
     matplotlib Figure.
     """
-    from .data.recorded import GATE_FRACTION
-
     fraction = GATE_FRACTION if gate_fraction is None else gate_fraction
     sources = list(dict.fromkeys(c.source for c in corpus.clips))
     fig, axes = _figure(1, 1, 7.5, 0.45 * len(sources) + 1.2)

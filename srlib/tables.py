@@ -25,6 +25,7 @@ import math
 import numpy as np
 
 from .errors import ConfigError
+from .models.frame import gains_text
 
 __all__ = ["BASELINES", "BETTER_BASELINE", "LOWER_IS_BETTER", "markdown_table", "mean_of", "better_baseline",
            "mean_text", "means_text", "named_means", "relative_scores", "differences", "pooled_mean", "best_methods",
@@ -437,8 +438,6 @@ def chosen_gains(calibration: dict) -> str:
     >>> chosen_gains({"band_gain": 0.3}), chosen_gains({"band_gain": 0.25, "edge_gain": 0.25})
     ('0.3', '0.25 (edge 0.25)')
     """
-    from .models.frame import gains_text
-
     return gains_text(calibration["band_gain"], calibration.get("edge_gain", 1.0))
 
 

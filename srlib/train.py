@@ -31,10 +31,18 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from .augment import Augment
+from .data import make_pairs, open_corpus
 from .errors import ConfigError, TrainingError
+from .evaluate import evaluate_model_dir
+from .extras import lazy
+from .inference import load_model
+from .lineage import Lineage
+from .models.card import ModelCard, model_folder
 from .models.registry import get_kind, kind_names
-from .models.card import ModelCard
 from .models.train_config import TrainConfig
+
+#: :mod:`srlib.callbacks` imports Keras: loaded when a run starts (:func:`srlib.extras.lazy`).
+keras_callbacks = lazy("srlib.callbacks")
 
 __all__ = ["TrainConfig", "resolved", "profile_config", "prepare", "train", "mirrored_strategy"]
 
@@ -129,8 +137,6 @@ def mirrored_strategy():
 
 def _init_model(config: TrainConfig, kind, arch):
     """The model named by ``config.init``, checked against the run's rates and architecture."""
-    from .inference import load_model
-
     init = load_model(config.init)
     if (init.sr_hz, init.ratio) != (config.sr_hz, config.ratio) or not kind.init_fits(init, arch):
         raise ConfigError(f"init: model {init.name} ({init.kind}) is {init.sr_hz} Hz, ratio {init.ratio}, "
@@ -139,17 +145,12 @@ def _init_model(config: TrainConfig, kind, arch):
 
 
 def _corpus(config: TrainConfig, progress: bool):
-    from .data import open_corpus
-
     return open_corpus(config.corpus, quick=config.quick_data, progress=progress)
 
 
 def _lineage(config: TrainConfig, corpus, init_name) -> dict:
     """``config.json``'s ``lineage``: the groups of the corpus' train and val splits (a superset of the clips a
     ``max_clips`` slice or the bandwidth gate keeps) and the ``init`` model's lineage."""
-    from .lineage import Lineage
-    from .models.card import model_folder
-
     lineage = Lineage.from_clips(corpus.split("train"), corpus.split("val")) if corpus is not None else Lineage()
     if init_name:
         lineage = lineage.union(ModelCard.read(model_folder(init_name)).lineage)
@@ -157,8 +158,6 @@ def _lineage(config: TrainConfig, corpus, init_name) -> dict:
 
 
 def _pairs(config: TrainConfig, corpus, split: str, progress: bool):
-    from .data import make_pairs
-
     augment = Augment.from_dict(config.augment) if split == "train" else None  # validation stays as recorded
     return make_pairs(corpus, split, ratio=config.ratio, sr_hz=config.sr_hz, patch_len=config.patch_len,
                       stride=config.stride, filter=config.filter, seed=config.seed, max_clips=config.max_clips,
@@ -195,8 +194,6 @@ def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = Tr
     import keras
     import tensorflow as tf
 
-    from .callbacks import NaNGuard
-
     config = resolved(config)
     Augment.from_dict(config.augment)  # a wrong field fails before the corpus is read
     out = Path(out_dir)
@@ -222,7 +219,7 @@ def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = Tr
     meta["lineage"] = _lineage(config, corpus, config.init)
     out.mkdir(parents=True, exist_ok=True)
     card = ModelCard.create(out, meta, command=command or " ".join(shlex.quote(a) for a in sys.argv))
-    guard = NaNGuard()
+    guard = keras_callbacks.NaNGuard()
     callbacks = [
         keras.callbacks.BackupAndRestore(str(out / "backup")),
         keras.callbacks.CSVLogger(str(out / "log.csv"), append=True),
@@ -255,7 +252,5 @@ def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = Tr
     meta["train_audio_s_per_s"] = round(train_pairs.duration_s * epochs_run / max(seconds, 1e-9), 1)
     card.update(train_seconds=meta["train_seconds"], train_audio_s_per_s=meta["train_audio_s_per_s"])
     if evaluate:
-        from .evaluate import evaluate_model_dir
-
         evaluate_model_dir(out, quick=config.quick_data, max_clips=config.max_clips)
     return model, history.history

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from srlib import save
-from srlib.extras import EXTRA_OF, MissingDependencyError, missing_dependency
+from srlib.extras import EXTRA_OF, MissingDependencyError, lazy, missing_dependency
 
 ROOT = Path(__file__).resolve().parents[1]
 BLOCKED = ("keras", "tensorflow", "pesq", "pystoi", "music21", "pretty_midi", "IPython", "ipywidgets")
@@ -106,3 +106,15 @@ def test_the_wheel_holds_the_package_and_its_weights_and_runs_alone(tmp_path):
                           env=env, cwd=tmp_path, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(str(target)) and (tmp_path / "out.wav").exists()
+
+
+def test_lazy_loads_a_module_on_first_attribute_access(tmp_path, monkeypatch):
+    (tmp_path / "srlib_lazy_probe.py").write_text("LOADED = True\nimport sys\nsys.modules[__name__].touched = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "srlib_lazy_probe", raising=False)
+    module = lazy("srlib_lazy_probe")
+    assert "srlib_lazy_probe" not in sys.modules  # nothing ran yet
+    assert module.LOADED and module.touched == 1
+    assert lazy("srlib_lazy_probe") is sys.modules["srlib_lazy_probe"]
+    with pytest.raises(ModuleNotFoundError, match="srlib_no_such_module"):
+        lazy("srlib_no_such_module")

@@ -292,8 +292,40 @@ def _srlib_imports() -> dict:
                     targets.add(full if full in modules else base)
             elif isinstance(node, ast.Import):
                 targets.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.Call) and ast.unparse(node.func) == "lazy":  # srlib.extras.lazy("srlib.x")
+                targets.add(node.args[0].value)
         graph[name] = {t for t in targets if t in modules and t != name}
     return graph
+
+
+def _function_local_imports() -> list:
+    """``path:line`` of every import of an srlib module inside a function (``__main__`` blocks aside)."""
+    found = []
+    for path in sorted(SRLIB.rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        for function in ast.walk(tree):
+            if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found += [f"{path.relative_to(SRLIB.parent)}:{node.lineno}" for node in ast.walk(function)
+                          if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("srlib"))]
+    return found
+
+
+def test_imports_sit_at_the_top():
+    """A hidden import hides a loop (STYLE.md): srlib's own modules are imported at the top of a module, or
+    through :func:`srlib.extras.lazy` where Keras begins; a few function-local ones close the loop between the
+    model card and the registry inside srlib/models."""
+    local = _function_local_imports()
+    assert len(local) <= 10, local
+    assert all(line.startswith("srlib/models/") for line in local), local
+
+
+def test_the_command_line_starts_without_keras():
+    """``srlib upsample`` and ``srlib info`` load no Keras, TensorFlow or Matplotlib: those begin behind
+    :func:`srlib.extras.lazy` (or an optional dependency's own import)."""
+    code = ("import sys, srlib.cli, srlib.train, srlib.evaluate, srlib.calibration, srlib.bench; "
+            "print(sorted(m for m in ('keras', 'tensorflow', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_no_import_cycle_outside_the_models_package():

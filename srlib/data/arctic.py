@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..audio import atomic_output
+from ..audio import atomic_output, load
 from ..errors import AudioError, DataSourceError
 from .embedded import cache_dir
 
@@ -76,7 +76,5 @@ def arctic_sentence_path(out_dir=None, *, fetch=_download_sdist) -> Path:
 
 def arctic_sentence(sr_hz: int = 16000, **kw) -> np.ndarray:
     """The sentence as float32, shape (n_samples,), at ``sr_hz`` (recorded at 16 kHz: 4.0 s)."""
-    from ..audio import load
-
     x, _ = load(arctic_sentence_path(**kw), sr_hz=sr_hz)
     return x

@@ -41,7 +41,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..audio import resample, save
 from ..errors import ConfigError, DataSourceError
+from ..spectral import effective_bandwidth_hz
 from .corpus import Clip, Corpus
 
 __all__ = [
@@ -134,9 +136,6 @@ def build_speech(out_dir=None, *, max_per_language: int | None = None, progress:
     import librosa
     import soundfile as sf
     from tqdm.auto import tqdm
-
-    from ..audio import resample, save
-    from ..spectral import effective_bandwidth_hz
 
     out_dir = Path(out_dir or cache_dir() / "corpus" / "speech")
     files = _speech_files()
@@ -260,9 +259,6 @@ def build_music(out_dir=None, *, minutes: float = 20.0, seed: int = 0, progress:
         ) from None
     import soundfile as sf
     from tqdm.auto import tqdm
-
-    from ..audio import save
-    from ..spectral import effective_bandwidth_hz
 
     sf2 = str(Path(pretty_midi.__file__).parent / "TimGM6mb.sf2")
     out_dir = Path(out_dir or cache_dir() / "corpus" / "music")

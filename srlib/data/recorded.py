@@ -53,8 +53,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..audio import resample, save
 from ..errors import ConfigError, DataSourceError
+from ..spectral import effective_bandwidth_hz
 from .corpus import Clip, Corpus
+from .embedded import cache_dir
 
 __all__ = ["RecordedSource", "SOURCES", "GATE_FRACTION", "STORE_SR_HZ", "MEGAGLEST_NOT_SPEECH", "MEGAGLEST_REWORKED",
            "MEGAGLEST_COPIES", "build_recorded", "gate", "source_table", "sources_overview", "missing_packages"]
@@ -298,9 +301,6 @@ def _decode(task):
     import librosa
     import soundfile as sf
 
-    from ..audio import resample, save
-    from ..spectral import effective_bandwidth_hz
-
     meta_path = Path(dest).with_suffix(".json")
     if Path(dest).exists() and meta_path.exists():
         return json.loads(meta_path.read_text())
@@ -370,8 +370,6 @@ def build_recorded(content: str = "speech", *, sources=None, out_dir=None, max_f
     import os
 
     from tqdm.auto import tqdm
-
-    from .embedded import cache_dir
 
     chosen = _chosen(content, sources)
     listed = {s.name: s.files() for s in chosen}  # one walk of each package's folders

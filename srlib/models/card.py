@@ -29,6 +29,7 @@ from functools import cached_property
 from pathlib import Path
 
 from ..errors import AudioError
+from ..lineage import Lineage, derive_lineage
 
 __all__ = ["WEIGHTS_DIR", "ModelCard", "shipped_models", "model_folder", "write_text_atomic"]
 
@@ -211,8 +212,6 @@ class ModelCard:
         """The sources and groups the model was trained and validated on, its ``init``'s included
         (:class:`srlib.lineage.Lineage`): ``config.json``'s ``lineage`` where ``srlib train`` recorded it, else
         derived from the training config (:func:`srlib.lineage.derive_lineage`)."""
-        from ..lineage import Lineage, derive_lineage
-
         if "lineage" in self.config:
             return Lineage.from_dict(self.config["lineage"])
         own = derive_lineage(self.train)

@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ..data import make_dataset
 from .kind import ConfigKind
 from .residual import keep_high_band
 
@@ -187,8 +188,6 @@ class DiffusionKind(ConfigKind):
     def fit_data(self, train_pairs, val_pairs, config, arch) -> dict:
         """Batches of ``((r_t, x, sigma), eps)``: a fresh noise level and noise per patch (seeded; the
         validation draws fixed)."""
-        from ..data import make_dataset
-
         def noised(ds, seed, fresh):
             import tensorflow as tf
 

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import ConfigError
+from ..inference import SRModel
+
 
 def export_folder(folder) -> list:
     """Export ``folder``'s model with its kind's :meth:`~srlib.models.kind.ModelKind.export`; returns the new files.
@@ -22,9 +25,6 @@ def export_folder(folder) -> list:
     ConfigError
         The kind has no light runtime, or the copy differs from Keras by more than 1e-4 (relative RMS).
     """
-    from ..errors import ConfigError
-    from ..inference import SRModel
-
     folder = Path(folder)
     keras_model = SRModel(folder, runtime="keras")
     before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}

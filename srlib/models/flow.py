@@ -34,6 +34,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ..data import make_dataset
 from .kind import ConfigKind
 from .residual import keep_high_band
 
@@ -203,8 +204,6 @@ class FlowKind(ConfigKind):
 
     def fit_data(self, train_pairs, val_pairs, config, arch) -> dict:
         """Batches of ``((x, y), y)``: the flow reads the target as an input (its loss needs no label)."""
-        from ..data import make_dataset
-
         def both(ds):
             return ds.map(lambda x, y: ((x, y), y))
 

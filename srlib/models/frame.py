@@ -41,8 +41,16 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, replace
 
+from ..data import make_dataset
 from ..errors import ConfigError
+from ..extras import lazy
+from ..losses import magnitude, stft_loss
+from .frame_numpy import BLOCKS_NAME, NPZ_NAME, FrameForward, export_frame, export_frame_blocks
+from .gan import compile_gan
 from .kind import STFTKind
+
+#: :mod:`srlib.models.layers` imports Keras: loaded when a network is first built (:func:`srlib.extras.lazy`).
+blocks = lazy("srlib.models.layers")
 
 __all__ = ["FrameConfig", "build_frame_model", "frame_macs_per_second", "frame_reach", "frame_loss", "anti_wrapping",
            "FrameKind", "FrameGANKind"]
@@ -228,8 +236,6 @@ def build_frame_model(config: FrameConfig | None = None):
     """
     import keras
 
-    from .layers import FrameBandwidthExtension
-
     cfg = config or FrameConfig()
     if cfg.cutoff_bin <= cfg.transition_bins or cfg.n_fft % cfg.hop:
         raise ConfigError(f"frame model: n_fft {cfg.n_fft}, hop {cfg.hop}, ratio {cfg.ratio} leave no room for a "
@@ -242,8 +248,8 @@ def build_frame_model(config: FrameConfig | None = None):
             raise ConfigError(f"frame model: input_rates_hz {cfg.input_rates_hz} must rise from sr_hz / ratio "
                               f"({cfg.sr_hz // cfg.ratio} Hz) to below sr_hz ({cfg.sr_hz} Hz)")
         cutoff = keras.Input((1,), name="cutoff")
-        return keras.Model([inp, cutoff], FrameBandwidthExtension(cfg, name="frame")(inp, cutoff), name="frame_bwe")
-    out = FrameBandwidthExtension(cfg, name="frame")(inp)
+        return keras.Model([inp, cutoff], blocks.FrameBandwidthExtension(cfg, name="frame")(inp, cutoff), name="frame_bwe")
+    out = blocks.FrameBandwidthExtension(cfg, name="frame")(inp)
     return keras.Model(inp, out, name="frame_bwe")
 
 
@@ -267,8 +273,6 @@ def frame_loss(config: FrameConfig, mag_weight: float = 1.0, stft_weight: float 
     ``y_hat``: a clip at -40 dBFS counts as much as one at 0 dBFS.
     """
     from keras import ops
-
-    from ..losses import magnitude, stft_loss
 
     c = config.cutoff_bin
     own = (config.n_fft, config.hop)
@@ -348,8 +352,6 @@ class FrameKind(STFTKind):
             return super().fit_data(train_pairs, val_pairs, config, arch)
         import numpy as np
 
-        from ..data import make_dataset
-
         def cutoffs(pairs):
             if pairs.low_sr_hz is None:
                 raise ConfigError("a versatile frame model needs pairs made over a range of input rates "
@@ -368,8 +370,6 @@ class FrameKind(STFTKind):
         """``model.npz`` (the NumPy pass's weights) and ``model.blocks.tflite`` (its ConvNeXt stack in LiteRT)."""
         from pathlib import Path
 
-        from .frame_numpy import BLOCKS_NAME, NPZ_NAME, export_frame, export_frame_blocks
-
         export_frame(network, Path(folder) / NPZ_NAME)
         export_frame_blocks(network, Path(folder) / BLOCKS_NAME)
 
@@ -377,8 +377,6 @@ class FrameKind(STFTKind):
         """The NumPy forward pass (:class:`srlib.models.frame_numpy.FrameForward`) of the folder's ``model.npz``,
         its ConvNeXt stack in LiteRT where the folder has ``model.blocks.tflite``."""
         from pathlib import Path
-
-        from .frame_numpy import BLOCKS_NAME, NPZ_NAME, FrameForward
 
         path = Path(folder) / NPZ_NAME
         if not path.exists():
@@ -415,7 +413,5 @@ class FrameGANKind(FrameKind):
         return isinstance(own, FrameConfig) and own.uncalibrated() == arch.uncalibrated()
 
     def compile(self, network, config, arch):
-        from .gan import compile_gan
-
         gan, monitor, meta = compile_gan(network, config, reconstruction=frame_loss(arch))
         return gan, monitor, {**meta, "reconstruction": "frame_loss"}

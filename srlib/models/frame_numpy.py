@@ -36,12 +36,17 @@ from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from queue import Empty, SimpleQueue
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy import fft
 
-from .frame import FrameConfig
+from .litert import LiteRTForward, export_litert
+from .spectral import mirror_index
+
+if TYPE_CHECKING:  # frame.py imports this module to export and run its models
+    from .frame import FrameConfig
 
 __all__ = ["export_frame", "export_frame_blocks", "FrameForward", "NPZ_NAME", "BLOCKS_NAME"]
 
@@ -88,8 +93,6 @@ def export_frame_blocks(network, path) -> None:
     """Write the frame network's ConvNeXt blocks and final LayerNorm, (batch, frames, channels) -> same shape,
     as a LiteRT model at ``path`` (:func:`srlib.models.litert.export_litert`)."""
     import keras
-
-    from .litert import export_litert
 
     frame = network.get_layer("frame")
     h = inp = keras.Input((None, frame.cfg.channels), name="h")
@@ -180,13 +183,13 @@ class FrameForward:
         self.n_blocks = len({k.split(".")[0] for k in self.w if k.startswith("block")})
         self._new_stack, self._idle = None, SimpleQueue()  # LiteRT stacks not in use: one per thread that runs a row
         if blocks is not None and Path(blocks).exists():
+            new_stack = partial(LiteRTForward, Path(blocks), num_threads=1)  # the rows' threads: parallel
             try:
-                from .litert import LiteRTForward
+                self._idle.put(new_stack())
             except ModuleNotFoundError:  # no ai-edge-litert on this platform: NumPy runs the stack
                 pass
             else:
-                self._new_stack = partial(LiteRTForward, Path(blocks), num_threads=1)  # the rows' threads: parallel
-                self._idle.put(self._new_stack())
+                self._new_stack = new_stack
         self._bands = {}  # cutoff bin -> (mirror, ramp, first changed bin, heads' kernel and bias from it)
         p, hop = config.n_fft, config.hop
         n = np.arange(p)
@@ -205,8 +208,6 @@ class FrameForward:
         rows of the projection are dropped and the constant's row is folded into the bias, which
         at 4 kHz input halves the projection's arithmetic.
         """
-        from .spectral import mirror_index
-
         if c not in self._bands:
             cfg, nb = self.cfg, self.cfg.n_fft // 2 + 1
             ramp = np.clip((np.arange(nb) - (c - cfg.transition_bins)) / max(cfg.transition_bins, 1), 0.0, 1.0)

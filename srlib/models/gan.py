@@ -53,7 +53,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from ..errors import ConfigError
+from ..extras import lazy
 from .unet import UNetKind
+
+#: These two import Keras: loaded when a discriminator or the GAN is first built (:func:`srlib.extras.lazy`).
+blocks = lazy("srlib.models.layers")
+gan_model = lazy("srlib.models.gan_model")
 
 __all__ = ["GANConfig", "build_stft_discriminator", "build_wave_discriminator", "build_period_discriminator",
            "build_discriminators",
@@ -133,11 +138,9 @@ def build_stft_discriminator(n_fft: int, hop: int, channels: int = 16, *, name: 
     import keras
     from keras import layers
 
-    from .layers import LogMagnitude
-
     name = name or f"stft_d_{n_fft}"
     inp = keras.Input((None, 1))
-    x = LogMagnitude(n_fft, hop, name="logmag")(inp)
+    x = blocks.LogMagnitude(n_fft, hop, name="logmag")(inp)
     feats = []
     specs = [((3, 9), (1, 2)), ((3, 9), (1, 2)), ((3, 9), (1, 2)), ((3, 3), (1, 1))]
     for i, (k, s) in enumerate(specs):
@@ -194,11 +197,9 @@ def build_period_discriminator(period: int, channels: int = 8, *, name: str | No
     import keras
     from keras import layers
 
-    from .layers import PeriodFold
-
     name = name or f"period_d_{period}"
     inp = keras.Input((None, 1))
-    x = PeriodFold(period, name="fold")(inp)
+    x = blocks.PeriodFold(period, name="fold")(inp)
     feats = []
     specs = [(channels, 3), (2 * channels, 3), (4 * channels, 3), (4 * channels, 1)]
     for i, (c, s) in enumerate(specs):
@@ -223,13 +224,9 @@ def build_discriminators(config: GANConfig | None = None) -> list:
 def __getattr__(name):
     """``GAN`` and ``LogMagnitude`` live in modules that import Keras; they are loaded on first use."""
     if name == "GAN":
-        from .gan_model import GAN
-
-        return GAN
+        return gan_model.GAN
     if name == "LogMagnitude":
-        from .layers import LogMagnitude
-
-        return LogMagnitude
+        return blocks.LogMagnitude
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -249,13 +246,11 @@ def compile_gan(generator, config, reconstruction=None):
     """
     import keras
 
-    from .gan_model import GAN
-
     try:
         gan_cfg = GANConfig.from_dict({**GANConfig().to_dict(), **(config.gan or {})})
     except TypeError as e:
         raise ConfigError(f"gan: {e}") from None
-    gan = GAN(generator, build_discriminators(gan_cfg), gan_cfg, reconstruction=reconstruction)
+    gan = gan_model.GAN(generator, build_discriminators(gan_cfg), gan_cfg, reconstruction=reconstruction)
     d_lr = config.d_learning_rate or config.learning_rate
     gan.compile(g_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=0.5, beta_2=0.9),
                 d_optimizer=keras.optimizers.Adam(d_lr, beta_1=0.5, beta_2=0.9))

@@ -18,7 +18,9 @@ from typing import ClassVar
 
 import numpy as np
 
+from ..data import make_dataset
 from ..errors import ConfigError
+from .litert import TFLITE_NAME, LiteRTForward, export_litert
 from .train_config import TrainConfig
 
 __all__ = ["ModelKind", "ConfigKind", "STFTKind", "stft_size_for"]
@@ -131,8 +133,6 @@ class ModelKind:
         if self.litert:
             from pathlib import Path
 
-            from .litert import TFLITE_NAME, export_litert
-
             export_litert(network, Path(folder) / TFLITE_NAME)
 
     def light_runner(self, arch, folder):
@@ -145,8 +145,6 @@ class ModelKind:
         ``ai-edge-litert`` package is installed, else None.
         """
         from pathlib import Path
-
-        from .litert import TFLITE_NAME, LiteRTForward
 
         path = Path(folder) / TFLITE_NAME
         if not self.litert or not path.exists():
@@ -187,8 +185,6 @@ class ModelKind:
         The default: (spline input, target) patches as seeded, reshuffled ``tf.data`` datasets,
         the training patches at a random gain where the kind has a :attr:`gain_db`.
         """
-        from ..data import make_dataset
-
         return dict(x=make_dataset(train_pairs, config.batch_size, seed=config.seed, gain_db=self.gain_db),
                     validation_data=make_dataset(val_pairs, config.batch_size, shuffle=False),
                     shuffle=False)  # the dataset reshuffles itself, seeded, every epoch

@@ -19,6 +19,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from .spectral import build_spectral_unet, mirror_index
+
 __all__ = ["SubPixel1D", "LogMagnitude", "PeriodFold", "SpectralWaveform", "ConvNeXtBlock", "FrameBandwidthExtension",
            "BlockFiLM"]
 
@@ -111,8 +113,6 @@ class SpectralWaveform(keras.layers.Layer):
     """
 
     def __init__(self, config, **kw):
-        from .spectral import build_spectral_unet, mirror_index
-
         super().__init__(**kw)
         self.cfg = config
         self.unet = build_spectral_unet(config)
@@ -207,8 +207,6 @@ class FrameBandwidthExtension(keras.layers.Layer):
     """
 
     def __init__(self, config, **kw):
-        from .spectral import mirror_index
-
         super().__init__(**kw)
         cfg = self.cfg = config
         nb, c = cfg.n_fft // 2 + 1, cfg.cutoff_bin  # a versatile model computes these per example (call)

@@ -47,8 +47,15 @@ import numpy as np
 
 from ..audio import validate_audio
 from ..errors import AudioError, ConfigError
+from ..extras import lazy
+from ..interpolate import upsample_baseline
+from ..spectral import stft
 from .card import ModelCard
+from .gan import compile_gan
 from .kind import STFTKind
+
+#: :mod:`srlib.models.layers` imports Keras: loaded when a network is first built (:func:`srlib.extras.lazy`).
+blocks = lazy("srlib.models.layers")
 
 __all__ = ["SpectralConfig", "PHASES", "build_spectral_unet", "log_magnitude_features", "SpectralSR",
            "train_spectral", "mirror_phase", "mirror_index", "build_spectral_waveform_generator", "spectral_reach",
@@ -124,8 +131,6 @@ def log_magnitude_features(x_in, config: SpectralConfig):
     features : float32 array, shape (n_frames, n_fft // 2)
         ``log(|X| + 1e-5)`` of the first ``n_fft / 2`` bins, frames first.
     """
-    from ..spectral import stft
-
     X = stft(validate_audio(x_in), config.n_fft, config.hop)
     return X, np.log(np.abs(X[: config.n_bins]).T + _EPS).astype(np.float32)
 
@@ -221,11 +226,9 @@ def build_spectral_waveform_generator(config: SpectralConfig | None = None):
     import keras
     from keras import layers
 
-    from .layers import SpectralWaveform
-
     cfg = config or SpectralConfig()
     inp = keras.Input((None, 1), name="x_in")
-    w = SpectralWaveform(cfg, name="spectral")(inp)
+    w = blocks.SpectralWaveform(cfg, name="spectral")(inp)
     h = layers.Concatenate(name="refine_in")([w, inp])
     for i, d in enumerate(cfg.refiner_dilations):
         h = layers.Conv1D(cfg.refiner_channels, 9, dilation_rate=d, padding="same", name=f"refine{i}")(h)
@@ -284,8 +287,6 @@ class SpectralSR:
 
     def upsample_lr(self, x_lr, *, phase: str = "griffin_lim") -> np.ndarray:
         """Super-resolve a mono signal at ``low_sr_hz``: shape (n,) -> (n * ratio,)."""
-        from ..interpolate import upsample_baseline
-
         x_lr = validate_audio(x_lr, name="x_lr")
         if x_lr.ndim != 1:
             raise AudioError(f"x_lr: expected a mono signal of shape (n_samples,), got {x_lr.shape}")
@@ -438,6 +439,4 @@ class SpectralGANKind(STFTKind):
             network.get_layer("spectral").unet.set_weights(init.model.get_weights())
 
     def compile(self, network, config, arch):
-        from .gan import compile_gan
-
         return compile_gan(network, config)

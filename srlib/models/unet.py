@@ -27,7 +27,12 @@ from dataclasses import asdict, dataclass
 
 from ..chunking import pad_length
 from ..errors import ConfigError
+from ..extras import lazy
+from ..losses import make_loss
 from .kind import ModelKind
+
+#: :mod:`srlib.models.layers` imports Keras: loaded when a network is first built (:func:`srlib.extras.lazy`).
+blocks = lazy("srlib.models.layers")
 
 __all__ = ["UNetConfig", "PRESETS", "build_unet", "SubPixel1D", "pad_length", "receptive_field", "reach", "UNetKind",
            "FiLMKind", "TFiLMKind", "AFiLMKind"]
@@ -133,9 +138,7 @@ def reach(config: UNetConfig) -> int:
 def __getattr__(name):
     """``SubPixel1D`` lives in :mod:`srlib.models.layers` (which imports Keras); loaded on first use."""
     if name == "SubPixel1D":
-        from .layers import SubPixel1D
-
-        return SubPixel1D
+        return blocks.SubPixel1D
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -156,14 +159,12 @@ def build_unet(config: UNetConfig | str = "small", *, length: int | None = None,
     import keras
     from keras import layers
 
-    from .layers import BlockFiLM, SubPixel1D
-
     cfg = PRESETS[config] if isinstance(config, str) else config
 
     def film(x, level, name):  # blocks of film_block input samples: film_block / 2**(level+1) steps here
         if not cfg.film:
             return x
-        return BlockFiLM(cfg.film_block // 2 ** (level + 1), mode=cfg.film, name=name)(x)
+        return blocks.BlockFiLM(cfg.film_block // 2 ** (level + 1), mode=cfg.film, name=name)(x)
 
     inp = keras.Input((length, 1), name="spline_input")
     x = inp
@@ -181,11 +182,11 @@ def build_unet(config: UNetConfig | str = "small", *, length: int | None = None,
         x = layers.Conv1D(2 * nf, k, padding="same", name=f"up{i}_conv")(x)
         x = layers.Dropout(cfg.dropout, name=f"up{i}_dropout")(x)
         x = layers.ReLU(name=f"up{i}_act")(x)
-        x = SubPixel1D(2, name=f"up{i}_shuffle")(x)
+        x = blocks.SubPixel1D(2, name=f"up{i}_shuffle")(x)
         x = film(x, i, f"up{i}_film")
         x = layers.Concatenate(axis=-1, name=f"up{i}_skip")([x, skips[i]])
     x = layers.Conv1D(2, 9, padding="same", kernel_initializer="zeros", name="out_conv")(x)
-    x = SubPixel1D(2, name="out_shuffle")(x)
+    x = blocks.SubPixel1D(2, name="out_shuffle")(x)
     out = layers.Add(name="residual")([x, inp])
     return keras.Model(inp, out, name=name)
 
@@ -198,9 +199,8 @@ def receptive_field(model, length: int = 4096, seed: int = 0) -> int:
     built model's zero last layer hides everything, so its weights are
     perturbed on a copy). Returns the width in samples.
     """
-    import numpy as np
-
     import keras
+    import numpy as np
 
     probe = keras.models.clone_model(model)
     rng = np.random.default_rng(seed)
@@ -238,8 +238,6 @@ class UNetKind(ModelKind):
 
     def compile(self, network, config, arch):
         import keras
-
-        from ..losses import make_loss
 
         network.compile(keras.optimizers.Adam(config.learning_rate), loss=make_loss(1.0, config.stft_weight))
         return network, "val_loss", {}
