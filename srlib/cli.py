@@ -13,9 +13,12 @@ its own training data is one: :mod:`srlib.lineage`).
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
+import re
 import shlex
 import sys
+from dataclasses import fields, replace
 from pathlib import Path
 
 from . import __version__
@@ -41,6 +44,7 @@ from .lineage import OverlapError
 from .models.card import ModelCard, model_folder, shipped_models
 from .models.export import export_folder
 from .models.registry import DEFAULT_KINDS, KINDS, get_kind, shipped_aliases
+from .models.train_config import TrainConfig
 from .plots import plot_metric_distributions
 from .tables import calibrated_scores
 from .train import profile_config, train
@@ -160,24 +164,61 @@ def _cmd_data(args) -> int:
     return 0
 
 
-#: ``srlib train`` options that override a field of the profile's :class:`srlib.train.TrainConfig`.
-_TRAIN_OVERRIDES = ("epochs", "ratio", "sr_hz", "corpus", "preset", "filter", "seed", "stft_weight",
-                    "learning_rate", "init", "max_clips", "stride", "input_rates_hz")
+#: TrainConfig fields whose option is spelt otherwise than ``--field-name``.
+_TRAIN_FLAGS = {"input_rates_hz": "--input-rates"}
+
+
+def attribute_docs(cls) -> dict:
+    """``{field: description}`` from the Attributes section of ``cls``'s numpydoc docstring (a
+    ``name, other : type`` line documents both), with the reST markup a terminal shows badly removed."""
+    docs, names = {}, []
+    text = inspect.getdoc(cls).partition("Attributes\n----------\n")[2]
+    for line in text.splitlines():
+        if line and not line.startswith(" "):
+            names = [n.strip() for n in line.partition(" : ")[0].split(",")]
+            docs.update({n: "" for n in names})
+        elif line.strip():
+            for n in names:
+                docs[n] = f"{docs[n]} {line.strip()}".strip()
+    plain = re.compile(r":\w+:`~?([^`]+)`|``([^`]+)``")
+    return {k: plain.sub(lambda m: m.group(1) or m.group(2), v) for k, v in docs.items()}
+
+
+def _add_train_options(parser) -> None:
+    """One option per :class:`~srlib.models.train_config.TrainConfig` field, its help the field's
+    docstring: a field added there is an option here. Given, it replaces the profile's value; a
+    dict field (``--arch``, ``--gan``, ``--augment``) takes ``KEY=VALUE`` items merged into it."""
+    docs = attribute_docs(TrainConfig)
+    for f in sorted(fields(TrainConfig), key=lambda f: f.name != "model"):  # what to train, then how
+        flag = _TRAIN_FLAGS.get(f.name, "--" + f.name.replace("_", "-"))
+        kind = str(f.type).split(" | ")[0]
+        helped = dict(dest=f.name, help=docs[f.name].replace("%", "%%"))
+        if f.name == "model":
+            parser.add_argument(flag, choices=list(KINDS), default=DEFAULT_KINDS[0],
+                                **{**helped, "help": f"what to train (default {DEFAULT_KINDS[0]}, the kind srlib "
+                                                     "upsample uses by default)"})
+        elif kind == "bool":
+            parser.add_argument(flag, action="store_true", default=None, **helped)
+        elif kind == "dict":
+            parser.add_argument(flag, nargs="*", metavar="KEY=VALUE", **helped)
+        elif kind == "list":
+            parser.add_argument(flag, type=int, nargs=2, metavar=("LOW", "HIGH"), **helped)
+        else:
+            parser.add_argument(flag, type={"int": int, "float": float, "str": str}[kind], **helped)
 
 
 def train_config(args):
-    """The :class:`srlib.train.TrainConfig` that ``srlib train`` runs for parsed ``args``: the kind's
-    profile with the options given on the command line replacing its fields."""
-    from dataclasses import replace
-
-    changes = {k: getattr(args, k) for k in _TRAIN_OVERRIDES if getattr(args, k) is not None}
-    if args.init == "none":
-        changes["init"] = None
+    """The :class:`~srlib.models.train_config.TrainConfig` that ``srlib train`` runs for parsed ``args``:
+    the kind's profile with the options given on the command line replacing its fields."""
     profile = profile_config(args.model, args.profile)
-    if args.arch:
-        changes["arch"] = {**(profile.arch or {}), **_key_values(args.arch, "--arch")}
-    if args.augment is not None:
-        changes["augment"] = _key_values(args.augment, "--augment")  # srlib.train checks the fields
+    changes = {}
+    for f in fields(TrainConfig):
+        value = getattr(args, f.name)
+        if value is None or f.name == "model":
+            continue
+        if str(f.type).startswith("dict"):
+            value = {**(getattr(profile, f.name) or {}), **_key_values(value, _TRAIN_FLAGS.get(f.name, f"--{f.name}"))}
+        changes[f.name] = None if f.name == "init" and value == "none" else value
     return replace(profile, **changes)
 
 
@@ -356,38 +397,14 @@ def build_parser() -> argparse.ArgumentParser:
     tr = sub.add_parser("train", help="train a model of any registered kind (profiles: quick, full)",
                         description="Train a model on a corpus. Kinds: "
                                     + "; ".join(f"{k.name}, {k.summary}" for k in KINDS.values())
-                                    + ". The run folder gets config.json, command.txt, log.csv, model.weights.h5 "
+                                    + ". Each option below replaces the value of the kind's profile; "
+                                      "config.json records the run's whole configuration. The run folder gets config.json, command.txt, log.csv, model.weights.h5 "
                                       "and metrics.json; running again into the same folder resumes an "
                                       "interrupted run.")
-    tr.add_argument("--model", choices=list(KINDS), default=DEFAULT_KINDS[0],
-                    help=f"what to train (default {DEFAULT_KINDS[0]}, the kind srlib upsample uses by default)")
-    tr.add_argument("--profile", choices=["quick", "full"], default="quick")
-    tr.add_argument("--init", help="model folder or shipped name to start from ('none' for random; the GAN's "
-                                   "default is the shipped U-Net; spectral-gan: a spectral model; frame-gan: the "
-                                   "shipped versatile frame model)")
+    tr.add_argument("--profile", choices=["quick", "full"], default="quick",
+                    help="the kind's sizes: quick trains in seconds (CI, learners), full is the run whose weights ship")
     tr.add_argument("--out", required=True, help="run folder")
-    tr.add_argument("--corpus", help="speech | music | recorded-speech | recorded-music | vctk:PATH[:single|multi] "
-                                     "| magnatagatune:PATH | a folder (default: the kind's profile's; config.json "
-                                     "records it)")
-    tr.add_argument("--ratio", type=int)
-    tr.add_argument("--sr-hz", dest="sr_hz", type=int, help="target rate in Hz")
-    tr.add_argument("--preset", help="architecture: small (default), paper, tiny")
-    tr.add_argument("--epochs", type=int)
-    tr.add_argument("--learning-rate", dest="learning_rate", type=float)
-    tr.add_argument("--filter", help="anti-aliasing filter of the inputs, or 'random'")
-    tr.add_argument("--stft-weight", dest="stft_weight", type=float, help="weight of the multi-resolution STFT loss")
-    tr.add_argument("--max-clips", dest="max_clips", type=int, help="at most this many clips per split")
-    tr.add_argument("--stride", type=int, help="samples between the starts of training patches")
-    tr.add_argument("--input-rates", dest="input_rates_hz", type=int, nargs=2, metavar=("LOW", "HIGH"),
-                    help="a versatile model (frame): train over input rates from LOW (= sr / ratio) to HIGH Hz, "
-                         "each clip at its own, so one model serves them all")
-    tr.add_argument("--arch", nargs="+", metavar="KEY=VALUE",
-                    help="architecture fields that differ from the profile's (e.g. channels=128 blocks=6)")
-    tr.add_argument("--augment", nargs="*", metavar="KEY=VALUE",
-                    help="train on varied clips (srlib.augment): other voices, tilts and noise floors, inputs "
-                         "through mu-law, A-law, GSM, MP3 or Opus; alone the defaults, or fields such as "
-                         "voice=0.05 chain_p=0.6 chains=mulaw,gsm,mp3")
-    tr.add_argument("--seed", type=int)
+    _add_train_options(tr)
     tr.add_argument("--distribute", action="store_true",
                     help="data-parallel over every GPU of this machine (TensorFlow's MirroredStrategy; "
                          "the batch is split among the replicas)")

@@ -315,3 +315,24 @@ def test_train_refuses_an_unknown_augment_field_before_reading_data(tmp_path):
     with pytest.raises(ConfigError, match="unknown field"):
         train(TrainConfig(model="frame", corpus=str(tmp_path / "missing"), augment={"pitch": 0.1}), tmp_path / "run")
     assert not (tmp_path / "run").exists()
+
+
+def test_train_options_are_the_train_config_fields_with_their_docstrings():
+    """A field added to TrainConfig is an option of srlib train, documented by its docstring line."""
+    from dataclasses import fields
+
+    from srlib.cli import attribute_docs, build_parser, train_config
+    from srlib.models.train_config import TrainConfig
+
+    docs = attribute_docs(TrainConfig)
+    assert set(docs) == {f.name for f in fields(TrainConfig)} and all(docs.values())
+    train = build_parser()._subparsers._group_actions[0].choices["train"]
+    options = {a.dest: a for a in train._actions}
+    assert {f.name for f in fields(TrainConfig)} <= set(options)
+    assert options["patch_len"].help == docs["patch_len"] == "Training patch length in samples at sr_hz."
+    args = build_parser().parse_args(["train", "--out", "x", "--patch-len", "4096", "--quick-data", "--gan",
+                                      "periods=2,3", "--init", "none", "--input-rates", "4000", "12000"])
+    config = train_config(args)
+    assert (config.patch_len, config.quick_data, config.gan["periods"], config.init) == (4096, True, [2, 3], None)
+    assert config.input_rates_hz == [4000, 12000] and train_config(build_parser().parse_args(
+        ["train", "--out", "x"])).quick_data is True  # the quick profile's own value stays

@@ -18,23 +18,31 @@ class TrainConfig:
     Attributes
     ----------
     corpus : str
-        ``speech``, ``music``, ``vctk:PATH[:split]`` or a folder (see :func:`srlib.data.open_corpus`).
+        ``speech``, ``music``, ``recorded-speech``, ``recorded-music``, ``vctk:PATH[:single|multi]``,
+        ``magnatagatune:PATH`` or a folder (see :func:`srlib.data.open_corpus`).
     sr_hz : int
         High (target) rate in Hz.
     ratio : int
         Up-sampling factor; the model's input rate is ``sr_hz / ratio``.
     preset : str
-        U-Net architecture of the U-Net kinds (:data:`srlib.models.unet.PRESETS`).
-    patch_len, stride : int
-        Training patch length and hop in samples at ``sr_hz``.
-    batch_size, epochs : int
+        U-Net architecture of the U-Net kinds: ``small``, ``paper`` or ``tiny`` (:data:`srlib.models.unet.PRESETS`).
+    patch_len : int
+        Training patch length in samples at ``sr_hz``.
+    stride : int
+        Samples between the starts of training patches, at ``sr_hz``.
+    batch_size : int
+        Patches per step.
+    epochs : int
+        Passes over the training patches.
     learning_rate : float
         Adam step size.
     filter : str
-        Anti-aliasing filter of the low-rate inputs (``"random"`` for filter-robust training).
+        Anti-aliasing filter of the low-rate inputs, one of :data:`srlib.degrade.FILTERS` (``random``: a
+        random one per clip, for filter-robust training).
     stft_weight : float
         Weight of the multi-resolution STFT loss added to the waveform MSE.
     seed : int
+        Seeds the network's initial weights, the patches' order and the random filters.
     quick_data : bool
         Use the quick slice of the corpus.
     max_clips : int or None
@@ -45,14 +53,15 @@ class TrainConfig:
     init : str or None
         Model folder or shipped name whose weights start the network (the GAN's generator; for
         ``spectral-gan``, a ``spectral`` model's 2-D U-Net or a whole ``spectral-gan`` generator; for
-        ``frame-gan``, a frame model of the same architecture, calibrated or not).
+        ``frame-gan``, a frame model of the same architecture, calibrated or not); ``none`` on the
+        command line for random weights.
     gan : dict or None
         :class:`srlib.models.gan.GANConfig` fields that differ from its defaults.
     d_learning_rate : float or None
         The discriminators' Adam step (the GAN; default: ``learning_rate``).
     arch : dict or None
         Fields of the kind's architecture config that differ from what the kind derives from
-        the rates (e.g. :class:`srlib.models.spectral.SpectralConfig` ``filters``).
+        the rates (e.g. ``channels=96 blocks=8`` for :class:`srlib.models.frame.FrameConfig`).
     input_rates_hz : [low, high] or None
         Train a *versatile* model over input rates from ``low`` (``sr_hz / ratio``) to ``high`` Hz,
         each clip at its own (:func:`srlib.data.make_pairs`); kinds with ``input_rates`` only.
