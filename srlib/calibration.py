@@ -16,13 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .api import upsample
 from .data import open_corpus
 from .degrade import make_lowres_at
 from .errors import ConfigError
-from .evaluate import source_clips, summarize
+from .evaluate import Case, score_cases, source_clips, summarize
 from .inference import SRModel
-from .metrics import evaluate_pair
+from .methods import Loaded, get_method
 
 __all__ = ["BAND_GAINS", "RULES", "LISTENER_TOLERANCE", "calibrate_band_gain"]
 
@@ -96,21 +95,24 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
     clips = [clip for audio in source_clips(open_corpus(m.card.train["corpus"]), m.sr_hz, split="val",
                                             max_clips_per_source=max_clips_per_source, seed=seed).values()
              for clip in audio]
-    inputs = []  # (span, clip, rate, low-rate input)
-    for i, (_, x) in enumerate(clips):
+    cases, span_of = [], []  # one low-rate input per clip and span, at a rate drawn from the span
+    for i, (clip, x) in enumerate(clips):
         for j, (a, b) in enumerate(zip(edges[:-1], edges[1:])):
             rate = int(rng.integers(a, b + 1))
-            inputs.append((j, x, rate, make_lowres_at(x, m.sr_hz, rate, "random", seed=seed + i)))
+            cases.append(Case(clip, x, rate, make_lowres_at(x, m.sr_hz, rate, "random", seed=seed + i), "random",
+                              seed + i))
+            span_of.append(j)
 
     def score(method) -> list:
-        """Per input: the metrics of ``method(x_lr, rate)``."""
-        return [{k: v for k, v in evaluate_pair(x[: len(y)], y[: len(x)], m.sr_hz, m.sr_hz / rate,
-                                                perceptual="pesq" in keys, listener=listener).items()
-                 if k in measured}
-                for _, x, rate, x_lr in inputs for y in [method(x_lr, rate)]]
+        """Per case: the measures of ``method`` (the evaluation's one recipe, on the model's own validation
+        clips by design: what calibration may look at)."""
+        rows = score_cases(cases, {"candidate": method}, m.sr_hz, perceptual="pesq" in keys, listener=listener,
+                           allow_overlap=True)
+        assert len(rows) == len(cases), "a candidate refused one of its own rates"
+        return [{k: v for k, v in r.items() if k in measured} for r in rows]
 
     def means(rows, span=None) -> dict:
-        sel = [{"method": "m", **r} for (j, *_), r in zip(inputs, rows) if span in (None, j)]
+        sel = [{"method": "m", **r} for j, r in zip(span_of, rows) if span in (None, j)]
         got = summarize(sel)["m"]  # clips PESQ cannot score (NaN) are left out
         return {k: got[k]["mean"] for k in measured}
 
@@ -136,15 +138,14 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
             best = allowed[0][:2] if allowed else max(ranked, key=lambda r: r[2][keys[0]])[:2]
         return best, by, by_edge, base
 
-    baseline_rows = {b: score(lambda x_lr, rate, b=b: upsample(x_lr, rate, target_sr_hz=m.sr_hz, method=b)[0])
-                     for b in ("spline", "sinc")}
+    baseline_rows = {b: score(get_method(b)) for b in ("spline", "sinc")}
     gain_rows, edge_rows = {}, {}  # gain -> rows with the edge rebuilt; with the edge scaled by the gain too
     for g in sorted(float(g) for g in gains):
         for rows, edge in ((gain_rows, 1.0), (edge_rows, g)):
             if rows is edge_rows and g == 1.0:
                 continue  # the same as the edge rebuilt
-            model = SRModel(path, arch=replace(m.arch.uncalibrated(), band_gain=g, edge_gain=edge))
-            rows[g] = score(lambda x_lr, rate: model.upsample_lr(x_lr, rate if m.input_rates_hz else None))
+            rows[g] = score(Loaded(f"band_gain {g}", SRModel(path, arch=replace(m.arch.uncalibrated(), band_gain=g,
+                                                                                   edge_gain=edge))))
     (best, edge), by_gain, by_gain_edge, baselines = choose()
     if progress:
         floor = better_of(baselines)
@@ -154,7 +155,7 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
                 print(f"band_gain {g}{label}: {pesq[0]}SNR {v['snr_db']:.2f} dB, LSD {v['lsd']:.2f} "
                       f"(better baseline: {pesq[1]}SNR {floor['snr_db']:.2f} dB)")
     result = {"rule": rule if listener else "no_harm", "band_gain": best, "edge_gain": edge, "by_gain": by_gain, "by_gain_edge": by_gain_edge,
-              "baselines": baselines, "n_clips": len(inputs), "split": "val"}
+              "baselines": baselines, "n_clips": len(cases), "split": "val"}
     arch = replace(m.arch.uncalibrated(), band_gain=best, edge_gain=edge)
     if m.input_rates_hz:
         by_span = []

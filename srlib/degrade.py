@@ -364,7 +364,7 @@ def degrade_pair(x, ratio: int, filter="cheby1", *, seed=None) -> tuple[np.ndarr
 
     ``x`` is trimmed to a multiple of ``ratio`` samples and made low-rate with
     :func:`make_lowres`, so the low-rate input has exactly ``len(x_ref) / ratio`` samples.
-    :func:`srlib.data.make_pairs` and :func:`srlib.evaluate.evaluate_clips` both call it.
+    :func:`srlib.data.make_pairs` and :func:`srlib.evaluate.cases_at_rates` (at an integer ratio) both call it.
 
     Parameters
     ----------

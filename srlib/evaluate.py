@@ -1,15 +1,18 @@
 """Evaluation: degrade reference clips, up-sample them with each method, score them.
 
-The same code makes every number the book shows, ``srlib evaluate`` prints
-and ``srlib train`` writes into a model folder (:func:`evaluate_model_dir`).
-For each reference clip ``x`` at ``sr_hz``:
+The same code makes every number the book shows, ``srlib evaluate`` prints,
+``srlib calibrate`` chooses by and ``srlib train`` writes into a model folder
+(:func:`evaluate_model_dir`). It is one recipe, :func:`score_cases`:
 
-1. :func:`srlib.degrade.degrade_pair` trims ``x`` to a multiple of ``ratio``
-   samples and makes the low-rate input (the recipe of the training pairs too),
-2. each method up-samples it back to ``sr_hz``,
+1. each reference clip ``x`` at ``sr_hz`` becomes a :class:`Case` per input rate, the low-rate
+   input a recording at that rate would be (:func:`cases_at_rates`; at an integer ratio,
+   :func:`srlib.degrade.degrade_pair`, the recipe of the training pairs too),
+2. each method (:func:`srlib.methods.get_method`: a baseline, a trained model, ``"lowres"``)
+   up-samples it back to ``sr_hz``, where it serves that rate,
 3. :func:`srlib.metrics.evaluate_pair` scores it against ``x``.
 
-``"lowres"`` (the band-limited signal at the high rate: what you hear with no
+:func:`evaluate_clips` is the recipe at one integer ratio, :func:`evaluate_input_rates` at any
+rates. ``"lowres"`` (the band-limited signal at the high rate: what you hear with no
 super-resolution at all) is scored too, as the floor every method must beat.
 """
 
@@ -20,21 +23,23 @@ import html
 import io
 import json
 import math
+from dataclasses import dataclass
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from .audio import validate_ratio
 from .data import gate, open_corpus
-from .degrade import degrade_pair, lowpass, make_lowres, make_lowres_at
+from .degrade import degrade_pair, lowpass, make_lowres_at
 from .errors import AudioError, ConfigError
 from .inference import SRModel, load_model
-from .interpolate import upsample_baseline
 from .lineage import TRAINED_ON, check_overlap, clip_origin, record_evaluation
-from .methods import Lowres, get_method
+from .methods import Function, Lowres, get_method
 from .metrics import METRIC_LABELS, METRICS, dnsmos_gap, evaluate_pair
 from .tables import markdown_table
 
-__all__ = ["METRICS", "SUMMARY_METRICS", "TABLE_METRICS", "evaluate_clips", "evaluate_input_rates", "summarize", "format_table", "model_function",
+__all__ = ["METRICS", "SUMMARY_METRICS", "TABLE_METRICS", "Case", "cases_at_rates", "score_cases", "as_methods",
+           "evaluate_clips", "evaluate_input_rates", "summarize", "format_table",
            "evaluate_model_dir", "evaluate_sources", "source_clips", "format_sources", "summarize_by", "evaluate_rates_by_source"]
 
 
@@ -42,12 +47,6 @@ __all__ = ["METRICS", "SUMMARY_METRICS", "TABLE_METRICS", "evaluate_clips", "eva
 SUMMARY_METRICS = tuple(k for m in METRICS for k in ((m, "dnsmos_gap") if m == "dnsmos" else (m,)))
 #: The columns :func:`format_table` shows in Markdown and HTML (its CSV and JSON hold every measure).
 TABLE_METRICS = tuple(k for k in SUMMARY_METRICS if k not in ("dnsmos_sig", "dnsmos_bak", "dnsmos_ref"))
-
-
-def _card_of(model):
-    """The :class:`~srlib.models.card.ModelCard` behind a model argument: an ``SRModel``, its bound
-    ``upsample_lr``, or a function :func:`model_function` made; None for any other callable."""
-    return getattr(model, "card", None) or getattr(getattr(model, "__self__", None), "card", None)
 
 
 def _clip_name(clip) -> str:
@@ -71,10 +70,107 @@ def _label(method: str, clip, overlap: dict) -> str:
     return method
 
 
+@dataclass(frozen=True, eq=False)
+class Case:
+    """One input an evaluation scores: ``x_lr``, what a recording of the reference ``x`` (float array of shape
+    (n_samples,) at the evaluation's ``sr_hz``) at ``rate_hz`` Hz would be, made by ``filter`` with ``seed``."""
+
+    clip: object
+    x: np.ndarray
+    rate_hz: float
+    x_lr: np.ndarray
+    filter: object = "cheby1"
+    seed: int | None = None
+
+
+def cases_at_rates(clips, sr_hz: int, rates_hz, *, filter="cheby1", seed: int = 0, decimate: bool = False) -> list:
+    """Each clip at each input rate: one :class:`Case` per (clip, rate), clips first.
+
+    Clip ``i`` is low-passed at ``rate / 2`` by ``filter`` (seeded ``seed + i`` for ``"random"``) and
+    resampled to the rate (:func:`srlib.degrade.make_lowres_at`, any ratio). With ``decimate``, the
+    rates are ``sr_hz`` over an integer ratio and the input is made as training pairs are
+    (:func:`srlib.degrade.degrade_pair`: the reference trimmed to a multiple of the ratio, the
+    filtered signal decimated).
+
+    Parameters
+    ----------
+    clips : iterable of (clip, x)
+        ``clip`` a :class:`srlib.data.Clip` or a name, ``x`` float array of shape (n_samples,) at ``sr_hz``.
+    """
+    cases = []
+    for i, (clip, x) in enumerate(clips):
+        for rate in rates_hz:
+            if decimate:
+                ratio = validate_ratio(round(sr_hz / rate))
+                ref, x_lr = degrade_pair(x, ratio, filter, seed=seed + i)
+            else:
+                ref, x_lr = x, make_lowres_at(x, sr_hz, int(rate), filter, seed=seed + i)
+            cases.append(Case(clip, ref, rate, x_lr, filter, seed + i))
+    return cases
+
+
+def as_methods(names, *, models: dict | None = None, lineages: dict | None = None, ratio: int | None = None) -> dict:
+    """``{name: Method}`` for the names an evaluation is asked: ``models``' callables (each up-sampling by
+    ``ratio``: :class:`srlib.methods.Function`, with its lineage from ``lineages`` or its card), else
+    :func:`srlib.methods.get_method` of the name."""
+    models, lineages = models or {}, lineages or {}
+    return {name: (Function(name, getattr(models[name], "upsample_lr", models[name]), ratio, lineages.get(name))
+                   if name in models else get_method(name)) for name in names}
+
+
+def score_cases(cases, methods: dict, sr_hz: int, *, perceptual: bool = False, listener: bool = True,
+                allow_overlap: bool = False, progress: bool = False) -> list:
+    """The one evaluation recipe: each method on each :class:`Case`, scored against the case's reference.
+
+    A method (:class:`srlib.methods.Method`) that does not serve a case's rate gives no row there;
+    ``"lowres"`` is the reference low-passed at the rate's Nyquist frequency by the case's filter.
+    Each output is scored by :func:`srlib.metrics.evaluate_pair`, with the HF/LF split at
+    ``rate_hz / 2``. A learned method is not scored on clips of the sources and groups it trained
+    or validated on unless ``allow_overlap`` (:func:`srlib.lineage.check_overlap`).
+
+    Parameters
+    ----------
+    cases : sequence of Case
+    methods : dict of name -> srlib.methods.Method
+    sr_hz : int
+        The references' (and outputs') rate in Hz.
+    perceptual, listener : bool
+        As for :func:`srlib.metrics.evaluate_pair`.
+
+    Returns
+    -------
+    list of dict rows: ``clip``, ``rate_hz``, ``method`` and each measured key of :data:`METRICS`.
+
+    Raises
+    ------
+    srlib.lineage.OverlapError
+        A model would be scored on its own training or validation data.
+    """
+    cases = list(cases)
+    clips = list({id(case.clip): case.clip for case in cases}.values())
+    overlap = _checked({name: m.lineage for name, m in methods.items() if m.learned}, clips, allow_overlap)
+    rows = []
+    for case in tqdm(cases, desc="evaluating", unit="input", disable=not progress):
+        for name, method in methods.items():
+            if isinstance(method, Lowres):
+                y = lowpass(case.x, sr_hz, case.rate_hz / 2, case.filter, seed=case.seed)
+            elif method.refusal(case.rate_hz, sr_hz):
+                continue  # this method does not take this rate (any other error is raised)
+            else:
+                y = method.upsample(case.x_lr, case.rate_hz, sr_hz)
+            n = min(len(case.x), len(y))
+            rows.append({"clip": _clip_name(case.clip), "rate_hz": case.rate_hz,
+                         "method": _label(name, case.clip, overlap),
+                         **evaluate_pair(case.x[:n], y[:n], sr_hz, sr_hz / case.rate_hz, perceptual=perceptual,
+                                         listener=listener)})
+    return rows
+
+
 def evaluate_clips(clips, sr_hz: int, ratio: int, methods=("lowres", "linear", "spline", "sinc"), *,
                    filter="cheby1", seed: int = 0, models: dict | None = None, lineages: dict | None = None,
                    perceptual: bool = False, allow_overlap: bool = False, progress: bool = False):
-    """Score each method on each clip.
+    """Score each method on each clip at one integer ratio: :func:`score_cases` on the clips decimated as
+    training pairs are (:func:`cases_at_rates` with ``decimate``).
 
     Parameters
     ----------
@@ -87,7 +183,7 @@ def evaluate_clips(clips, sr_hz: int, ratio: int, methods=("lowres", "linear", "
         Up-sampling factor.
     methods : sequence of str
         ``"lowres"``, baseline names (:data:`srlib.interpolate.METHODS`), keys of ``models``, or
-        shipped model names and model folders (:func:`model_function`).
+        shipped model names and model folders (:func:`srlib.methods.get_method`).
     filter : str
         Anti-aliasing filter used to make the low-rate inputs (see :mod:`srlib.degrade`).
     seed : int
@@ -106,37 +202,22 @@ def evaluate_clips(clips, sr_hz: int, ratio: int, methods=("lowres", "linear", "
 
     Returns
     -------
-    list of dict rows: ``clip``, ``method`` and each key of :data:`METRICS`.
+    list of dict rows: ``clip``, ``rate_hz`` (``sr_hz / ratio``), ``method`` and each key of :data:`METRICS`.
 
     Raises
     ------
     srlib.lineage.OverlapError
         A model would be scored on its own training or validation data.
     """
-    from tqdm.auto import tqdm
-
-    models = {name: getattr(fn, "upsample_lr", fn) for name, fn in (models or {}).items()}
-    lineages = {name: (lineages or {}).get(name) or getattr(_card_of(fn), "lineage", None) for name, fn in models.items()}
-    kinds = {method: get_method(method) for method in methods if method not in models}  # srlib.methods tells them apart
-    for method, m in kinds.items():
-        if m.learned:
-            models[method] = model_function(method, sr_hz=sr_hz, ratio=ratio)
-            lineages[method] = m.lineage
-    rows = []
-    clips = list(clips)
-    overlap = _checked({m: lineages[m] for m in methods if m in lineages}, [c for c, _ in clips], allow_overlap)
-    for i, (clip, x) in enumerate(tqdm(clips, desc="evaluating", unit="clip", disable=not progress)):
-        x, x_lr = degrade_pair(x, ratio, filter, seed=seed + i)
-        for method in methods:
-            if isinstance(kinds.get(method), Lowres):
-                y = make_lowres(x, ratio, filter, seed=seed + i, keep_rate=True)
-            elif method in models:
-                y = models[method](x_lr)
-            else:
-                y = upsample_baseline(x_lr, ratio, method)
-            rows.append({"clip": _clip_name(clip), "method": _label(method, clip, overlap),
-                         **evaluate_pair(x, y[: len(x)], sr_hz, ratio, perceptual=perceptual)})
-    return rows
+    ratio = validate_ratio(ratio)
+    rate = sr_hz // ratio if sr_hz % ratio == 0 else sr_hz / ratio
+    named = as_methods(methods, models=models, lineages=lineages, ratio=ratio)
+    for method in named.values():  # a method named at a ratio it cannot take is an error here, not a gap
+        refusal = None if isinstance(method, Lowres) else method.refusal(rate, sr_hz)
+        if refusal:
+            raise AudioError(refusal)
+    return score_cases(cases_at_rates(clips, sr_hz, (rate,), filter=filter, seed=seed, decimate=True), named, sr_hz,
+                       perceptual=perceptual, allow_overlap=allow_overlap, progress=progress)
 
 
 def evaluate_input_rates(clips, sr_hz: int, rates_hz, methods=("spline", "sinc"), *, filter="cheby1", seed: int = 0,
@@ -156,28 +237,8 @@ def evaluate_input_rates(clips, sr_hz: int, rates_hz, methods=("spline", "sinc")
     -------
     list of dict rows: ``clip``, ``rate_hz``, ``method`` and each key of :data:`METRICS`.
     """
-    from tqdm.auto import tqdm
-
-    kinds = {m: get_method(m) for m in methods}
-    rows = []
-    clips = list(clips)
-    overlap = _checked({name: m.lineage for name, m in kinds.items() if m.learned}, [c for c, _ in clips],
-                       allow_overlap)
-    for i, (clip, x) in enumerate(tqdm(clips, desc="evaluating", unit="clip", disable=not progress)):
-        for rate in rates_hz:
-            x_lr = make_lowres_at(x, sr_hz, rate, filter, seed=seed + i)
-            for method in methods:
-                m = kinds[method]
-                if isinstance(m, Lowres):
-                    y = lowpass(x, sr_hz, rate / 2, filter, seed=seed + i)
-                elif m.refusal(int(rate), sr_hz):
-                    continue  # this model does not take this rate (any other error is raised)
-                else:
-                    y = m.upsample(x_lr, int(rate), sr_hz)
-                n = min(len(x), len(y))
-                rows.append({"clip": _clip_name(clip), "rate_hz": int(rate), "method": _label(method, clip, overlap),
-                             **evaluate_pair(x[:n], y[:n], sr_hz, sr_hz / rate, perceptual=perceptual)})
-    return rows
+    return score_cases(cases_at_rates(clips, sr_hz, rates_hz, filter=filter, seed=seed), as_methods(methods), sr_hz,
+                       perceptual=perceptual, allow_overlap=allow_overlap, progress=progress)
 
 
 def evaluate_rates_by_source(clips_by_source: dict, sr_hz: int, rates_hz, methods=("spline", "sinc"), *,
@@ -308,28 +369,6 @@ def format_table(summary: dict, fmt: str = "markdown") -> str:
     return markdown_table(["method", "n", *(METRIC_LABELS[k] for k in keys)], rows, "lr" + "r" * len(keys))
 
 
-def model_function(name, *, sr_hz: int, ratio: int):
-    """``x_lr -> x_hr`` of a shipped model or model folder for :func:`evaluate_clips`, after checking its rates.
-
-    The model must make ``sr_hz`` Hz audio at ``ratio`` (a versatile model: take ``sr_hz / ratio`` Hz
-    within its input rates); the function maps a float array of shape (n_samples,) at ``sr_hz / ratio``
-    Hz to shape (n_samples * ratio,) at ``sr_hz`` Hz; its ``card`` is the model's card (its lineage is checked).
-    """
-    from functools import partial
-
-    m = load_model(name)
-    ratio = validate_ratio(ratio)
-    if m.input_rates_hz and m.sr_hz == int(sr_hz) and m.input_rates_hz[0] <= sr_hz / ratio <= m.input_rates_hz[1]:
-        fn = partial(m.upsample_lr, low_sr_hz=int(sr_hz) // ratio)
-    elif (m.sr_hz, m.ratio) != (int(sr_hz), ratio):
-        raise AudioError(f"model {m.name} is for {m.sr_hz} Hz at ratio {m.ratio}; evaluation asked {sr_hz} Hz, "
-                         f"ratio {ratio}")
-    else:
-        fn = partial(m.upsample_lr)
-    fn.card = m.card
-    return fn
-
-
 def evaluate_model_dir(path, *, quick: bool = False, max_clips: int | None = None, perceptual: bool = True,
                        progress: bool = False) -> dict:
     """Score a trained model folder on its corpus' test split; writes ``metrics.json`` and ``metrics.md``.
@@ -398,7 +437,7 @@ def evaluate_sources(corpus, methods, *, sr_hz: int, ratio: int, split: str = "t
     ----------
     corpus : srlib.data.Corpus
     methods : sequence of str
-        ``"lowres"``, baselines, shipped model names or model folders (:func:`model_function`).
+        ``"lowres"``, baselines, shipped model names or model folders (:func:`srlib.methods.get_method`).
     sr_hz, ratio : int
         Target rate in Hz and up-sampling factor.
     input_sr_hz : int, optional
@@ -410,8 +449,6 @@ def evaluate_sources(corpus, methods, *, sr_hz: int, ratio: int, split: str = "t
     -------
     dict ``{(source, level_db): summary}`` (:func:`summarize` of :func:`evaluate_clips`'s rows).
     """
-    models = {} if input_sr_hz else {m: model_function(m, sr_hz=sr_hz, ratio=ratio) for m in methods
-                                     if get_method(m).learned}
     results = {}
     for source, audio in source_clips(corpus, sr_hz, split=split, max_clips_per_source=max_clips_per_source,
                                       seed=seed).items():
@@ -422,7 +459,7 @@ def evaluate_sources(corpus, methods, *, sr_hz: int, ratio: int, split: str = "t
                 rows = evaluate_input_rates(scaled, sr_hz, (input_sr_hz,), methods, filter=filter, seed=seed,
                                             perceptual=perceptual, allow_overlap=allow_overlap, progress=progress)
             else:
-                rows = evaluate_clips(scaled, sr_hz, ratio, methods, filter=filter, seed=seed, models=models,
+                rows = evaluate_clips(scaled, sr_hz, ratio, methods, filter=filter, seed=seed,
                                       perceptual=perceptual, allow_overlap=allow_overlap, progress=progress)
             results[(source, float(level_db))] = summarize(rows)
     return results

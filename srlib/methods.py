@@ -9,6 +9,9 @@ A *method* is one of three things, and this module is the one place that tells t
 - :class:`TrainedModel`: a shipped model by alias or folder name, or a model folder, which serves the
   rates its card says (:meth:`srlib.models.card.ModelCard.refusal`) and has a lineage.
 
+An evaluation also scores what a session holds in memory: :class:`Loaded` (an ``SRModel``) and
+:class:`Function` (a callable at one ratio, with the lineage it is given).
+
 Each answers :meth:`~Method.serves`, :meth:`~Method.refusal`, :meth:`~Method.upsample` and
 :meth:`~Method.label`. :func:`srlib.api.upsample`, the command line and the evaluation ask them rather
 than asking a name what it is.
@@ -32,7 +35,7 @@ from .inference import load_model, upsample_with_model
 from .interpolate import METHODS, upsample_baseline
 from .models.card import ModelCard, model_folder
 
-__all__ = ["Method", "Lowres", "Baseline", "TrainedModel", "get_method", "LOWRES"]
+__all__ = ["Method", "Lowres", "Baseline", "TrainedModel", "Loaded", "Function", "get_method", "LOWRES"]
 
 #: The name of the no-super-resolution floor an evaluation scores.
 LOWRES = "lowres"
@@ -135,6 +138,58 @@ class TrainedModel(Method):
     @property
     def lineage(self):
         return self.card.lineage
+
+
+@dataclass(frozen=True, eq=False)
+class Loaded(Method):
+    """A trained model already in memory, an :class:`srlib.inference.SRModel` (one a notebook trained, or a
+    calibration's candidate band gain): it serves the rates its card says, as :class:`TrainedModel` does."""
+
+    name: str
+    network: object
+    learned = True
+
+    def refusal(self, sr_hz: int, target_sr_hz: int) -> str | None:
+        return super().refusal(sr_hz, target_sr_hz) or self.network.card.refusal(sr_hz, target_sr_hz)
+
+    def upsample(self, x, sr_hz: int, target_sr_hz: int, *, progress: bool = False) -> np.ndarray:
+        y, out_sr = upsample_with_model(x, sr_hz, target_sr_hz, model=self.network, progress=progress)
+        return y if out_sr == target_sr_hz else resample(y, out_sr, target_sr_hz)
+
+    @property
+    def lineage(self):
+        return self.network.card.lineage
+
+
+@dataclass(frozen=True, eq=False)
+class Function(Method):
+    """A callable that up-samples by one ``ratio``, ``fn(x_lr) -> y`` (a model of a notebook's own making).
+
+    Its lineage is ``given_lineage``, else that of the card it carries (``fn.card``, or its
+    ``SRModel``'s for a bound ``upsample_lr``); with neither it has none to check.
+    """
+
+    name: str
+    fn: object
+    ratio: int
+    given_lineage: object = None
+    learned = True
+
+    def refusal(self, sr_hz: int, target_sr_hz: int) -> str | None:
+        if target_sr_hz != sr_hz * self.ratio:
+            return f"{self.name}: up-samples by {self.ratio} only, not {sr_hz} Hz to {target_sr_hz} Hz"
+        return None
+
+    def upsample(self, x, sr_hz: int, target_sr_hz: int, *, progress: bool = False) -> np.ndarray:
+        refusal = self.refusal(sr_hz, target_sr_hz)
+        if refusal:
+            raise AudioError(refusal)
+        return np.asarray(self.fn(x))
+
+    @property
+    def lineage(self):
+        card = getattr(self.fn, "card", None) or getattr(getattr(self.fn, "__self__", None), "card", None)
+        return self.given_lineage or getattr(card, "lineage", None)
 
 
 def get_method(name) -> Method:

@@ -255,7 +255,7 @@ def _ranged(pairs, seed):
 def test_a_versatile_model_trains_and_serves_every_rate_of_its_range(tmp_path, synthetic_pairs):
     from srlib.api import upsample
     from srlib.errors import AudioError
-    from srlib.evaluate import model_function
+    from srlib.methods import get_method
     from srlib.inference import SRModel, upsample_with_model
     from srlib.train import profile_config, train
 
@@ -282,7 +282,7 @@ def test_a_versatile_model_trains_and_serves_every_rate_of_its_range(tmp_path, s
         upsample_with_model(x, 16000, 22050, model=m)
     with pytest.raises(AudioError, match="input rates"):
         m.refine(np.zeros(4096, "float32"), low_sr_hz=14000)
-    assert model_function(str(tmp_path / "v"), sr_hz=16000, ratio=2)(np.zeros(800, "float32")).shape == (1600,)
+    assert get_method(str(tmp_path / "v")).upsample(np.zeros(800, "float32"), 8000, 16000).shape == (1600,)
     with pytest.raises(ConfigError, match="one input rate"):
         train(replace(config, model="unet"), tmp_path / "u", verbose=0, evaluate=False, pairs=data)
 

@@ -81,10 +81,10 @@ def _letters_corpus(tmp_path, sine):
 
 
 def test_srlib_evaluate_refuses_a_model_on_its_training_sources(tmp_path, sine, capsys, monkeypatch):
-    import srlib.data
+    import srlib.cli
     from srlib.cli import main
 
-    monkeypatch.setattr(srlib.data, "open_corpus", lambda spec, **kw: _letters_corpus(tmp_path, sine))
+    monkeypatch.setattr(srlib.cli, "open_corpus", lambda spec, **kw: _letters_corpus(tmp_path, sine))
     code = main(["evaluate", "--corpus", "speech", "--methods", "spline", "unet-speech-16k-r4", "-q"])
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
