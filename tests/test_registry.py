@@ -337,3 +337,36 @@ def test_no_import_cycle_outside_the_models_package():
     outside = [m for m in graph if not m.startswith("srlib.models")]
     cyclic = sorted(m for m in outside if reaches(m, m))
     assert not cyclic, f"modules on an import cycle: {cyclic}"
+
+
+def _method_questions(tree) -> list:
+    """The comparisons in ``tree`` that ask what kind of name a method is: ``== "lowres"``, ``in METHODS``,
+    ``in shipped_models()``..."""
+    asks = {"METHODS", "LOWRES", "shipped_models()", "shipped_aliases()"}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+            if (any(isinstance(s, ast.Constant) and s.value == "lowres" for s in sides)
+                    or any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops)
+                    and any(ast.unparse(s) in asks for s in node.comparators)):
+                found.append(node)
+    return found
+
+
+def test_only_methods_py_tells_a_method_name_apart():
+    """"Is it lowres, a baseline or a model?" is asked in srlib/methods.py alone."""
+    offenders = [f"{path.relative_to(SRLIB.parent)}:{node.lineno}: {ast.unparse(node)}"
+                 for path in sorted(SRLIB.rglob("*.py")) if path.name != "methods.py"
+                 for node in _method_questions(ast.parse(path.read_text()))]
+    assert not offenders, offenders
+
+
+def test_the_method_question_check_finds_what_it_looks_for():
+    code = 'a = name == "lowres"\nb = name in METHODS\nc = name not in shipped_models()\nd = name == "sinc"\n'
+    assert [n.lineno for n in _method_questions(ast.parse(code))] == [1, 2, 3]
+
+
+def test_argparse_only_in_the_command_line():
+    users = sorted(str(p.relative_to(SRLIB.parent)) for p in SRLIB.rglob("*.py") if "argparse" in p.read_text())
+    assert users == ["srlib/cli.py"], users
