@@ -29,7 +29,7 @@ from .models.flow import FlowConfig
 from .models.frame import FrameConfig, gains_text
 from .models.gan import GANConfig
 from .models.registry import DIAGRAMS, get_kind
-from .models.spectral import PHASES, SpectralConfig, SpectralSR
+from .models.spectral import PHASES, SpectralConfig, reconstruct
 from .models.unet import UNetConfig
 
 __all__ = ["architecture_figure", "DRAWN_KINDS"]
@@ -398,7 +398,7 @@ def _lines(text: str) -> int:
 
 
 def _draw_frame(arch: FrameConfig, cfg: dict, title: str, subtitle: str):
-    """The chain of :class:`srlib.models.layers.FrameBandwidthExtension`, top to bottom."""
+    """The chain of :class:`srlib.models.frame_layers.FrameBandwidthExtension`, top to bottom."""
     texts = _frame_texts(arch)
     width, main_w, gap = 9.0, 5.8, 0.3
     half = (main_w - 0.2) / 2
@@ -451,7 +451,7 @@ def _input_text(arch) -> str:
 def _spectral_texts(arch: SpectralConfig) -> dict:
     """The labels of the spectral model's chain, and its 2-D U-Net's levels (``"level"`` and ``"up"``: lists)."""
     f, c, nb = arch.filters, arch.cutoff_bin, arch.n_bins
-    default_phase = inspect.signature(SpectralSR.refine).parameters["phase"].default
+    default_phase = inspect.signature(reconstruct).parameters["phase"].default
     phase_lines = {"input": "input: X_in's own (interpolation leakage)",
                    "mirror": "mirror: X_in's low band reflected about bin c",
                    "griffin_lim": "griffin_lim: from mirror, iterated until\nthe spectrogram is consistent"}
@@ -478,7 +478,7 @@ def _spectral_texts(arch: SpectralConfig) -> dict:
 
 
 def _draw_spectral(arch: SpectralConfig, cfg: dict, title: str, subtitle: str):
-    """:class:`srlib.models.spectral.SpectralSR`: the STFT, the 2-D U-Net on its side, the phase, the inverse STFT."""
+    """The spectral model (:mod:`srlib.models.spectral`): the STFT, the 2-D U-Net on its side, the phase, the inverse STFT."""
     texts = _spectral_texts(arch)
     n_levels, gap = len(arch.filters), 0.3
     width = max(9.0, 2.7 * n_levels + 1.0)

@@ -8,8 +8,8 @@ reaches for one of them simply imports it; where the import fails,
 naming the extra, and the command line prints it instead of a traceback.
 
 :func:`lazy` is the one place an srlib module defers importing another: the modules that import Keras
-at their top (:mod:`srlib.models.layers`, :mod:`srlib.models.gan_model`, :mod:`srlib.callbacks`) are
-reached through it, so ``srlib upsample`` and ``srlib info`` start without loading TensorFlow. Every
+at their top (:mod:`srlib.models.layers` and each kind's own ``*_layers``, :mod:`srlib.models.gan_model`,
+:mod:`srlib.callbacks`) are reached through it, so ``srlib upsample`` and ``srlib info`` start without loading TensorFlow. Every
 other import sits at the top of its module.
 
 >>> print(missing_dependency(ModuleNotFoundError("No module named 'keras'", name="keras")))

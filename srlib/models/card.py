@@ -30,6 +30,7 @@ from pathlib import Path
 
 from ..errors import AudioError
 from ..lineage import Lineage, derive_lineage
+from .registry import get_kind, kind_names, shipped_aliases
 
 __all__ = ["WEIGHTS_DIR", "ModelCard", "shipped_models", "model_folder", "write_text_atomic"]
 
@@ -63,8 +64,6 @@ def shipped_models() -> dict:
 
 def model_folder(name_or_path) -> Path:
     """The folder of a shipped model by alias (``"unet"``) or folder name, or a model folder by path."""
-    from .registry import shipped_aliases
-
     name = shipped_aliases().get(str(name_or_path), str(name_or_path))
     shipped = shipped_models()
     if name in shipped:
@@ -163,8 +162,6 @@ class ModelCard:
     @property
     def kind(self) -> str:
         """The registered kind's name (``config.json``'s ``kind``; folders from before kinds were U-Nets)."""
-        from .registry import kind_names
-
         return self.config.get("kind", kind_names()[0])
 
     @property
@@ -279,8 +276,6 @@ class ModelCard:
 
     def describe(self) -> str:
         """A few lines on how the model was made: kind, rates, size, data, epochs, speed, command."""
-        from .registry import get_kind
-
         c, t = self.config, self.train
         lines = [f"{self.name}: {self.kind}, {self.rates_text} -> {self.sr_hz} Hz, "
                  f"{c.get('n_params', 0):,} parameters"]

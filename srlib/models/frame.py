@@ -8,7 +8,7 @@ time. A second of 16 kHz audio is 125 frames at hop 128 instead of 16,000
 samples, so the arithmetic per second of audio falls by one to two orders of
 magnitude against a sample-rate U-Net.
 
-This module holds our CPU-sized version (:class:`srlib.models.layers.FrameBandwidthExtension`
+This module holds our CPU-sized version (:class:`srlib.models.frame_layers.FrameBandwidthExtension`
 has the chain in detail):
 
 - **input**: the STFT of the interpolated low-rate signal, as per-frame
@@ -33,7 +33,7 @@ has the chain in detail):
   ``f(d) = |d - 2 pi round(d / 2 pi)|`` so that a difference of a whole turn
   costs nothing.
 
-Nothing here imports Keras at import time; the layers live in :mod:`srlib.models.layers`.
+Nothing here imports Keras at import time; the layer lives in :mod:`srlib.models.frame_layers`.
 """
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ from .frame_numpy import BLOCKS_NAME, NPZ_NAME, FrameForward, export_frame, expo
 from .gan import compile_gan
 from .kind import STFTKind
 
-#: :mod:`srlib.models.layers` imports Keras: loaded when a network is first built (:func:`srlib.extras.lazy`).
-blocks = lazy("srlib.models.layers")
+#: :mod:`srlib.models.frame_layers` imports Keras: loaded when a network is first built (:func:`srlib.extras.lazy`).
+blocks = lazy("srlib.models.frame_layers")
 
 __all__ = ["FrameConfig", "build_frame_model", "frame_macs_per_second", "frame_reach", "frame_loss", "anti_wrapping",
            "FrameKind", "FrameGANKind"]
@@ -230,7 +230,7 @@ def frame_macs_per_second(config: FrameConfig) -> float:
 def build_frame_model(config: FrameConfig | None = None):
     """The frame-level model: interpolated input (batch, n, 1) -> (batch, n, 1), ``n`` a multiple of ``hop``.
 
-    One layer, :class:`srlib.models.layers.FrameBandwidthExtension` (named ``frame``), holds the chain.
+    One layer, :class:`srlib.models.frame_layers.FrameBandwidthExtension` (named ``frame``), holds the chain.
     A versatile model (``config.input_rates_hz``) has a second input, ``cutoff`` (batch, 1): each
     example's cutoff bin (:meth:`FrameConfig.cutoff_bin_for` its input rate), as float32.
     """

@@ -2,7 +2,7 @@
 
 Importing TensorFlow costs seconds and hundreds of MB before a single sample is
 processed, which dominates a command-line run on one file. The frame model's
-chain (:class:`srlib.models.layers.FrameBandwidthExtension`) is a few FFTs and
+chain (:class:`srlib.models.frame_layers.FrameBandwidthExtension`) is a few FFTs and
 small matrix products per frame, so it is written here a second time with
 NumPy and SciPy only (what a plain ``pip install srlib`` has):
 

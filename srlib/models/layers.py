@@ -1,14 +1,13 @@
-"""Keras layers of srlib's networks, as plain classes at module level.
+"""Generic Keras blocks of srlib's networks, as plain classes at module level.
 
-This module imports Keras, so the model modules import it lazily, inside the
-functions that build networks: ``import srlib`` (and the command line's
-baselines) never pay for TensorFlow.
+A kind's own layers sit beside it (:mod:`srlib.models.frame_layers`, :mod:`srlib.models.spectral_layers`);
+the blocks here serve several. This module imports Keras, so the model modules reach it through
+:func:`srlib.extras.lazy`: ``import srlib`` (and the command line's baselines) never pay for TensorFlow.
 
 - :class:`SubPixel1D`: the U-Net's 1-D sub-pixel shuffle (Chapter: 04_unet_baseline);
 - :class:`LogMagnitude`: ``log |STFT|`` inside a network (the GAN's STFT discriminators, Chapter: 05_gan_extension);
-- :class:`SpectralWaveform`: the phase-aware spectral generator's STFT -> 2-D U-Net -> mirrored phase ->
-  inverse STFT chain (Chapter: 08_music_super_resolution);
-- :class:`ConvNeXtBlock`, :class:`FrameBandwidthExtension`: the frame-level model (:mod:`srlib.models.frame`);
+- :class:`PeriodFold`: a waveform folded into rows of a period (the multi-period discriminators);
+- :class:`ConvNeXtBlock`: a 1-D ConvNeXt block over frames (the frame-level model's stack);
 - :class:`BlockFiLM`: temporal FiLM (an LSTM over blocks, Birnbaum et al. 2019) and attention FiLM
   (self-attention over blocks, Rakotonirina 2021) inside the U-Net's blocks (:mod:`srlib.models.unet`).
 """
@@ -16,13 +15,9 @@ baselines) never pay for TensorFlow.
 from __future__ import annotations
 
 import keras
-import numpy as np
 from keras import ops
 
-from .spectral import build_spectral_unet, mirror_index
-
-__all__ = ["SubPixel1D", "LogMagnitude", "PeriodFold", "SpectralWaveform", "ConvNeXtBlock", "FrameBandwidthExtension",
-           "BlockFiLM"]
+__all__ = ["SubPixel1D", "LogMagnitude", "PeriodFold", "ConvNeXtBlock", "BlockFiLM"]
 
 _EPS = 1e-5
 
@@ -102,44 +97,6 @@ class PeriodFold(keras.layers.Layer):
         return {**super().get_config(), "period": self.period}
 
 
-class SpectralWaveform(keras.layers.Layer):
-    """(batch, n, 1) spline input, ``n`` a multiple of ``hop`` -> (batch, n, 1) with the mirrored phase.
-
-    Holds the 2-D U-Net of :func:`srlib.models.spectral.build_spectral_unet` as
-    ``.unet``. The signal is zero-padded by ``n_fft`` on each side and framed
-    without centring, so the frames in the middle are exactly librosa's centred
-    frames (:func:`srlib.models.spectral.log_magnitude_features`) and the inverse
-    STFT is exact over the kept samples (the edge frames' window sums are cropped away).
-    """
-
-    def __init__(self, config, **kw):
-        super().__init__(**kw)
-        self.cfg = config
-        self.unet = build_spectral_unet(config)
-        self.src = mirror_index(config.n_fft // 2 + 1, config.cutoff_bin).astype("int32")
-
-    def call(self, x):
-        cfg = self.cfg
-        p, c, nb = cfg.n_fft, cfg.cutoff_bin, cfg.n_bins
-        n = ops.shape(x)[1]
-        padded = ops.pad(x[..., 0], [[0, 0], [p, p]])
-        re, im = ops.stft(padded, sequence_length=p, sequence_stride=cfg.hop, fft_length=p, window="hann",
-                          center=False)  # (batch, frames, n_fft/2 + 1)
-        mag = ops.sqrt(re * re + im * im)
-        feats = ops.log(mag[..., :nb] + _EPS)[..., None]
-        pred = self.unet(feats)[..., 0]
-        high = ops.concatenate([ops.maximum(ops.exp(pred[..., c:]) - _EPS, 0.0), mag[..., nb:]], axis=-1)
-        angle = ops.take(ops.arctan2(im, re), self.src, axis=-1)[..., c:]
-        out_re = ops.concatenate([re[..., :c], high * ops.cos(angle)], axis=-1)
-        out_im = ops.concatenate([im[..., :c], high * ops.sin(angle)], axis=-1)
-        y = ops.istft((out_re, out_im), sequence_length=p, sequence_stride=cfg.hop, fft_length=p,
-                      length=n + 2 * p, window="hann", center=False)
-        return y[:, p: p + n, None]
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
-
 class ConvNeXtBlock(keras.layers.Layer):
     """A 1-D ConvNeXt block over frames (Liu et al. 2022; Vocos, AP-BWE): (batch, frames, C) -> same shape.
 
@@ -167,112 +124,6 @@ class ConvNeXtBlock(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape
-
-
-class FrameBandwidthExtension(keras.layers.Layer):
-    """The frame-level model's whole chain: (batch, n, 1) interpolated input -> (batch, n, 1), ``n`` a multiple of hop.
-
-    1. STFT of the input (Hann window of ``n_fft``, hop ``hop``; padded by ``n_fft`` on
-       each side and framed without centring, so the inverse STFT is exact over the kept
-       samples): ``X`` of shape (frames, n_fft / 2 + 1).
-    2. Level: ``a_t``, the mean over the input's band (bins below the cutoff) of ``|X|`` per
-       frame (plus ``eps``), and ``mu_t = log a_t``. With the floor ``f_t = floor a_t`` the
-       features are ``log(|X| + f_t) - mu_t`` for every bin and ``X / (|X| + f_t)`` (real and
-       imaginary parts, the phase weighted down where a bin is below the floor) for the input
-       band. A gain ``g`` on the input scales ``|X|``, ``a_t`` and ``f_t`` alike, so the network
-       sees the same features at every level; and bins far below their frame's level (where
-       float32 rounding of the FFT is all there is) are held at the floor instead of feeding
-       rounding noise to the network.
-    3. A linear projection to ``channels``, ``blocks`` :class:`ConvNeXtBlock` over frames, a
-       LayerNorm, then three linear heads per bin: a log-magnitude ``m`` and two phase
-       components ``(r, i)``. The predicted spectrum has magnitude ``exp(mu_t + m)`` (level
-       restored) and phase ``mirror(angle X) + atan2(i, r)``: the input band's phase reflected
-       about the cutoff (the phase copied as it is; spectral folding would conjugate it, negating the phase)
-       and corrected by the network.
-    4. Crossover: ``Y = (1 - w) X + w g Y_hat`` (``g`` the calibrated gains for the input's cutoff,
-       ``FrameConfig.gain_for_bin``: the band gain from the cutoff bin up, the edge gain below it; 1 as
-       trained) with ``w`` 0 below ``cutoff - transition`` bins, a linear ramp to 1 at the cutoff
-       bin, 1 above: below the transition the output *is* the input's spectrum, so the model can
-       add a band but never change what was recorded.
-    5. Inverse STFT.
-
-    A versatile model (``config.input_rates_hz``) is called as ``layer(x, cutoff)``, ``cutoff``
-    (batch, 1) each example's cutoff bin ``c``: its level, crossover and mirror use its own ``c``,
-    and its features are the log-magnitudes, the phase parts of every bin zeroed from ``c`` up,
-    and ``c / (n_fft / 2 + 1)``.
-
-    At the start (zero-initialised heads' kernels, magnitude bias ``-5``, ``r`` bias 1) the
-    added band is the mirrored one at about -43 dB under the frame's level, so an untrained
-    model is close to its input.
-    """
-
-    def __init__(self, config, **kw):
-        super().__init__(**kw)
-        cfg = self.cfg = config
-        nb, c = cfg.n_fft // 2 + 1, cfg.cutoff_bin  # a versatile model computes these per example (call)
-        self.src = mirror_index(nb, c).astype("int32")
-        ramp = np.clip((np.arange(nb) - (c - cfg.transition_bins)) / max(cfg.transition_bins, 1), 0.0, 1.0)
-        self.mix = ramp.astype("float32")
-        self.proj = keras.layers.Dense(cfg.channels, name="proj")
-        self.blocks = [ConvNeXtBlock(cfg.channels, cfg.kernel, name=f"block{i}") for i in range(cfg.blocks)]
-        self.norm = keras.layers.LayerNormalization(epsilon=1e-6, name="norm")
-        self.mag_head = keras.layers.Dense(nb, kernel_initializer="zeros",
-                                           bias_initializer=keras.initializers.Constant(-5.0), name="mag_head")
-        self.re_head = keras.layers.Dense(nb, kernel_initializer="zeros", bias_initializer="ones", name="re_head")
-        self.im_head = keras.layers.Dense(nb, kernel_initializer="zeros", name="im_head")
-
-    def call(self, x, cutoff=None):
-        cfg = self.cfg
-        p, nb = cfg.n_fft, cfg.n_fft // 2 + 1
-        n = ops.shape(x)[1]
-        padded = ops.pad(x[..., 0], [[0, 0], [p, p]])
-        re, im = ops.stft(padded, sequence_length=p, sequence_stride=cfg.hop, fft_length=p, window="hann",
-                          center=False)  # (batch, frames, n_fft/2 + 1)
-        absx = ops.sqrt(re * re + im * im)
-        angle = ops.arctan2(im, re)
-        if cutoff is None:  # one input rate: the cutoff, the mirror and the ramp are constants
-            c = cfg.cutoff_bin
-            level = ops.mean(absx[..., :c], axis=-1, keepdims=True) + cfg.eps
-            mu, floored = ops.log(level), absx + cfg.floor * level
-            feats = [ops.log(floored) - mu, re[..., :c] / floored[..., :c], im[..., :c] / floored[..., :c]]
-            src, w = self.src, ops.convert_to_tensor(self.mix)
-            mirrored = ops.take(angle, src, axis=-1)
-        else:  # versatile: each example's cutoff bin c (batch, 1) sets its band, mirror and ramp
-            c = ops.cast(ops.floor(cutoff), "int32")[:, :, None]  # (batch, 1, 1)
-            k = ops.arange(nb, dtype="int32")[None, None, :]
-            below = ops.cast(k < c, absx.dtype)  # (batch, 1, bins): the input's band
-            level = ops.sum(absx * below, axis=-1, keepdims=True) / ops.sum(below, axis=-1, keepdims=True) + cfg.eps
-            mu, floored = ops.log(level), absx + cfg.floor * level
-            frames = ops.shape(absx)[1]
-            feats = [ops.log(floored) - mu, re / floored * below, im / floored * below,
-                     ops.broadcast_to(ops.cast(c, absx.dtype) / nb, (ops.shape(x)[0], frames, 1))]
-            m = k % (2 * c)  # mirror_index, per example
-            src = ops.where(k < c, k, ops.where(m <= c, m, 2 * c - m))
-            mirrored = ops.take_along_axis(angle, ops.broadcast_to(src, ops.shape(angle)), axis=-1)
-            w = ops.clip(ops.cast(k - c + cfg.transition_bins, absx.dtype) / max(cfg.transition_bins, 1), 0.0, 1.0)
-        h = self.proj(ops.concatenate(feats, axis=-1))
-        for block in self.blocks:
-            h = block(h)
-        h = self.norm(h)
-        mag = ops.exp(mu + self.mag_head(h))
-        if cfg.calibrated:  # srlib calibrate: the added band scaled from c up, the rebuilt edge below it
-            if cutoff is None:
-                gain, edge = cfg.gain_for_bin(c)
-            else:  # (batch, frames, 1): each example's gains for its own cutoff bin
-                gain, edge = ops.zeros_like(mu), ops.zeros_like(mu)
-                for first, g, e in cfg.gain_steps:
-                    gain, edge = ops.where(c >= first, g, gain), ops.where(c >= first, e, edge)
-            k = ops.arange(nb, dtype="int32")[None, None, :]
-            mag = mag * ops.where(k >= c, gain, edge)
-        phase = mirrored + ops.arctan2(self.im_head(h), self.re_head(h))
-        out_re = (1.0 - w) * re + w * mag * ops.cos(phase)
-        out_im = (1.0 - w) * im + w * mag * ops.sin(phase)
-        y = ops.istft((out_re, out_im), sequence_length=p, sequence_stride=cfg.hop, fft_length=p,
-                      length=n + 2 * p, window="hann", center=False)
-        return y[:, p: p + n, None]
-
-    def compute_output_shape(self, x_shape, cutoff_shape=None):
-        return x_shape
 
 
 @keras.saving.register_keras_serializable(package="srlib")

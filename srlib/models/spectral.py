@@ -31,7 +31,7 @@ as a *spectrogram* instead of a waveform. This module holds a compact version:
      the STFT and waveform discriminators), so the magnitudes are learned *with*
      the phase they will be played with, and the discriminators judge the
      waveform, phase included. Only such a trained model offers this phase
-     (``srlib train --model spectral-gan``; :class:`SpectralSR` offers the others).
+     (``srlib train --model spectral-gan``; :func:`reconstruct` offers the others to a ``spectral`` model).
 
 The STFT uses ``n_fft`` samples (Hann window, centred frames); the network sees
 the first ``n_fft / 2`` bins (the Nyquist bin is copied from the input), so the
@@ -41,27 +41,24 @@ frequency axis halves cleanly at each level.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
 
 from ..audio import validate_audio
-from ..errors import AudioError, ConfigError
+from ..errors import ConfigError
 from ..extras import lazy
-from ..interpolate import upsample_baseline
 from ..spectral import stft
-from .card import ModelCard
 from .gan import compile_gan
 from .kind import STFTKind
 
-#: :mod:`srlib.models.layers` imports Keras: loaded when a network is first built (:func:`srlib.extras.lazy`).
-blocks = lazy("srlib.models.layers")
+#: :mod:`srlib.models.spectral_layers` imports Keras: loaded when a network is first built (:func:`srlib.extras.lazy`).
+blocks = lazy("srlib.models.spectral_layers")
 
-__all__ = ["SpectralConfig", "PHASES", "build_spectral_unet", "log_magnitude_features", "SpectralSR",
-           "train_spectral", "mirror_phase", "mirror_index", "build_spectral_waveform_generator", "spectral_reach",
+__all__ = ["SpectralConfig", "PHASES", "build_spectral_unet", "log_magnitude_features", "predict_magnitude",
+           "reconstruct", "mirror_phase", "mirror_index", "build_spectral_waveform_generator", "spectral_reach",
            "spectral_training_arrays", "high_band_mae", "SpectralKind", "SpectralGANKind"]
 
-#: Phase choices for the predicted high band that :class:`SpectralSR` offers (the fourth,
+#: Phase choices for the predicted high band that :func:`reconstruct` offers (the fourth,
 #: ``"gan"``, is a trained model of its own: :func:`build_spectral_waveform_generator`).
 PHASES = ("input", "mirror", "griffin_lim")
 _EPS = 1e-5
@@ -69,7 +66,7 @@ _EPS = 1e-5
 
 @dataclass(frozen=True)
 class SpectralConfig:
-    """Architecture and STFT of a :class:`SpectralSR` model.
+    """Architecture and STFT of a spectral model (the ``spectral`` and ``spectral-gan`` kinds).
 
     Attributes
     ----------
@@ -220,7 +217,7 @@ def build_spectral_waveform_generator(config: SpectralConfig | None = None):
     ``[w, x_in]`` through kernel-9 convolutions of ``refiner_channels`` channels
     with ``refiner_dilations`` (LeakyReLU 0.2) and adds a correction to ``w``.
     Its last convolution starts at zero, so an untrained stage passes ``w``
-    through: initialised from a trained :class:`SpectralSR`, the generator starts
+    through: initialised from a trained ``spectral`` model, the generator starts
     exactly at that model with the ``"mirror"`` phase.
     """
     import keras
@@ -238,91 +235,47 @@ def build_spectral_waveform_generator(config: SpectralConfig | None = None):
     return keras.Model(inp, out, name="spectral_gan_generator")
 
 
-class SpectralSR:
-    """A trained spectral model: ``upsample_lr`` from the low rate to ``sr_hz`` with a chosen phase."""
+def predict_magnitude(network, x_in, config: SpectralConfig) -> tuple[np.ndarray, np.ndarray]:
+    """``(X_in, |X_hat|)``: the STFT of ``x_in`` (the spline-interpolated signal at ``sr_hz``, shape (n,)) and
+    the magnitude the 2-D U-Net ``network`` predicts from it, both (bins, frames); below the cutoff bin the
+    magnitude is the input's own."""
+    X, feats = log_magnitude_features(x_in, config)
+    pred = np.asarray(network.predict_on_batch(feats[None, ..., None]))[0, ..., 0].T
+    mag = np.abs(X).astype(np.float32)
+    c = config.cutoff_bin
+    mag[c: config.n_bins] = np.maximum(np.exp(pred[c:]) - _EPS, 0.0)
+    return X, mag
 
-    def __init__(self, model, config: SpectralConfig):
-        self.model = model
-        self.config = config
-        self.sr_hz, self.ratio = config.sr_hz, config.ratio
-        self.low_sr_hz = config.sr_hz // config.ratio
 
-    def predict_magnitude(self, x_in) -> tuple[np.ndarray, np.ndarray]:
-        """``(X_in, |X_hat|)``: the input's STFT and the predicted magnitude, both (bins, frames)."""
-        cfg = self.config
-        X, feats = log_magnitude_features(x_in, cfg)
-        pred = np.asarray(self.model.predict_on_batch(feats[None, ..., None]))[0, ..., 0].T
-        mag = np.abs(X).astype(np.float32)
-        c = cfg.cutoff_bin
-        mag[c: cfg.n_bins] = np.maximum(np.exp(pred[c:]) - _EPS, 0.0)
-        return X, mag
+def reconstruct(X_in: np.ndarray, magnitude: np.ndarray, length: int, config: SpectralConfig,
+                phase: str = "griffin_lim", n_iter: int = 32) -> np.ndarray:
+    """Inverse STFT of ``magnitude`` with the chosen phase of :data:`PHASES`; the low band is ``X_in``'s, exactly.
 
-    def reconstruct(self, X_in: np.ndarray, magnitude: np.ndarray, length: int, phase: str = "griffin_lim",
-                    n_iter: int = 32) -> np.ndarray:
-        """Inverse STFT of ``magnitude`` with the chosen phase; the low band is ``X_in``'s, exactly.
+    ``"input"`` keeps the input's phase, ``"mirror"`` reflects the band below the cutoff about it
+    (:func:`mirror_phase`), ``"griffin_lim"`` starts there and runs ``n_iter`` Griffin-Lim iterations
+    on the high band. Returns float32, shape (length,).
+    """
+    import librosa
 
-        Returns float32, shape (length,).
-        """
-        import librosa
+    if phase not in PHASES:
+        raise ConfigError(f"phase: got {phase!r}; expected one of {', '.join(PHASES)}")
+    c = config.cutoff_bin
+    angle = np.angle(X_in)
+    if phase != "input":
+        angle = mirror_phase(angle, c)
+    Y = magnitude * np.exp(1j * angle)
+    Y[:c] = X_in[:c]
 
-        if phase not in PHASES:
-            raise ConfigError(f"phase: got {phase!r}; expected one of {', '.join(PHASES)}")
-        cfg = self.config
-        c = cfg.cutoff_bin
-        angle = np.angle(X_in)
-        if phase != "input":
-            angle = mirror_phase(angle, c)
-        Y = magnitude * np.exp(1j * angle)
-        Y[:c] = X_in[:c]
+    def istft(S):
+        return librosa.istft(S, hop_length=config.hop, n_fft=config.n_fft, window="hann", center=True,
+                             length=length)
 
-        def istft(S):
-            return librosa.istft(S, hop_length=cfg.hop, n_fft=cfg.n_fft, window="hann", center=True, length=length)
-
-        if phase == "griffin_lim":
-            for _ in range(n_iter):
-                rebuilt = librosa.stft(istft(Y), n_fft=cfg.n_fft, hop_length=cfg.hop, window="hann", center=True)
-                Y = magnitude * np.exp(1j * np.angle(rebuilt))
-                Y[:c] = X_in[:c]
-        return istft(Y).astype(np.float32)
-
-    def upsample_lr(self, x_lr, *, phase: str = "griffin_lim") -> np.ndarray:
-        """Super-resolve a mono signal at ``low_sr_hz``: shape (n,) -> (n * ratio,)."""
-        x_lr = validate_audio(x_lr, name="x_lr")
-        if x_lr.ndim != 1:
-            raise AudioError(f"x_lr: expected a mono signal of shape (n_samples,), got {x_lr.shape}")
-        return self.refine(upsample_baseline(x_lr, self.ratio, "spline"), phase=phase)
-
-    def refine(self, x_in, *, phase: str = "griffin_lim") -> np.ndarray:
-        """The spline-interpolated signal at ``sr_hz`` with its high band predicted: shape (n,) -> (n,)."""
-        X, mag = self.predict_magnitude(x_in)
-        return self.reconstruct(X, mag, len(x_in), phase)
-
-    def save(self, folder) -> Path:
-        """Write ``model.weights.h5`` and, through its :class:`~srlib.models.card.ModelCard`, ``config.json`` (the
-        :class:`SpectralKind`) into ``folder``: a model folder."""
-        from .registry import registered
-
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        self.model.save_weights(str(folder / "model.weights.h5"))
-        kind = registered(SpectralKind)
-        ModelCard.create(folder, {"kind": kind.name, "sr_hz": self.sr_hz, "ratio": self.ratio,
-                                  kind.arch_key: self.config.to_dict()})
-        return folder
-
-    @classmethod
-    def load(cls, folder) -> "SpectralSR":
-        """A model folder written by :meth:`save`."""
-        from .registry import registered
-
-        folder = Path(folder)
-        try:
-            cfg = SpectralConfig.from_dict(ModelCard.read(folder).config[registered(SpectralKind).arch_key])
-        except (OSError, KeyError, ValueError, AudioError) as exc:
-            raise AudioError(f"{folder}: not a spectral model folder ({exc})") from None
-        model = build_spectral_unet(cfg)
-        model.load_weights(str(folder / "model.weights.h5"))
-        return cls(model, cfg)
+    if phase == "griffin_lim":
+        for _ in range(n_iter):
+            rebuilt = librosa.stft(istft(Y), n_fft=config.n_fft, hop_length=config.hop, window="hann", center=True)
+            Y = magnitude * np.exp(1j * np.angle(rebuilt))
+            Y[:c] = X_in[:c]
+    return istft(Y).astype(np.float32)
 
 
 def spectral_training_arrays(pairs, cfg: SpectralConfig):
@@ -348,34 +301,6 @@ def high_band_mae(cutoff_bin: int):
     return high_band_mae
 
 
-def train_spectral(train_pairs, val_pairs=None, config: SpectralConfig | None = None, *, epochs: int = 4,
-                   batch_size: int = 16, learning_rate: float = 1e-3, seed: int = 0, verbose: int = 0):
-    """Fit a :class:`SpectralSR` on training pairs (:func:`srlib.data.make_pairs`), in memory.
-
-    The loss is :func:`high_band_mae` (the low band is copied from the input at
-    inference). ``srlib train --model spectral`` trains the same network with
-    logs, checkpoints and an evaluation; this is the notebook-sized version.
-
-    Returns
-    -------
-    (SpectralSR, history dict)
-    """
-    import keras
-
-    cfg = config or SpectralConfig(sr_hz=train_pairs.sr_hz, ratio=train_pairs.ratio)
-    if (cfg.sr_hz, cfg.ratio) != (train_pairs.sr_hz, train_pairs.ratio):
-        raise ConfigError(f"config is {cfg.sr_hz} Hz / ratio {cfg.ratio}; the pairs are "
-                         f"{train_pairs.sr_hz} Hz / ratio {train_pairs.ratio}")
-    keras.utils.set_random_seed(seed)
-    x, y = spectral_training_arrays(train_pairs, cfg)
-    val = spectral_training_arrays(val_pairs, cfg) if val_pairs is not None and len(val_pairs) else None
-    model = build_spectral_unet(cfg)
-    model.compile(keras.optimizers.Adam(learning_rate), loss=high_band_mae(cfg.cutoff_bin))
-    history = model.fit(x, y, batch_size=batch_size, epochs=epochs, validation_data=val, verbose=verbose,
-                        shuffle=True)
-    return SpectralSR(model, cfg), history.history
-
-
 class SpectralKind(STFTKind):
     """The 2-D U-Net on log-magnitudes, trained on the high band's log-magnitude MAE, played with Griffin-Lim."""
 
@@ -390,10 +315,8 @@ class SpectralKind(STFTKind):
         return spectral_reach(arch)
 
     def runner(self, network, arch):
-        spectral = SpectralSR(network, arch)
-
         def run(windows):  # magnitudes from the network, then a Griffin-Lim phase per window
-            return np.stack([spectral.refine(w) for w in windows])
+            return np.stack([reconstruct(*predict_magnitude(network, w, arch), len(w), arch) for w in windows])
 
         return run
 
