@@ -367,3 +367,16 @@ def test_the_method_question_check_finds_what_it_looks_for():
 def test_argparse_only_in_the_command_line():
     users = sorted(str(p.relative_to(SRLIB.parent)) for p in SRLIB.rglob("*.py") if "argparse" in p.read_text())
     assert users == ["srlib/cli.py"], users
+
+
+def test_nothing_below_reaches_up_to_the_runners():
+    """The floors: the front doors (the package's face, the command line, the bench) run training,
+    calibration and evaluation; training and calibration run evaluations; nothing lower imports them."""
+    graph = _srlib_imports()
+    allowed = {"srlib.train": {"srlib.cli", "srlib.bench"},
+               "srlib.calibration": {"srlib.cli"},
+               "srlib.evaluate": {"srlib.cli", "srlib.bench", "srlib.train", "srlib.calibration"},
+               "srlib.api": {"srlib", "srlib.cli", "srlib.bench"}}
+    upward = {target: sorted(m for m, deps in graph.items() if target in deps and m not in front)
+              for target, front in allowed.items()}
+    assert not any(upward.values()), upward
