@@ -10,10 +10,14 @@
 from __future__ import annotations
 
 import math
+import signal
+import warnings
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import soundfile as sf
+from tqdm.auto import tqdm
 
 from .audio import (
     AUDIO_SUFFIXES,
@@ -144,10 +148,6 @@ def upsample_file_used(in_path, out_path, ratio=None, *, target_sr_hz=None, meth
         rates the method cannot serve, or an unwritable output. An all-zero
         input only warns (:class:`SilentInputWarning`).
     """
-    import warnings
-
-    import soundfile as sf
-
     in_path, out_path = Path(in_path), Path(out_path)
     if in_path.exists() and out_path.exists() and in_path.resolve() == out_path.resolve():
         raise AudioError(f"{out_path}: output is the input file; choose another output path")
@@ -167,8 +167,6 @@ def upsample_file_used(in_path, out_path, ratio=None, *, target_sr_hz=None, meth
     block = max(1, round(block_s * sr_in / unit)) * unit
     context = max(1, math.ceil(context_s * sr_in / unit)) * unit
     peak = 0.0
-    from tqdm.auto import tqdm
-
     with atomic_output(out_path, overwrite=overwrite) as tmp, sf.SoundFile(str(in_path)) as src, \
             sf.SoundFile(tmp, "w", samplerate=target, channels=meta.channels, format=fmt, subtype=subtype) as dst:
         for start in tqdm(range(0, meta.frames, block), desc="upsampling", unit="block",
@@ -216,8 +214,6 @@ def _worker_init(interruptible: bool = True):
     background job of a non-interactive shell is): the workers then ignore it too, so a SIGINT to
     the group cannot fail files of a run that goes on.
     """
-    import signal
-
     global _IN_WORKER
     _IN_WORKER = True
     if not interruptible:
@@ -280,8 +276,6 @@ def upsample_folder(src_dir, out_dir, ratio=None, *, target_sr_hz=None, method: 
     ConfigError
         ``scheduler`` with ``jobs`` > 1, or a scheduler that cannot be reached.
     """
-    from tqdm.auto import tqdm
-
     src_dir, out_dir = Path(src_dir), Path(out_dir or "")
     if not str(out_dir) or out_dir.resolve() == src_dir.resolve():
         raise AudioError("upsample of a folder needs --output-dir, a different folder from the input")

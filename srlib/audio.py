@@ -19,7 +19,9 @@ from __future__ import annotations
 import glob
 import math
 import os
+import struct
 import tempfile
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -220,8 +222,6 @@ def declared_wav_frames(path) -> int | None:
     None where the file is not RIFF/WAVE, the header is unreadable, or the size is a streaming
     writer's placeholder (0 or 0xFFFFFFFF).
     """
-    import struct
-
     try:
         with open(path, "rb") as f:
             if f.read(4) != b"RIFF" or not f.read(4) or f.read(4) != b"WAVE":
@@ -266,8 +266,6 @@ def info(path) -> sf._SoundFileInfo:
 
 
 def _warn_if_truncated(path, frames: int) -> None:
-    import warnings
-
     declared = declared_wav_frames(path)
     if declared is not None and declared > frames:
         warnings.warn(f"{path}: truncated: its header promises {declared} frames but the file holds {frames}; "

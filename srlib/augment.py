@@ -35,10 +35,13 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 import soundfile as sf
-from scipy.signal import correlate, lfilter
 
 from .audio import resample
 from .errors import ConfigError
+from .extras import lazy
+
+#: scipy.signal costs over half a second of start-up: imported when a function first uses it.
+signal = lazy("scipy.signal")
 
 __all__ = ["Augment", "CHAINS", "apply_chain", "companded", "tilted"]
 
@@ -119,7 +122,7 @@ def tilted(x, sr_hz: int, db_per_octave: float) -> np.ndarray:
     k = 2 * sr_hz  # bilinear transform, prewarped at each corner
     wz, wp = (2 * sr_hz * np.tan(np.pi * f / sr_hz) for f in (fz, fp))
     b, a = np.array([k + wz, wz - k]), np.array([k + wp, wp - k])
-    y = lfilter(b / a[0], a / a[0], x)
+    y = signal.lfilter(b / a[0], a / a[0], x)
     w = 2 * np.pi * 1000.0 / sr_hz  # keep 1 kHz where it was
     z = np.exp(-1j * w)
     g = abs((b[0] + b[1] * z) / (a[0] + a[1] * z))
@@ -130,7 +133,7 @@ def _aligned(y: np.ndarray, x: np.ndarray) -> np.ndarray:
     """``y`` (a decoded copy of ``x``) shifted by the lag, 0 to 2048 samples, that best matches ``x``; ``len(x)`` samples."""
     n = len(x)
     extra = np.pad(y, (0, max(n + 2048 - len(y), 0)))
-    lags = correlate(extra[: n + 2048], x, mode="valid", method="fft")
+    lags = signal.correlate(extra[: n + 2048], x, mode="valid", method="fft")
     lag = int(np.argmax(lags))
     return extra[lag: lag + n].astype(np.float32)
 

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -51,8 +52,6 @@ def _pairs(n_patches: int, patch_len: int, sr_hz: int, ratio: int, input_rates_h
 
     With ``input_rates_hz`` (low, high), each patch is given a rate drawn from the range, as a
     versatile run's pairs are (the input is still the ``ratio`` one: the cost is the same)."""
-    from dataclasses import replace
-
     hr = np.stack([_signal(patch_len, sr_hz, s) for s in range(n_patches)])
     lr = hr[:, ::ratio]
     pairs = Pairs(hr, upsample_baseline(lr, ratio, "spline"), lr, np.arange(n_patches), sr_hz, ratio)
@@ -73,8 +72,6 @@ def train_throughput(kinds=None, patch_len: int = 8192, batch: int = 16, steps: 
     batch to the end of its last, so the cost of starting an epoch (its iterator and shuffle
     buffer: a third of the frame model's epoch at 6 steps) is left out. No validation.
     """
-    from dataclasses import replace
-
     import keras
 
     class Clock(keras.callbacks.Callback):
@@ -147,8 +144,6 @@ def _shipped_cards(kind_name: str, sr_hz: int, ratio: int | None = None) -> list
 def model_for(kind_name: str, sr_hz: int, ratio: int):
     """A shipped one-rate model of the kind for these rates, or an untrained one of its ``full`` profile's size
     (at one input rate), as an SRModel."""
-    from dataclasses import replace
-
     for card in _shipped_cards(kind_name, sr_hz, ratio):
         if card.input_rates_hz is None:
             return load_model(card.path)

@@ -22,6 +22,7 @@ windows, whatever the signal's length.
 from __future__ import annotations
 
 import numpy as np
+from tqdm.auto import tqdm
 
 __all__ = ["pad_length", "overlap_add"]
 
@@ -75,8 +76,6 @@ def overlap_add(run, x: np.ndarray, *, multiple: int, margin: int, chunk_len: in
     >>> bool(np.allclose(y, 2 * x))
     True
     """
-    from tqdm.auto import tqdm
-
     x = np.asarray(x, dtype=np.float32)
     n, m = len(x), int(multiple)
     margin = pad_length(margin, m)

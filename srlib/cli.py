@@ -18,6 +18,7 @@ import json
 import re
 import shlex
 import sys
+import warnings
 from dataclasses import fields, replace
 from pathlib import Path
 
@@ -425,8 +426,6 @@ def main(argv=None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    import warnings
-
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning

@@ -30,10 +30,13 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
-from scipy import signal
 
 from .audio import fix_length, resample, validate_audio, validate_ratio
 from .errors import AudioError, ConfigError
+from .extras import lazy
+
+#: scipy.signal costs over half a second of start-up: imported when a function first uses it.
+signal = lazy("scipy.signal")
 
 __all__ = [
     "FILTERS",

@@ -24,6 +24,7 @@ import io
 import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -382,8 +383,6 @@ def evaluate_model_dir(path, *, quick: bool = False, max_clips: int | None = Non
     test split holds several sources (whole packages held out), ``metrics.json``'s ``per_source``
     and ``metrics.md`` report each on its own as well.
     """
-    from pathlib import Path
-
     path = Path(path)
     m = SRModel(path)
     train_cfg = m.card.train

@@ -7,10 +7,12 @@ reaches for one of them simply imports it; where the import fails,
 :func:`missing_dependency` turns the ``ModuleNotFoundError`` into one sentence
 naming the extra, and the command line prints it instead of a traceback.
 
-:func:`lazy` is the one place an srlib module defers importing another: the modules that import Keras
-at their top (:mod:`srlib.models.layers` and each kind's own ``*_layers``, :mod:`srlib.models.gan_model`,
-:mod:`srlib.callbacks`) are reached through it, so ``srlib upsample`` and ``srlib info`` start without loading TensorFlow. Every
-other import sits at the top of its module.
+:func:`lazy` is the one way an srlib module defers an import, written at its top: the modules that
+import Keras there (:mod:`srlib.models.layers` and each kind's own ``*_layers``,
+:mod:`srlib.models.gan_model`, :mod:`srlib.callbacks`) and ``scipy.signal`` (over half a second) are
+reached through it, so ``srlib upsample`` and ``srlib info`` start in a fraction of a second without
+loading TensorFlow. Function-local imports are left for optional dependencies alone (Keras inside a
+kind's methods, librosa, matplotlib, the extras).
 
 >>> print(missing_dependency(ModuleNotFoundError("No module named 'keras'", name="keras")))
 this needs keras, which a plain install of srlib leaves out: pip install "srlib[models]"

@@ -27,6 +27,10 @@ from scipy import linalg
 
 from .audio import fix_length, validate_audio, validate_ratio
 from .errors import AudioError
+from .extras import lazy
+
+#: scipy.signal costs over half a second of start-up: imported when a function first uses it.
+signal = lazy("scipy.signal")
 
 __all__ = ["METHODS", "upsample_baseline", "spline_knots"]
 
@@ -70,8 +74,6 @@ def upsample_baseline(x_lr, ratio: int, method: str = "spline") -> np.ndarray:
             return upsample_baseline(x_lr, ratio, "linear")
         y = _spline_at(x_lr, spline_knots(x_lr), ratio)
     elif method == "sinc":
-        from scipy import signal  # imported here: over half a second of start-up that the other methods skip
-
         y = signal.resample_poly(x_lr, ratio, 1, axis=-1)
     elif method == "soxr":
         import soxr

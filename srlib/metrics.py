@@ -51,6 +51,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -207,8 +208,6 @@ def stoi(reference, estimate, sr_hz: int) -> float:
 
     NaN for clips too short to hold one 384 ms analysis segment after silence removal.
     """
-    import warnings
-
     from pystoi import stoi as _stoi
 
     ref, est = _pair(reference, estimate)

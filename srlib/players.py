@@ -18,7 +18,12 @@ the codec's.
 
 from __future__ import annotations
 
+import base64
+import html
+import io
+
 import numpy as np
+import soundfile as sf
 
 from .audio import resample, validate_audio
 
@@ -55,8 +60,6 @@ class Player:
         self.data, self.sr_hz = data, int(sr_hz)
 
     def _repr_html_(self) -> str:
-        import base64
-
         src = base64.b64encode(self.data).decode("ascii")
         return (f'<audio controls="controls" preload="metadata"><source src="data:audio/ogg;base64,{src}" '
                 'type="audio/ogg" />Your browser does not support the audio element.</audio>')
@@ -77,10 +80,6 @@ def player(x, sr_hz: int, gain: float = 1.0) -> Player:
     -------
     Player (displays as an ``<audio>`` element in JupyterLab and in the book).
     """
-    import io
-
-    import soundfile as sf
-
     y = np.clip(validate_audio(x) * gain, -1.0, 1.0)
     buf = io.BytesIO()
     sf.write(buf, y.T if y.ndim > 1 else y, int(sr_hz), format="OGG", subtype="VORBIS", compression_level=VORBIS_LEVEL)
@@ -103,8 +102,6 @@ def comparison(signals: dict, sr_hz: int | dict, *, play_sr_hz: int | None = Non
     IPython.display.HTML: a row of labelled ``<audio>`` players (plain HTML, so
     it plays in the static book as well as in JupyterLab).
     """
-    import html
-
     from IPython.display import HTML
 
     rates = {k: (sr_hz[k] if isinstance(sr_hz, dict) else sr_hz) for k in signals}

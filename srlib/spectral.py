@@ -15,6 +15,10 @@ from __future__ import annotations
 import numpy as np
 
 from .audio import validate_audio
+from .extras import lazy
+
+#: scipy.signal costs over half a second of start-up: imported when a function first uses it.
+signal = lazy("scipy.signal")
 
 __all__ = [
     "stft",
@@ -191,8 +195,6 @@ def effective_bandwidth_hz(x, sr_hz: int, floor_db: float = -60.0, n_fft: int = 
     >>> 2900 < effective_bandwidth_hz(np.sin(2 * np.pi * 3000 * t), 16000) < 3200
     True
     """
-    from scipy import signal
-
     x = validate_audio(x)
     nper = min(n_fft, x.shape[-1])
     freqs, power = signal.welch(x, sr_hz, nperseg=nper, window="hann")

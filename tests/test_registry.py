@@ -317,10 +317,10 @@ def test_imports_sit_at_the_top():
 
 
 def test_the_command_line_starts_without_keras():
-    """``srlib upsample`` and ``srlib info`` load no Keras, TensorFlow or Matplotlib: those begin behind
-    :func:`srlib.extras.lazy` (or an optional dependency's own import)."""
+    """``srlib upsample`` and ``srlib info`` load no Keras, TensorFlow, Matplotlib or scipy.signal (over half a
+    second): those begin behind :func:`srlib.extras.lazy` (or an optional dependency's own import)."""
     code = ("import sys, srlib.cli, srlib.train, srlib.evaluate, srlib.calibration, srlib.bench; "
-            "print(sorted(m for m in ('keras', 'tensorflow', 'matplotlib') if m in sys.modules))")
+            "print(sorted(m for m in ('keras', 'tensorflow', 'matplotlib', 'scipy.signal') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

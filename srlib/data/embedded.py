@@ -36,10 +36,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
+import soundfile as sf
+from tqdm.auto import tqdm
 
 from ..audio import resample, save
 from ..errors import ConfigError, DataSourceError
@@ -134,9 +137,6 @@ def build_speech(out_dir=None, *, max_per_language: int | None = None, progress:
     Corpus of 16 kHz mono FLAC clips, group = language.
     """
     import librosa
-    import soundfile as sf
-    from tqdm.auto import tqdm
-
     out_dir = Path(out_dir or cache_dir() / "corpus" / "speech")
     files = _speech_files()
     if max_per_language is not None:
@@ -201,8 +201,6 @@ def _render_piece(score_path: str, programs_rng: np.random.Generator, sf2: str):
     Each part gets a seeded program from :data:`MUSIC_PROGRAMS`; a light percussion part
     (:func:`_percussion`) is rendered separately and mixed :data:`PERCUSSION_DB` below the music.
     """
-    import tempfile
-
     import pretty_midi
     from music21 import corpus as m21corpus
 
@@ -257,9 +255,6 @@ def build_music(out_dir=None, *, minutes: float = 20.0, seed: int = 0, progress:
         raise DataSourceError(
             f"the embedded music corpus needs pyfluidsynth and Debian's libfluidsynth3 ({exc}); run 'make install'"
         ) from None
-    import soundfile as sf
-    from tqdm.auto import tqdm
-
     sf2 = str(Path(pretty_midi.__file__).parent / "TimGM6mb.sf2")
     out_dir = Path(out_dir or cache_dir() / "corpus" / "music")
     clips, total_s = [], 0.0

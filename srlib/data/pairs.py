@@ -33,6 +33,7 @@ import json
 from dataclasses import dataclass
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from ..audio import atomic_output, fix_length, resample, validate_ratio
 from ..augment import Augment
@@ -156,8 +157,6 @@ def make_pairs(corpus: Corpus, split: str = "train", *, ratio: int = 4, sr_hz: i
     -------
     Pairs
     """
-    from tqdm.auto import tqdm
-
     ratio = validate_ratio(ratio)
     if input_rates_hz is not None:
         low, high = (int(r) for r in input_rates_hz)

@@ -47,11 +47,14 @@ deterministic.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import soundfile as sf
+from tqdm.auto import tqdm
 
 from ..audio import resample, save
 from ..errors import ConfigError, DataSourceError
@@ -299,8 +302,6 @@ def _decode(task):
     """Worker: decode one source file into a cached FLAC clip and its measured facts (a dict), or None."""
     src, companions, dest, content = task
     import librosa
-    import soundfile as sf
-
     meta_path = Path(dest).with_suffix(".json")
     if Path(dest).exists() and meta_path.exists():
         return json.loads(meta_path.read_text())
@@ -367,10 +368,6 @@ def build_recorded(content: str = "speech", *, sources=None, out_dir=None, max_f
     DataSourceError
         A package of the chosen sources is not installed (the message names it and the command).
     """
-    import os
-
-    from tqdm.auto import tqdm
-
     chosen = _chosen(content, sources)
     listed = {s.name: s.files() for s in chosen}  # one walk of each package's folders
     missing = sorted({s.package for s in chosen if not listed[s.name]})

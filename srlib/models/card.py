@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import tempfile
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -41,9 +43,6 @@ WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 def write_text_atomic(path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file beside it and one rename: a reader (or a crash)
     sees the old file or the new one, never half of one."""
-    import os
-    import tempfile
-
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:

@@ -40,6 +40,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
 
 from ..data import make_dataset
 from ..errors import ConfigError
@@ -336,8 +339,6 @@ class FrameKind(STFTKind):
 
     def runner(self, network, arch: FrameConfig):
         """``run(windows, low_sr_hz=None)``: a versatile network is told the input rate's cutoff bin."""
-        import numpy as np
-
         def run(windows, low_sr_hz=None):
             if not arch.versatile:
                 return np.asarray(network.predict_on_batch(windows[..., None]))[..., 0]
@@ -350,8 +351,6 @@ class FrameKind(STFTKind):
         """The default datasets; a versatile run's carry each patch's cutoff bin as the second input."""
         if not arch.versatile:
             return super().fit_data(train_pairs, val_pairs, config, arch)
-        import numpy as np
-
         def cutoffs(pairs):
             if pairs.low_sr_hz is None:
                 raise ConfigError("a versatile frame model needs pairs made over a range of input rates "
@@ -368,16 +367,12 @@ class FrameKind(STFTKind):
 
     def export(self, network, arch, folder) -> None:
         """``model.npz`` (the NumPy pass's weights) and ``model.blocks.tflite`` (its ConvNeXt stack in LiteRT)."""
-        from pathlib import Path
-
         export_frame(network, Path(folder) / NPZ_NAME)
         export_frame_blocks(network, Path(folder) / BLOCKS_NAME)
 
     def light_runner(self, arch, folder):
         """The NumPy forward pass (:class:`srlib.models.frame_numpy.FrameForward`) of the folder's ``model.npz``,
         its ConvNeXt stack in LiteRT where the folder has ``model.blocks.tflite``."""
-        from pathlib import Path
-
         path = Path(folder) / NPZ_NAME
         if not path.exists():
             return None

@@ -14,6 +14,7 @@ This module does not import Keras; the methods that need it import it inside.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
@@ -144,8 +145,6 @@ class ModelKind:
         answers ``predict_on_batch`` as the Keras network does) where :attr:`litert` and the
         ``ai-edge-litert`` package is installed, else None.
         """
-        from pathlib import Path
-
         path = Path(folder) / TFLITE_NAME
         if not self.litert or not path.exists():
             return None

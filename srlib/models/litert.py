@@ -19,6 +19,7 @@ Keras's on real speech.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from contextlib import contextmanager
@@ -36,8 +37,6 @@ def export_litert(network, path) -> None:
 
     The converter's Python log ("INFO:tensorflow:Assets written to: /tmp/...") is held back: a chapter that
     trains a model would otherwise print a temporary folder of the machine that built it."""
-    import logging
-
     logger = logging.getLogger("tensorflow")
     level = logger.level
     logger.setLevel(logging.ERROR)

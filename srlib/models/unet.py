@@ -23,7 +23,9 @@ and explains each block.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
 
 from ..chunking import pad_length
 from ..errors import ConfigError
@@ -200,8 +202,6 @@ def receptive_field(model, length: int = 4096, seed: int = 0) -> int:
     perturbed on a copy). Returns the width in samples.
     """
     import keras
-    import numpy as np
-
     probe = keras.models.clone_model(model)
     rng = np.random.default_rng(seed)
     probe.set_weights([w + 0.05 * rng.standard_normal(w.shape).astype(w.dtype) for w in model.get_weights()])
@@ -256,8 +256,6 @@ class FiLMKind(UNetKind):
     mode = "lstm"
 
     def architecture(self, config) -> UNetConfig:
-        from dataclasses import replace
-
         return replace(super().architecture(config), film=self.mode)
 
 
