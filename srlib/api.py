@@ -25,8 +25,10 @@ from .audio import (
     check_destination,
     find_audio_files,
     fit_to_subtype,
+    fix_length,
     info,
     output_format,
+    resample,
     resolve_ratio,
     stale_parts,
     validate_audio,
@@ -35,6 +37,7 @@ from .errors import AudioError, ConfigError
 from .methods import get_method
 from .models.card import ModelCard, shipped_models
 from .models.registry import DEFAULT_KINDS, get_kind
+from .spectral import detect_cutoff_hz
 
 __all__ = ["upsample", "upsample_file", "upsample_file_used", "upsample_folder", "resolve_ratio", "auto_method",
            "method_text"]
@@ -113,17 +116,79 @@ class SilentInputWarning(UserWarning):
     """The input is all zeros: it is processed, but there is nothing to super-resolve."""
 
 
+#: ``cutoff="auto"`` on a file that is to be up-sampled extends from a detected band edge only below this
+#: share of the file's Nyquist frequency (a resampler's own edge, at 0.9 and up, is not a missing band).
+AUTO_CUTOFF_SHARE = 0.75
+#: A file kept at its own rate (restoration) needs its band to stop below this share of its Nyquist frequency.
+RESTORE_CUTOFF_SHARE = 0.9
+
+
+def measure_file_cutoff(path, *, excerpts: int = 8, excerpt_s: float = 10.0) -> float | None:
+    """:func:`srlib.spectral.detect_cutoff_hz` of an audio file, on up to ``excerpts`` stretches of
+    ``excerpt_s`` seconds spread over it (channels averaged), so an hour-long file costs a few seconds.
+
+    Returns Hz, or None where the file's band does not stop below its Nyquist frequency.
+    """
+    meta = info(path)
+    n = int(excerpt_s * meta.samplerate)
+    starts = np.unique(np.linspace(0, max(meta.frames - n, 0), excerpts).astype(int))
+    parts = []
+    with sf.SoundFile(str(path)) as src:
+        for start in starts:
+            src.seek(int(start))
+            try:
+                data = src.read(n, dtype="float32", always_2d=True)
+            except (sf.LibsndfileError, RuntimeError) as exc:
+                raise AudioError(f"{path}: unreadable audio near {start / meta.samplerate:.1f} s ({exc})") from None
+            parts.append(data.mean(axis=1))
+    x = validate_audio(np.concatenate(parts), name=str(path))
+    return detect_cutoff_hz(x, int(meta.samplerate)) if len(x) >= 2048 else None
+
+
+def input_band(path, sr_hz: int, cutoff="auto", *, restoring: bool = False) -> tuple:
+    """``(band_hz, words)``: the band of the file at ``path`` (``sr_hz`` Hz) that a method should extend, or
+    ``(None, "")`` for the whole band up to its Nyquist frequency; ``words`` say where it came from.
+
+    ``cutoff`` is ``"auto"`` (:func:`measure_file_cutoff`; used below :data:`AUTO_CUTOFF_SHARE` of
+    Nyquist, or when ``restoring``), a frequency in Hz (the user's), or None (the whole band).
+    ``restoring`` (output at the file's own rate) needs a band that stops below
+    :data:`RESTORE_CUTOFF_SHARE` of Nyquist, else there is nothing to add: :class:`AudioError`.
+    """
+    nyquist = sr_hz / 2
+    if cutoff is None or cutoff == "none":
+        if restoring:
+            raise AudioError(f"{path}: the output rate is the input's {sr_hz} Hz and --cutoff none keeps its whole "
+                             "band: nothing to add; give --cutoff auto or HZ, or a higher --target-sr")
+        return None, ""
+    if cutoff == "auto":
+        band, words = measure_file_cutoff(path), "a detected"
+    else:
+        try:
+            band, words = float(cutoff), "a given"
+        except (TypeError, ValueError):
+            raise ConfigError(f"cutoff: got {cutoff!r}; expected auto, none or a frequency in Hz") from None
+        if not 500 <= band < nyquist:
+            raise ConfigError(f"cutoff: got {cutoff} Hz; expected 500 Hz up to the input's Nyquist {nyquist:g} Hz")
+    if restoring and (band is None or band >= RESTORE_CUTOFF_SHARE * nyquist):
+        reach = "its spectrum has no steep drop below" if band is None else f"its band reaches {band / 1000:.1f} kHz of"
+        raise AudioError(f"{path}: nothing is missing: {reach} its {nyquist / 1000:g} kHz Nyquist frequency; "
+                         "nothing written")
+    if band is None or (cutoff == "auto" and not restoring and band >= AUTO_CUTOFF_SHARE * nyquist):
+        return None, ""
+    return band, f" from {words} {band / 1000:.1f} kHz cutoff"
+
+
 def upsample_file(in_path, out_path, ratio=None, **kw) -> Path:
     """Read ``in_path``, super-resolve it, write ``out_path`` atomically, in bounded memory.
 
-    Keywords ``target_sr_hz``, ``method``, ``content``, ``overwrite``, ``progress``, ``block_s`` and
+    Keywords ``target_sr_hz``, ``method``, ``content``, ``cutoff``, ``overwrite``, ``progress``, ``block_s`` and
     ``context_s``, as :func:`upsample_file_used` takes them; this returns only the written path.
     """
     return upsample_file_used(in_path, out_path, ratio, **kw)[0]
 
 
 def upsample_file_used(in_path, out_path, ratio=None, *, target_sr_hz=None, method: str | None = None,
-                       content: str | None = None, overwrite: bool = False, progress: bool = False,
+                       content: str | None = None, cutoff="auto", overwrite: bool = False, progress: bool = False,
                        block_s: float = 120.0, context_s: float = 1.0) -> tuple:
     """Read ``in_path``, super-resolve it, write ``out_path`` atomically, in bounded memory; say what did it.
 
@@ -132,7 +197,13 @@ def upsample_file_used(in_path, out_path, ratio=None, *, target_sr_hz=None, meth
     computed and dropped, so block seams are invisible (the spline's and the
     network's reach are far shorter than a second) and memory does not grow
     with the file's length. The output keeps the channel count and, for the
-    same format, the sample subtype (16/24-bit PCM, float) of the input. An
+    same format, the sample subtype (16/24-bit PCM, float) of the input.
+
+    Many files hold less band than their rate allows: an MP3 or a phone call stored at 44.1 or
+    16 kHz. With ``cutoff`` (:func:`input_band`: ``"auto"`` by default, or Hz) the file is read as
+    what it is, audio at twice its band, and extended from there; with neither ``ratio`` nor
+    ``target_sr_hz`` (or a target equal to the input's rate) the output keeps the input's rate
+    and only the missing band is added (restoration). An
     existing ``out_path`` is only replaced with ``overwrite=True``; the input
     is never replaced; a failure leaves no partial output.
 
@@ -159,8 +230,14 @@ def upsample_file_used(in_path, out_path, ratio=None, *, target_sr_hz=None, meth
     check_destination(out_path, overwrite=overwrite)
     fmt = output_format(out_path)
     sr_in = int(meta.samplerate)
-    _, target = resolve_ratio(sr_in, ratio, target_sr_hz)
-    method = method or auto_method(sr_in, target, content)  # once, not per block
+    restoring = (ratio is None and target_sr_hz is None) or target_sr_hz == sr_in
+    target = sr_in if restoring else resolve_ratio(sr_in, ratio, target_sr_hz)[1]
+    band, band_words = input_band(in_path, sr_in, cutoff, restoring=restoring)
+    rate = sr_in if band is None else min(sr_in, int(round(2 * band)))  # what the file holds, as a rate
+    method = method or auto_method(rate, target, content)  # once, not per block
+    if restoring and not get_method(method).learned:
+        raise AudioError(f"{in_path}: no model extends a band from {band / 1000:.1f} kHz at {sr_in} Hz"
+                         f"{'' if method == 'sinc' else f' ({method} adds nothing)'}; nothing written")
     subtype = meta.subtype if out_path.suffix.lower() == in_path.suffix.lower() else None
     # block and context lengths in whole "units", so each block maps to a whole number of output samples
     unit = sr_in // math.gcd(sr_in, target)
@@ -180,7 +257,10 @@ def upsample_file_used(in_path, out_path, ratio=None, *, target_sr_hz=None, meth
             x = data.T if meta.channels > 1 else data[:, 0]
             x = validate_audio(x, name=f"{in_path} (from {lo / sr_in:.1f} s)")
             peak = max(peak, float(np.abs(x).max()))
-            y, _ = upsample(x, sr_in, target_sr_hz=target, method=method)
+            n_out = round(x.shape[-1] * target / sr_in)
+            x_band = x if rate == sr_in else resample(x, sr_in, rate)
+            y, _ = upsample(x_band, rate, target_sr_hz=target, method=method)
+            y = fix_length(y, n_out)
             # keep the output of [start, start + block): drop the context on both sides
             n_keep_in = min(block, meta.frames - start)
             y0 = (start - lo) * target // sr_in
@@ -188,7 +268,8 @@ def upsample_file_used(in_path, out_path, ratio=None, *, target_sr_hz=None, meth
             dst.write(fit_to_subtype(np.atleast_2d(y)[:, y0:y1], subtype).T)
     if peak == 0.0:
         warnings.warn(f"{in_path}: the input is silent (all zeros); the output is silent too", SilentInputWarning)
-    return out_path, method_text(method, target)
+    name = get_method(method).name
+    return out_path, method_text(method, target).replace(name, name + band_words, 1)
 
 
 def _dask_client(address: str):
@@ -246,7 +327,7 @@ def _upsample_one(job):
 
 
 def upsample_folder(src_dir, out_dir, ratio=None, *, target_sr_hz=None, method: str | None = None,
-                    content: str | None = None, overwrite: bool = False, jobs: int = 1,
+                    content: str | None = None, cutoff="auto", overwrite: bool = False, jobs: int = 1,
                     scheduler: str | None = None, progress: bool = False) -> dict:
     """Super-resolve every audio file under ``src_dir`` into the same tree under ``out_dir``.
 
@@ -286,7 +367,8 @@ def upsample_folder(src_dir, out_dir, ratio=None, *, target_sr_hz=None, method: 
     files = find_audio_files(src_dir)
     if not files:  # before anything is created: nothing to process leaves nothing behind
         raise AudioError(f"{src_dir}: no audio files ({', '.join(AUDIO_SUFFIXES)}) found")
-    kw = dict(ratio=ratio, target_sr_hz=target_sr_hz, method=method, content=content, overwrite=overwrite)
+    kw = dict(ratio=ratio, target_sr_hz=target_sr_hz, method=method, content=content, cutoff=cutoff,
+              overwrite=overwrite)
     todo, skipped = [], []
     if scheduler:  # workers elsewhere, other working folders: absolute paths
         src_dir, out_dir, files = src_dir.resolve(), out_dir.resolve(), [f.resolve() for f in files]

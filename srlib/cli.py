@@ -65,7 +65,7 @@ def _cmd_upsample(args) -> int:
     if src.is_dir():
         out_dir = args.output_dir or args.output
         done = upsample_folder(src, out_dir, args.ratio, target_sr_hz=args.target_sr, method=args.model,
-                               content=args.content, overwrite=args.overwrite, jobs=args.jobs,
+                               content=args.content, cutoff=args.cutoff, overwrite=args.overwrite, jobs=args.jobs,
                                scheduler=args.scheduler, progress=not args.quiet)
         total = len(done["written"]) + len(done["skipped"]) + len(done["failed"])
         skipped = f", {len(done['skipped'])} skipped (already there; --overwrite redoes them)" if done["skipped"] else ""
@@ -83,7 +83,8 @@ def _cmd_upsample(args) -> int:
     if args.output_dir:
         dest = Path(args.output_dir) / dest
     written, used = upsample_file_used(src, dest, args.ratio, target_sr_hz=args.target_sr, method=args.model,
-                                       content=args.content, overwrite=args.overwrite, progress=not args.quiet)
+                                       content=args.content, cutoff=args.cutoff, overwrite=args.overwrite,
+                                       progress=not args.quiet)
     _say(args, f"wrote {written} ({used})")
     return 0
 
@@ -294,9 +295,14 @@ def build_parser() -> argparse.ArgumentParser:
                                     "existing file is never replaced without --overwrite.")
     up.add_argument("input", help="input audio file or folder")
     up.add_argument("output", nargs="?", help="output file (for a single input file)")
-    g = up.add_mutually_exclusive_group(required=True)
+    g = up.add_mutually_exclusive_group()
     g.add_argument("--ratio", type=int, help="integer up-sampling factor, e.g. 2 or 4")
-    g.add_argument("--target-sr", type=int, metavar="HZ", help="output sample rate in Hz")
+    g.add_argument("--target-sr", type=int, metavar="HZ",
+                   help="output sample rate in Hz; with neither this nor --ratio the output keeps the input's "
+                        "rate and only the band it lacks is added (an MP3, a phone call stored at 16 kHz)")
+    up.add_argument("--cutoff", default="auto", metavar="auto|none|HZ",
+                    help="where the input's band stops: auto (default) finds a steep drop in its spectrum and "
+                         "extends from there; none takes the whole band up to Nyquist; or a frequency in Hz")
     up.add_argument("--model", default=None,
                     help="a classical baseline (" + ", ".join(_method_choices()) + "), or a model folder; "
                          "default: the shipped frame-level model for the content where one fits the rates, "

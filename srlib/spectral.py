@@ -28,6 +28,9 @@ __all__ = [
     "griffin_lim",
     "griffin_lim_curve",
     "effective_bandwidth_hz",
+    "long_term_spectrum_db",
+    "detect_cutoff_hz",
+    "CUTOFF_MIN_DROP_DB",
 ]
 
 
@@ -195,9 +198,87 @@ def effective_bandwidth_hz(x, sr_hz: int, floor_db: float = -60.0, n_fft: int = 
     >>> 2900 < effective_bandwidth_hz(np.sin(2 * np.pi * 3000 * t), 16000) < 3200
     True
     """
-    x = validate_audio(x)
-    nper = min(n_fft, x.shape[-1])
-    freqs, power = signal.welch(x, sr_hz, nperseg=nper, window="hann")
-    level = 10 * np.log10(power + 1e-30)
+    freqs, level = long_term_spectrum_db(x, sr_hz, n_fft)
     above = np.flatnonzero(level >= level.max() + floor_db)
     return float(freqs[above.max()])
+
+
+def long_term_spectrum_db(x, sr_hz: int, n_fft: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+    """The long-term average power spectrum in dB: Welch's method (Hann, ``n_fft`` samples, 50 % overlap).
+
+    The one measurement behind :func:`effective_bandwidth_hz` (the data gate) and
+    :func:`detect_cutoff_hz` (what ``srlib upsample`` extends from).
+
+    Returns
+    -------
+    (freqs_hz, level_db): float arrays of shape (n_fft / 2 + 1,) (fewer for a short ``x``).
+    """
+    x = validate_audio(x)
+    freqs, power = signal.welch(x, sr_hz, nperseg=min(n_fft, x.shape[-1]), window="hann")
+    return freqs, 10 * np.log10(power + 1e-30)
+
+
+#: :func:`detect_cutoff_hz`'s defaults: the least drop (dB) between the band below a cutoff and
+#: everything above it, and the least share of the band below that must hold content.
+CUTOFF_MIN_DROP_DB = 30.0
+CUTOFF_MIN_FILL = 0.6
+
+
+def detect_cutoff_hz(x, sr_hz: int, *, min_drop_db: float = CUTOFF_MIN_DROP_DB, min_hz: float = 1000.0,
+                     n_fft: int = 4096) -> float | None:
+    """Where a recording's band stops: the frequency of the steepest lasting drop of its spectrum, or None.
+
+    Encoders (MP3, AAC, Opus), telephone chains and resamplers low-pass what they keep; above
+    their edge the spectrum falls by tens of dB within a few per cent of frequency and stays
+    down. Natural recordings roll off gently. On the long-term spectrum
+    (:func:`long_term_spectrum_db`, smoothed by a running median over +-1.5 % of frequency,
+    ``S(f)``), each candidate ``f`` from ``min_hz`` to 97 % of Nyquist scores
+
+        drop(f) = median S over [0.9 f, f]  -  90th percentile of S over [1.02 f, sr / 2],
+
+    the band just below against *everything* above (so a dip between formants does not
+    count). The cutoff is the best candidate, placed at the highest frequency up to ``1.05 f`` where
+    ``S`` is still within 10 dB of the band just under it; it counts only if ``drop >= min_drop_db`` and at least
+    :data:`CUTOFF_MIN_FILL` of the bins from ``f / 4`` to ``f`` are within 40 dB of that band
+    (a hum, a tone or DC has a drop but no band). Channels are averaged first.
+
+    Parameters
+    ----------
+    x : float array, shape (n_samples,) or (channels, n_samples)
+    sr_hz : int
+
+    Returns
+    -------
+    float Hz, or None where no band stops (the recording reaches its Nyquist frequency, or holds no band).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> from srlib.audio import resample
+    >>> narrow = resample(resample(rng.standard_normal(32000), 16000, 8000), 8000, 16000)  # a phone's band
+    >>> 3700 < detect_cutoff_hz(narrow, 16000) < 4000, detect_cutoff_hz(rng.standard_normal(32000), 16000)
+    (True, None)
+    """
+    x = validate_audio(x)
+    mono = x.mean(axis=0) if x.ndim == 2 else x
+    if not np.any(mono):
+        return None
+    f, level = long_term_spectrum_db(mono, sr_hz, n_fft)
+    step = f[1]
+    smooth = np.array([np.median(level[max(0, k - h): k + h + 1])
+                       for k, h in enumerate(np.maximum(2, (0.015 * f / step).astype(int)))])
+    candidates = range(max(1, int(np.searchsorted(f, min_hz))), int(np.searchsorted(f, 0.97 * f[-1])))
+    if not len(candidates):
+        return None
+    below = np.array([np.median(smooth[np.searchsorted(f, 0.9 * f[k]): k + 1]) for k in candidates])
+    above = np.array([np.percentile(smooth[np.searchsorted(f, 1.02 * f[k]):], 90) for k in candidates])
+    best = int(np.argmax(below - above))
+    k, band = candidates[best], below[best]
+    if band - above[best] < min_drop_db:
+        return None
+    lower = smooth[np.searchsorted(f, f[k] / 4): k + 1]
+    if np.mean(lower >= band - 40.0) < CUTOFF_MIN_FILL:
+        return None
+    start = int(np.searchsorted(f, 0.85 * f[k]))
+    kept = np.flatnonzero(smooth[start: int(np.searchsorted(f, 1.05 * f[k]))] >= band - 10.0)
+    return float(f[start + kept[-1]] if len(kept) else f[k])
