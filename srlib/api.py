@@ -37,7 +37,7 @@ from .errors import AudioError, ConfigError
 from .methods import get_method
 from .models.card import ModelCard, shipped_models
 from .models.registry import DEFAULT_KINDS, get_kind
-from .spectral import detect_cutoff_hz
+from .spectral import file_cutoff_hz
 
 __all__ = ["upsample", "upsample_file", "upsample_file_used", "upsample_folder", "resolve_ratio", "auto_method",
            "method_text"]
@@ -123,33 +123,11 @@ AUTO_CUTOFF_SHARE = 0.75
 RESTORE_CUTOFF_SHARE = 0.9
 
 
-def measure_file_cutoff(path, *, excerpts: int = 8, excerpt_s: float = 10.0) -> float | None:
-    """:func:`srlib.spectral.detect_cutoff_hz` of an audio file, on up to ``excerpts`` stretches of
-    ``excerpt_s`` seconds spread over it (channels averaged), so an hour-long file costs a few seconds.
-
-    Returns Hz, or None where the file's band does not stop below its Nyquist frequency.
-    """
-    meta = info(path)
-    n = int(excerpt_s * meta.samplerate)
-    starts = np.unique(np.linspace(0, max(meta.frames - n, 0), excerpts).astype(int))
-    parts = []
-    with sf.SoundFile(str(path)) as src:
-        for start in starts:
-            src.seek(int(start))
-            try:
-                data = src.read(n, dtype="float32", always_2d=True)
-            except (sf.LibsndfileError, RuntimeError) as exc:
-                raise AudioError(f"{path}: unreadable audio near {start / meta.samplerate:.1f} s ({exc})") from None
-            parts.append(data.mean(axis=1))
-    x = validate_audio(np.concatenate(parts), name=str(path))
-    return detect_cutoff_hz(x, int(meta.samplerate)) if len(x) >= 2048 else None
-
-
 def input_band(path, sr_hz: int, cutoff="auto", *, restoring: bool = False) -> tuple:
     """``(band_hz, words)``: the band of the file at ``path`` (``sr_hz`` Hz) that a method should extend, or
     ``(None, "")`` for the whole band up to its Nyquist frequency; ``words`` say where it came from.
 
-    ``cutoff`` is ``"auto"`` (:func:`measure_file_cutoff`; used below :data:`AUTO_CUTOFF_SHARE` of
+    ``cutoff`` is ``"auto"`` (:func:`srlib.spectral.file_cutoff_hz`; used below :data:`AUTO_CUTOFF_SHARE` of
     Nyquist, or when ``restoring``), a frequency in Hz (the user's), or None (the whole band).
     ``restoring`` (output at the file's own rate) needs a band that stops below
     :data:`RESTORE_CUTOFF_SHARE` of Nyquist, else there is nothing to add: :class:`AudioError`.
@@ -161,7 +139,7 @@ def input_band(path, sr_hz: int, cutoff="auto", *, restoring: bool = False) -> t
                              "band: nothing to add; give --cutoff auto or HZ, or a higher --target-sr")
         return None, ""
     if cutoff == "auto":
-        band, words = measure_file_cutoff(path), "a detected"
+        band, words = file_cutoff_hz(path), "a detected"
     else:
         try:
             band, words = float(cutoff), "a given"

@@ -13,7 +13,9 @@ its own training data is one: :mod:`srlib.lineage`).
 from __future__ import annotations
 
 import argparse
+import csv
 import inspect
+import io
 import json
 import re
 import shlex
@@ -37,6 +39,8 @@ from .evaluate import (
     evaluate_sources,
     format_sources,
     format_table,
+    format_without_reference,
+    score_without_reference,
     summarize,
 )
 from .extras import missing_dependency
@@ -89,7 +93,45 @@ def _cmd_upsample(args) -> int:
     return 0
 
 
+def _audio_paths(items) -> list:
+    """Files given, and the audio files under folders given, in order."""
+    paths = []
+    for p in map(Path, items):
+        paths += find_audio_files(p) if p.is_dir() else [p]
+    return paths
+
+
+def _cmd_evaluate_without_reference(args) -> int:
+    paths = _audio_paths(args.reference)
+    if not paths:
+        raise AudioError("evaluate --no-reference: no audio files found (give files or folders)")
+    before = None
+    if args.before:  # the file each was made from: same relative path (or name) and stem, any suffix
+        sources = {}
+        for root in map(Path, args.before):
+            for f in find_audio_files(root) if root.is_dir() else [root]:
+                sources.setdefault(f.stem, f)
+        before = {p: sources[p.stem] for p in paths if p.stem in sources}
+        if not before:
+            raise AudioError("evaluate --before: no input file shares a name with the files scored")
+    rows = score_without_reference(paths, before=before, listener=not args.no_dnsmos, progress=not args.quiet)
+    print(format_without_reference(rows) if args.format == "markdown" else
+          json.dumps(rows, indent=1) if args.format == "json" else _csv(rows))
+    return 0
+
+
+def _csv(rows) -> str:
+    """Rows of dicts as CSV text (the union of their keys, in first-seen order)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(dict.fromkeys(k for r in rows for k in r)))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().rstrip("\n")
+
+
 def _cmd_evaluate(args) -> int:
+    if args.no_reference:
+        return _cmd_evaluate_without_reference(args)
     if args.corpus:
         if args.reference:
             raise AudioError("evaluate: give reference files or --corpus, not both")
@@ -100,12 +142,7 @@ def _cmd_evaluate(args) -> int:
                                    allow_overlap=args.allow_overlap, progress=not args.quiet)
         print(format_sources(results, args.format))
         return 0
-    paths = []
-    for p in map(Path, args.reference):
-        if p.is_dir():
-            paths += find_audio_files(p)
-        else:
-            paths.append(p)
+    paths = _audio_paths(args.reference)
     if not paths:
         raise AudioError("evaluate: no reference audio files found (give files, folders or --corpus)")
     clips = []
@@ -324,7 +361,16 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Degrade each reference file by --ratio, up-sample it with each "
                                     "method and print SNR, LSD, LSD-HF, LSD-LF and SI-SDR (mean ± std); "
                                     "--perceptual adds PESQ, STOI and DNSMOS.")
-    ev.add_argument("reference", nargs="*", help="reference audio files or folders")
+    ev.add_argument("reference", nargs="*", help="reference audio files or folders (with --no-reference: the files "
+                                                 "to judge)")
+    ev.add_argument("--no-reference", dest="no_reference", action="store_true",
+                    help="judge files with no original: each file's measured cutoff and, for speech, its DNSMOS "
+                         "(needs srlib[perceptual]); works on any tool's outputs")
+    ev.add_argument("--before", nargs="+", metavar="PATH",
+                    help="with --no-reference: the files (or folders) the judged ones were made from, matched by "
+                         "name; their cutoff and DNSMOS are shown beside")
+    ev.add_argument("--no-dnsmos", dest="no_dnsmos", action="store_true",
+                    help="with --no-reference: the cutoffs alone (music, or no srlib[perceptual])")
     ev.add_argument("--corpus", help="instead of files: score a corpus split source by source (e.g. recorded-speech, "
                                      "whose test split holds packages kept out of training)")
     ev.add_argument("--split", default="test", choices=["train", "val", "test"], help="with --corpus (default test)")

@@ -29,17 +29,19 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from .audio import validate_ratio
+from .audio import info, load, validate_ratio
 from .data import gate, open_corpus
 from .degrade import degrade_pair, lowpass, make_lowres_at
 from .errors import AudioError, ConfigError
 from .inference import SRModel, load_model
 from .lineage import TRAINED_ON, check_overlap, clip_origin, record_evaluation
 from .methods import Function, Lowres, get_method
-from .metrics import METRIC_LABELS, METRICS, dnsmos_gap, evaluate_pair
+from .metrics import DNSMOS_SR_HZ, METRIC_LABELS, METRICS, dnsmos, dnsmos_gap, evaluate_pair
+from .spectral import file_cutoff_hz
 from .tables import markdown_table
 
 __all__ = ["METRICS", "SUMMARY_METRICS", "TABLE_METRICS", "Case", "cases_at_rates", "score_cases", "as_methods",
+           "score_without_reference", "format_without_reference",
            "evaluate_clips", "evaluate_input_rates", "summarize", "format_table",
            "evaluate_model_dir", "evaluate_sources", "source_clips", "format_sources", "summarize_by", "evaluate_rates_by_source"]
 
@@ -462,6 +464,68 @@ def evaluate_sources(corpus, methods, *, sr_hz: int, ratio: int, split: str = "t
                                       perceptual=perceptual, allow_overlap=allow_overlap, progress=progress)
             results[(source, float(level_db))] = summarize(rows)
     return results
+
+
+def score_without_reference(paths, *, before: dict | None = None, listener: bool = True,
+                            progress: bool = False) -> list:
+    """Judge files with no original to compare with: each file's measured band edge and, for speech, DNSMOS.
+
+    What a user has after running any tool: the output, perhaps the input, never the original.
+    Each file's cutoff is :func:`srlib.spectral.file_cutoff_hz` (None: its band reaches its
+    Nyquist frequency), and with ``listener`` its DNSMOS P.808 and P.835 scores
+    (:func:`srlib.metrics.dnsmos`, on the file mixed to mono at 16 kHz: a speech measure).
+
+    Parameters
+    ----------
+    paths : sequence of path
+    before : dict path -> path, optional
+        The file each was made from: its cutoff and DNSMOS are reported beside (``*_before``).
+
+    Returns
+    -------
+    list of dict rows: ``file``, ``sr_hz``, ``cutoff_hz`` (float or None), the DNSMOS keys, and with
+    ``before`` the same with ``_before`` appended.
+    """
+    def measures(path) -> dict:
+        out = {"sr_hz": int(info(path).samplerate), "cutoff_hz": file_cutoff_hz(path)}
+        if listener:
+            out.update(dnsmos(load(path, sr_hz=DNSMOS_SR_HZ)[0]))
+        return out
+
+    rows = []
+    for path in tqdm(list(paths), desc="scoring", unit="file", disable=not progress):
+        row = {"file": str(path), **measures(path)}
+        if before and path in before:
+            row.update({f"{k}_before": v for k, v in measures(before[path]).items()})
+        rows.append(row)
+    return rows
+
+
+def format_without_reference(rows) -> str:
+    """:func:`score_without_reference` rows as a Markdown table, a file a line, then the means."""
+    paired = any("cutoff_hz_before" in r for r in rows)
+    heard = any("dnsmos" in r for r in rows)
+
+    def khz(v):
+        return "full band" if v is None else f"{v / 1000:.1f}"
+
+    header = ["file", "rate (Hz)", *(["cutoff before (kHz)"] if paired else []), "cutoff (kHz)"]
+    if heard:
+        header += [*(["DNSMOS before"] if paired else []), "DNSMOS P.808", "SIG", "BAK", "OVRL"]
+    lines = []
+    for r in rows:
+        line = [r["file"], r["sr_hz"], *([khz(r.get("cutoff_hz_before"))] if paired else []), khz(r["cutoff_hz"])]
+        if heard:
+            line += [*([f"{r.get('dnsmos_before', math.nan):.2f}"] if paired else []),
+                     *(f"{r[k]:.2f}" for k in ("dnsmos", "dnsmos_sig", "dnsmos_bak", "dnsmos_ovrl"))]
+        lines.append(line)
+    if heard and len(rows) > 1:
+        mean = [f"mean of {len(rows)}", "", *([""] if paired else []), ""]
+        mean += [*([f"{np.nanmean([r.get('dnsmos_before', math.nan) for r in rows]):.2f}"] if paired else []),
+                 *(f"{np.nanmean([r[k] for r in rows]):.2f}" for k in ("dnsmos", "dnsmos_sig", "dnsmos_bak",
+                                                                       "dnsmos_ovrl"))]
+        lines.append(mean)
+    return markdown_table(header, lines)
 
 
 def source_clips(corpus, sr_hz: int, *, split: str = "test", max_clips_per_source: int | None = None,

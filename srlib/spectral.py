@@ -13,8 +13,10 @@ to guess back when only the magnitude is known. Notebook
 from __future__ import annotations
 
 import numpy as np
+import soundfile as sf
 
-from .audio import validate_audio
+from .audio import info, validate_audio
+from .errors import AudioError
 from .extras import lazy
 
 #: scipy.signal costs over half a second of start-up: imported when a function first uses it.
@@ -30,6 +32,7 @@ __all__ = [
     "effective_bandwidth_hz",
     "long_term_spectrum_db",
     "detect_cutoff_hz",
+    "file_cutoff_hz",
     "CUTOFF_MIN_DROP_DB",
 ]
 
@@ -234,10 +237,11 @@ def detect_cutoff_hz(x, sr_hz: int, *, min_drop_db: float = CUTOFF_MIN_DROP_DB, 
     (:func:`long_term_spectrum_db`, smoothed by a running median over +-1.5 % of frequency,
     ``S(f)``), each candidate ``f`` from ``min_hz`` to 97 % of Nyquist scores
 
-        drop(f) = median S over [0.9 f, f]  -  90th percentile of S over [1.02 f, sr / 2],
+        drop(f) = median S over [0.9 f, f]  -  max W over [1.02 f, sr / 2],
 
-    the band just below against *everything* above (so a dip between formants does not
-    count). The cutoff is the best candidate, placed at the highest frequency up to ``1.05 f`` where
+    the band just below against the loudest of *everything* above (``W``: the spectrum's running
+    median over +-5 %, so a lone tone does not count), so neither a dip between formants nor
+    a band that is merely quieter above a strong low band counts. The cutoff is the best candidate, placed at the highest frequency up to ``1.05 f`` where
     ``S`` is still within 10 dB of the band just under it; it counts only if ``drop >= min_drop_db`` and at least
     :data:`CUTOFF_MIN_FILL` of the bins from ``f / 4`` to ``f`` are within 40 dB of that band
     (a hum, a tone or DC has a drop but no band). Channels are averaged first.
@@ -271,7 +275,10 @@ def detect_cutoff_hz(x, sr_hz: int, *, min_drop_db: float = CUTOFF_MIN_DROP_DB, 
     if not len(candidates):
         return None
     below = np.array([np.median(smooth[np.searchsorted(f, 0.9 * f[k]): k + 1]) for k in candidates])
-    above = np.array([np.percentile(smooth[np.searchsorted(f, 1.02 * f[k]):], 90) for k in candidates])
+    wide = np.array([np.median(level[max(0, k - h): k + h + 1])  # +-5 %: a lone tone above does not count
+                     for k, h in enumerate(np.maximum(2, (0.05 * f / step).astype(int)))])
+    ceiling = np.maximum.accumulate(wide[::-1])[::-1]  # the loudest of everything from each bin up
+    above = np.array([ceiling[min(len(f) - 1, int(np.searchsorted(f, 1.02 * f[k])))] for k in candidates])
     best = int(np.argmax(below - above))
     k, band = candidates[best], below[best]
     if band - above[best] < min_drop_db:
@@ -282,3 +289,25 @@ def detect_cutoff_hz(x, sr_hz: int, *, min_drop_db: float = CUTOFF_MIN_DROP_DB, 
     start = int(np.searchsorted(f, 0.85 * f[k]))
     kept = np.flatnonzero(smooth[start: int(np.searchsorted(f, 1.05 * f[k]))] >= band - 10.0)
     return float(f[start + kept[-1]] if len(kept) else f[k])
+
+
+def file_cutoff_hz(path, *, excerpts: int = 8, excerpt_s: float = 10.0) -> float | None:
+    """:func:`detect_cutoff_hz` of an audio file, on up to ``excerpts`` stretches of
+    ``excerpt_s`` seconds spread over it (channels averaged), so an hour-long file costs a few seconds.
+
+    Returns Hz, or None where the file's band does not stop below its Nyquist frequency.
+    """
+    meta = info(path)
+    n = int(excerpt_s * meta.samplerate)
+    starts = np.unique(np.linspace(0, max(meta.frames - n, 0), excerpts).astype(int))
+    parts = []
+    with sf.SoundFile(str(path)) as src:
+        for start in starts:
+            src.seek(int(start))
+            try:
+                data = src.read(n, dtype="float32", always_2d=True)
+            except (sf.LibsndfileError, RuntimeError) as exc:
+                raise AudioError(f"{path}: unreadable audio near {start / meta.samplerate:.1f} s ({exc})") from None
+            parts.append(data.mean(axis=1))
+    x = validate_audio(np.concatenate(parts), name=str(path))
+    return detect_cutoff_hz(x, int(meta.samplerate)) if len(x) >= 2048 else None

@@ -192,3 +192,22 @@ def test_a_truncated_mp3_is_written_or_refused_cleanly(held_out, tmp_path, capsy
         assert sr == 44100 and 2.5 * sr < len(y) < 3.5 * sr and np.isfinite(y).all()
     else:
         assert code == 1 and len(err.splitlines()) == 1 and not (tmp_path / "out.wav").exists()
+
+
+def test_judging_files_without_their_original(held_out, tmp_path, capsys):
+    """srlib evaluate --no-reference: each file's band edge and DNSMOS, beside those of the file it came from."""
+    voices, _ = held_out
+    (tmp_path / "in").mkdir()
+    call = resample(resample(voices["hedgewars-voices"][: 16000 * 6], 16000, 8000), 8000, 16000)
+    sf.write(tmp_path / "in" / "call.wav", call, 16000)
+    assert main(["upsample", str(tmp_path / "in"), "--output-dir", str(tmp_path / "out"), "-q"]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", "--no-reference", str(tmp_path / "out"), "--before", str(tmp_path / "in"), "-q",
+                 "--format", "json"]) == 0
+    (row,) = __import__("json").loads(capsys.readouterr().out)
+    assert row["sr_hz"] == 16000 and 3700 < row["cutoff_hz_before"] < 4000
+    assert row["cutoff_hz"] is None or row["cutoff_hz"] > 6000  # the band the call lacked is there now
+    assert 1 < row["dnsmos_before"] < 5 and 1 < row["dnsmos"] < 5
+    assert main(["evaluate", "--no-reference", str(tmp_path / "in"), "--no-dnsmos", "-q"]) == 0
+    table = capsys.readouterr().out
+    assert table.splitlines()[0] == "| file | rate (Hz) | cutoff (kHz) |" and "| 3.8 |" in table
