@@ -123,7 +123,7 @@ AUTO_CUTOFF_SHARE = 0.75
 RESTORE_CUTOFF_SHARE = 0.9
 
 
-def input_band(path, sr_hz: int, cutoff="auto", *, restoring: bool = False) -> tuple:
+def input_band(path, sr_hz: int, cutoff="auto", *, restoring: bool = False, meta=None) -> tuple:
     """``(band_hz, words)``: the band of the file at ``path`` (``sr_hz`` Hz) that a method should extend, or
     ``(None, "")`` for the whole band up to its Nyquist frequency; ``words`` say where it came from.
 
@@ -139,7 +139,7 @@ def input_band(path, sr_hz: int, cutoff="auto", *, restoring: bool = False) -> t
                              "band: nothing to add; give --cutoff auto or HZ, or a higher --target-sr")
         return None, ""
     if cutoff == "auto":
-        band, words = file_cutoff_hz(path), "a detected"
+        band, words = file_cutoff_hz(path, meta=meta), "a detected"
     else:
         try:
             band, words = float(cutoff), "a given"
@@ -210,7 +210,7 @@ def upsample_file_used(in_path, out_path, ratio=None, *, target_sr_hz=None, meth
     sr_in = int(meta.samplerate)
     restoring = (ratio is None and target_sr_hz is None) or target_sr_hz == sr_in
     target = sr_in if restoring else resolve_ratio(sr_in, ratio, target_sr_hz)[1]
-    band, band_words = input_band(in_path, sr_in, cutoff, restoring=restoring)
+    band, band_words = input_band(in_path, sr_in, cutoff, restoring=restoring, meta=meta)
     rate = sr_in if band is None else min(sr_in, int(round(2 * band)))  # what the file holds, as a rate
     method = method or auto_method(rate, target, content)  # once, not per block
     if restoring and not get_method(method).learned:

@@ -80,7 +80,7 @@ def test_folder_mode_continues_past_bad_files(tmp_path, sine, capsys):
 
 def test_usage_errors_exit_2(tmp_path):
     with pytest.raises(SystemExit) as info:
-        main(["upsample", "a.wav", "b.wav"])  # neither --ratio nor --target-sr
+        main(["upsample", "a.wav", "b.wav", "--ratio", "2", "--target-sr", "16000"])  # both
     assert info.value.code == 2
 
 
