@@ -6,7 +6,7 @@ import math
 
 import keras
 
-__all__ = ["NaNGuard"]
+__all__ = ["NaNGuard", "CosineSteps"]
 
 
 class NaNGuard(keras.callbacks.Callback):
@@ -39,3 +39,26 @@ class NaNGuard(keras.callbacks.Callback):
                 self.where = (self.epoch + 1, batch + 1, float(loss))
                 self.model.stop_training = True
                 return
+
+
+class CosineSteps(keras.callbacks.Callback):
+    """Cosine decay of every optimizer's step, set at each epoch's start: ``base * (floor + (1 - floor) *
+    (1 + cos(pi e / epochs)) / 2)`` for epoch ``e`` from 0, so the last epoch runs at about ``floor * base``.
+
+    ``bases`` maps the model's optimizer attributes (``optimizer``; a GAN's ``d_optimizer`` too) to their
+    configured steps; the step follows the epoch alone, so a run resumed by
+    ``BackupAndRestore`` continues on the same curve.
+    """
+
+    def __init__(self, epochs: int, bases: dict, floor: float = 0.1):
+        super().__init__()
+        self.epochs, self.bases, self.floor = int(epochs), dict(bases), float(floor)
+
+    def factor(self, epoch: int) -> float:
+        return self.floor + (1 - self.floor) * (1 + math.cos(math.pi * epoch / self.epochs)) / 2
+
+    def on_epoch_begin(self, epoch, logs=None):
+        for attribute, base in self.bases.items():
+            optimizer = getattr(self.model, attribute, None)
+            if optimizer is not None:
+                optimizer.learning_rate = base * self.factor(epoch)

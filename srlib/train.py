@@ -39,7 +39,7 @@ from .inference import load_model
 from .lineage import Lineage
 from .models.card import ModelCard, model_folder
 from .models.registry import get_kind, kind_names
-from .models.train_config import TrainConfig
+from .models.train_config import LR_SCHEDULES, TrainConfig
 
 #: :mod:`srlib.callbacks` imports Keras: loaded when a run starts (:func:`srlib.extras.lazy`).
 keras_callbacks = lazy("srlib.callbacks")
@@ -196,6 +196,8 @@ def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = Tr
 
     config = resolved(config)
     Augment.from_dict(config.augment)  # a wrong field fails before the corpus is read
+    if config.lr_schedule not in LR_SCHEDULES:
+        raise ConfigError(f"lr_schedule: got {config.lr_schedule!r}; expected one of {', '.join(LR_SCHEDULES)}")
     out = Path(out_dir)
     if (out / "model.weights.h5").exists():
         raise ConfigError(f"{out}: already holds a trained model; choose another --out")
@@ -227,6 +229,9 @@ def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = Tr
         keras.callbacks.ModelCheckpoint(str(out / "best.weights.h5"), monitor=run.monitor, mode="min",
                                         save_best_only=True, save_weights_only=True),
         guard,
+        *([keras_callbacks.CosineSteps(config.epochs, {  # a GAN's optimizer is its generator's
+            "optimizer": config.learning_rate, "d_optimizer": config.d_learning_rate or config.learning_rate})]
+          if config.lr_schedule == "cosine" else []),
         *callbacks,
     ]
     t0 = time.perf_counter()

@@ -137,6 +137,29 @@ def test_resume_after_interrupt(tmp_path, monkeypatch, synthetic_pairs):
     assert epochs[-2:] == [2, 3]
 
 
+def test_a_cosine_schedule_steps_down_per_epoch_and_resumes_on_its_curve(tmp_path, synthetic_pairs):
+    from dataclasses import replace
+
+    from srlib.callbacks import CosineSteps
+    from srlib.errors import ConfigError
+    from srlib.train import train
+
+    data = (synthetic_pairs(16), synthetic_pairs(8, seed=1))
+    seen = []
+
+    class Record(__import__("keras").callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(float(self.model.optimizer.learning_rate))
+
+    cfg = replace(_config(), epochs=3, learning_rate=1e-3, lr_schedule="cosine")
+    train(cfg, tmp_path / "c", verbose=0, evaluate=False, pairs=data, callbacks=[Record()])
+    steps = CosineSteps(3, {})
+    assert np.allclose(seen, [1e-3 * steps.factor(e) for e in range(3)], rtol=1e-5)
+    assert steps.factor(0) == 1.0 and abs(CosineSteps(54, {}).factor(53) - 0.1) < 1e-3
+    with pytest.raises(ConfigError, match="lr_schedule"):
+        train(replace(cfg, lr_schedule="step"), tmp_path / "d", verbose=0, evaluate=False, pairs=data)
+
+
 def test_model_on_stereo_and_odd_rates(tmp_path):
     import soundfile as sf
 

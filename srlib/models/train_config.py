@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["TrainConfig"]
+__all__ = ["TrainConfig", "LR_SCHEDULES"]
+
+#: What :attr:`TrainConfig.lr_schedule` may name.
+LR_SCHEDULES = ("constant", "cosine")
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,10 @@ class TrainConfig:
         Passes over the training patches.
     learning_rate : float
         Adam step size.
+    lr_schedule : str
+        ``constant``, or ``cosine``: every step of the run (the discriminators' too) scaled per epoch by
+        ``0.1 + 0.9 (1 + cos(pi e / epochs)) / 2`` for epoch ``e`` from 0, to a tenth at the last
+        (:class:`srlib.callbacks.CosineSteps`; an interrupted run resumes on the same curve).
     filter : str
         Anti-aliasing filter of the low-rate inputs, one of :data:`srlib.degrade.FILTERS` (``random``: a
         random one per clip, for filter-robust training).
@@ -80,6 +87,7 @@ class TrainConfig:
     batch_size: int = 16
     epochs: int = 12
     learning_rate: float = 3e-4
+    lr_schedule: str = "constant"
     filter: str = "cheby1"
     stft_weight: float = 0.0
     seed: int = 0
