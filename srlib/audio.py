@@ -260,7 +260,11 @@ def info(path) -> sf._SoundFileInfo:
     try:
         meta = sf.info(str(path))
     except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
-        raise AudioError(f"{path}: not a readable audio file ({exc})") from None
+        hint = ""
+        if path.suffix.lower() in CONTAINER_SUFFIXES:  # what libsndfile does not read at all
+            hint = (f"; srlib reads WAV, FLAC, Ogg (Vorbis, Opus), MP3 and AIFF: convert it first, e.g. "
+                    f"ffmpeg -i {path.name} {path.stem}.flac (Debian: apt install ffmpeg)")
+        raise AudioError(f"{path}: not a readable audio file ({exc}){hint}") from None
     _warn_if_truncated(path, meta.frames)
     return meta
 
@@ -328,7 +332,9 @@ def _umask() -> int:
 
 
 #: File name endings that srlib reads as audio when it walks a folder.
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".aif", ".aiff")
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".opus", ".mp3", ".aif", ".aiff")
+#: Formats people have that libsndfile cannot read (AAC and the containers around it, WebM, WMA, AMR).
+CONTAINER_SUFFIXES = (".m4a", ".aac", ".mp4", ".webm", ".wma", ".amr", ".3gp", ".mka")
 
 
 def find_audio_files(folder) -> list:
