@@ -1,6 +1,6 @@
 """The ``srlib`` command line (also ``python -m srlib``): every sub-command is declared here.
 
-``upsample``, ``evaluate``, ``calibrate``, ``info``, ``data``, ``bench``, ``export`` and ``train``; each
+``upsample``, ``evaluate``, ``report``, ``calibrate``, ``info``, ``data``, ``bench``, ``export`` and ``train``; each
 handler parses nothing itself and calls the library (:mod:`srlib.api`, :mod:`srlib.evaluate`,
 :mod:`srlib.calibration`, :mod:`srlib.data`, :mod:`srlib.bench`, :mod:`srlib.models.export`,
 :mod:`srlib.train`). ``python -m srlib.bench`` and ``python -m srlib.models.export`` run theirs here.
@@ -51,6 +51,7 @@ from .models.export import export_folder
 from .models.registry import DEFAULT_KINDS, KINDS, get_kind, shipped_aliases
 from .models.train_config import TrainConfig
 from .plots import plot_metric_distributions
+from .report import write_report
 from .tables import calibrated_scores
 from .train import profile_config, train
 
@@ -163,6 +164,15 @@ def _cmd_evaluate(args) -> int:
         with atomic_output(args.figure, overwrite=args.overwrite) as tmp:
             plot_metric_distributions(rows).savefig(tmp, dpi=120, format=Path(args.figure).suffix.lstrip(".") or "png")
         _say(args, f"figure written to {args.figure}")
+    return 0
+
+
+def _cmd_report(args) -> int:
+    methods = [None if m == "default" else m for m in args.methods]
+    written = write_report(args.input, args.output, methods=methods, target_sr_hz=args.target_sr, cutoff=args.cutoff,
+                           content=args.content, excerpt_s=args.seconds, listener=not args.no_dnsmos,
+                           overwrite=args.overwrite)
+    _say(args, f"wrote {written}")
     return 0
 
 
@@ -446,6 +456,23 @@ def build_parser() -> argparse.ArgumentParser:
                                     "it against Keras.")
     ex.add_argument("folders", nargs="+", help="model folders (with model.weights.h5 and config.json)")
     ex.set_defaults(func=_cmd_export)
+
+    rp = sub.add_parser("report", help="a listening report: one HTML page comparing methods on your file",
+                        description="Write one self-contained HTML page (no network) with, per method, a player, a "
+                                    "spectrogram with the input's detected cutoff marked, the output's band edge and "
+                                    "(speech, srlib[perceptual]) DNSMOS.")
+    rp.add_argument("input", help="an audio file")
+    rp.add_argument("-o", "--output", required=True, help="the page to write (.html)")
+    rp.add_argument("--methods", nargs="+", default=["default", "sinc"],
+                    help="methods to compare: default (the model srlib upsample would use), baselines, models")
+    rp.add_argument("--target-sr", type=int, metavar="HZ", help="output rate (default: the file's own)")
+    rp.add_argument("--cutoff", default="auto", metavar="auto|none|HZ", help="as for srlib upsample")
+    rp.add_argument("--content", choices=["speech", "music"], help="as for srlib upsample")
+    rp.add_argument("--seconds", type=float, default=20.0, help="seconds of the file on the page (default 20)")
+    rp.add_argument("--no-dnsmos", dest="no_dnsmos", action="store_true", help="leave DNSMOS out")
+    rp.add_argument("--overwrite", action="store_true", help="replace an existing page")
+    rp.add_argument("-q", "--quiet", action="store_true")
+    rp.set_defaults(func=_cmd_report)
 
     tr = sub.add_parser("train", help="train a model of any registered kind (profiles: quick, full)",
                         description="Train a model on a corpus. Kinds: "
