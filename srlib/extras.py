@@ -1,8 +1,9 @@
 """Which optional dependency each extra of ``pyproject.toml`` installs, and the error that says so.
 
 A plain ``pip install srlib`` runs the tool (``srlib upsample`` with its default
-model, ``info``, ``evaluate``, ``data``); training, the Keras models, perceptual
-metrics, the music renderer and the notebooks' players need an extra. Code that
+model, cutoff detection and MP3, ``info``, ``evaluate``); training, the Keras models, perceptual
+metrics, figures and the listening report, librosa's analyses (and the corpus builders that trim
+with it), the music renderer and the notebooks' players need an extra. Code that
 reaches for one of them simply imports it; where the import fails,
 :func:`missing_dependency` turns the ``ModuleNotFoundError`` into one sentence
 naming the extra, and the command line prints it instead of a traceback.
@@ -36,6 +37,7 @@ EXTRA_OF = {
     "music21": "data", "pretty_midi": "data", "fluidsynth": "data", "spotipy": "data", "requests": "data",
     "IPython": "notebooks", "ipywidgets": "notebooks",
     "dask": "cluster", "distributed": "cluster",
+    "matplotlib": "plots", "librosa": "analysis",
 }
 
 

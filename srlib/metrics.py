@@ -58,6 +58,7 @@ import numpy as np
 
 from .audio import validate_audio
 from .errors import AudioError
+from .spectral import stft
 
 __all__ = ["snr_db", "si_sdr_db", "lsd", "pesq_wb", "stoi", "dnsmos", "dnsmos_gap", "evaluate_pair", "LSD_N_FFT", "LSD_HOP", "LSD_EPS",
            "METRICS", "METRIC_LABELS"]
@@ -127,11 +128,9 @@ def si_sdr_db(reference, estimate) -> float:
 
 
 def _log_power(x: np.ndarray, n_fft: int, hop: int, eps: float = LSD_EPS) -> np.ndarray:
-    import librosa
-
     if x.shape[-1] < n_fft:
         x = np.pad(x, (0, n_fft - x.shape[-1]))
-    spec = librosa.stft(x, n_fft=n_fft, hop_length=hop, window="hann", center=True)
+    spec = stft(x, n_fft, hop)
     return np.log10(np.abs(spec) ** 2 + eps)  # (n_bins, n_frames)
 
 

@@ -15,7 +15,8 @@ from srlib import save
 from srlib.extras import EXTRA_OF, MissingDependencyError, lazy, missing_dependency
 
 ROOT = Path(__file__).resolve().parents[1]
-BLOCKED = ("keras", "tensorflow", "pesq", "pystoi", "music21", "pretty_midi", "IPython", "ipywidgets")
+BLOCKED = ("keras", "tensorflow", "pesq", "pystoi", "music21", "pretty_midi", "IPython", "ipywidgets", "librosa",
+           "matplotlib")
 
 
 def test_every_optional_module_names_an_extra_that_installs_it():
@@ -64,12 +65,20 @@ def test_the_plain_install_runs_the_default_model_and_says_which_extra_the_rest_
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "out.wav").exists()
     assert plain("info").returncode == 0
+    assert plain("evaluate", "in.wav", "--sr", "4000", "--ratio", "2", "-q").returncode == 0  # LSD in NumPy
+    from srlib.audio import resample
+
+    call = resample(resample(rng.standard_normal(32000).astype("float32") * 0.1, 16000, 8000), 8000, 16000)
+    save(tmp_path / "call.wav", call, 16000)  # a phone's band at 16 kHz: restored at its own rate
+    done = plain("upsample", "call.wav", "wide.wav")
+    assert done.returncode == 0 and "from a detected 3." in done.stderr, done.stderr
     for model in ("unet", "gan"):  # their LiteRT copies: no TensorFlow either
         done = plain("upsample", "in.wav", f"{model}.wav", "--ratio", "4", "--model", model, "-q")
         assert done.returncode == 0 and (tmp_path / f"{model}.wav").exists(), done.stderr
     for args, extra in [(("upsample", "in.wav", "u.wav", "--ratio", "4", "--model", "spectral-gan-speech-16k-r4", "-q"), "models"),
                         (("train", "--model", "frame", "--profile", "quick", "--out", "run", "-q"), "models"),
-                        (("evaluate", "in.wav", "--sr", "4000", "--ratio", "2", "--perceptual", "-q"), "perceptual")]:
+                        (("evaluate", "in.wav", "--sr", "4000", "--ratio", "2", "--perceptual", "-q"), "perceptual"),
+                        (("report", "in.wav", "-o", "r.html", "--target-sr", "16000", "--no-dnsmos", "-q"), "plots")]:
         failed = plain(*args)
         assert failed.returncode == 1, (args, failed.stderr)
         assert "Traceback" not in failed.stderr and f'pip install "srlib[{extra}]"' in failed.stderr, args
