@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import math
+import re
 import signal
 import warnings
 from collections import Counter
@@ -403,6 +404,8 @@ def upsample_folder(src_dir, out_dir, ratio=None, *, target_sr_hz=None, method: 
     for _, dest, _ in todo:  # every writer of this run is done: what is left beside its outputs is a dead one's
         for part in stale_parts(dest):
             part.unlink(missing_ok=True)
-    used = Counter(m for _, err, m in results if err is None)
+    # each file's own cutoff is in its method's words; the summary counts the methods across them
+    used = Counter(re.sub(r" from a detected [\d.]+ kHz cutoff", " from detected cutoffs", m)
+                   for _, err, m in results if err is None)
     return {"written": [f for f, err, _ in results if err is None], "skipped": skipped,
             "failed": [(f, err) for f, err, _ in results if err is not None], "methods": dict(used.most_common())}
