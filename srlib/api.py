@@ -122,6 +122,8 @@ class SilentInputWarning(UserWarning):
 AUTO_CUTOFF_SHARE = 0.75
 #: A file kept at its own rate (restoration) needs its band to stop below this share of its Nyquist frequency.
 RESTORE_CUTOFF_SHARE = 0.9
+#: Output samples a file's blocks start on a multiple of: a multiple of every model's STFT hop.
+SEAM_ALIGN = 512
 
 
 def input_band(path, sr_hz: int, cutoff="auto", *, restoring: bool = False, meta=None) -> tuple:
@@ -146,8 +148,8 @@ def input_band(path, sr_hz: int, cutoff="auto", *, restoring: bool = False, meta
             band, words = float(cutoff), "a given"
         except (TypeError, ValueError):
             raise ConfigError(f"cutoff: got {cutoff!r}; expected auto, none or a frequency in Hz") from None
-        if not 500 <= band < nyquist:
-            raise ConfigError(f"cutoff: got {cutoff} Hz; expected 500 Hz up to the input's Nyquist {nyquist:g} Hz")
+        if not 500 <= band < nyquist:  # about this file (a folder run goes on to the next)
+            raise AudioError(f"{path}: cutoff {cutoff} Hz is not between 500 Hz and its Nyquist {nyquist:g} Hz")
     if restoring and (band is None or band >= RESTORE_CUTOFF_SHARE * nyquist):
         reach = "its spectrum has no steep drop below" if band is None else f"its band reaches {band / 1000:.1f} kHz of"
         raise AudioError(f"{path}: nothing is missing: {reach} its {nyquist / 1000:g} kHz Nyquist frequency; "
@@ -212,14 +214,16 @@ def upsample_file_used(in_path, out_path, ratio=None, *, target_sr_hz=None, meth
     restoring = (ratio is None and target_sr_hz is None) or target_sr_hz == sr_in
     target = sr_in if restoring else resolve_ratio(sr_in, ratio, target_sr_hz)[1]
     band, band_words = input_band(in_path, sr_in, cutoff, restoring=restoring, meta=meta)
-    rate = sr_in if band is None else min(sr_in, int(round(2 * band)))  # what the file holds, as a rate
+    # what the file holds, as a rate: twice its band, in whole 100 Hz (so blocks below align often)
+    rate = sr_in if band is None else min(sr_in, 100 * math.ceil(2 * band / 100))
     method = method or auto_method(rate, target, content)  # once, not per block
     if restoring and not get_method(method).learned:
         raise AudioError(f"{in_path}: no model extends a band from {band / 1000:.1f} kHz at {sr_in} Hz"
                          f"{'' if method == 'sinc' else f' ({method} adds nothing)'}; nothing written")
     subtype = meta.subtype if out_path.suffix.lower() == in_path.suffix.lower() else None
-    # block and context lengths in whole "units", so each block maps to a whole number of output samples
-    unit = sr_in // math.gcd(sr_in, target)
+    # Block starts in whole "units": each maps to a whole sample at the band's rate and to a multiple of
+    # SEAM_ALIGN output samples, so every block's frames fall where one pass over the file puts them
+    unit = math.lcm(sr_in // math.gcd(sr_in, rate), sr_in * SEAM_ALIGN // math.gcd(sr_in * SEAM_ALIGN, target))
     block = max(1, round(block_s * sr_in / unit)) * unit
     context = max(1, math.ceil(context_s * sr_in / unit)) * unit
     peak = 0.0

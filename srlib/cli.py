@@ -107,12 +107,22 @@ def _cmd_evaluate_without_reference(args) -> int:
     if not paths:
         raise AudioError("evaluate --no-reference: no audio files found (give files or folders)")
     before = None
-    if args.before:  # the file each was made from: same relative path (or name) and stem, any suffix
-        sources = {}
-        for root in map(Path, args.before):
-            for f in find_audio_files(root) if root.is_dir() else [root]:
-                sources.setdefault(f.stem, f)
-        before = {p: sources[p.stem] for p in paths if p.stem in sources}
+    if args.before:  # the file each was made from: the same path under its folder (any suffix), else a unique name
+        def key(path, roots):
+            root = next((r for r in roots if r.is_dir() and path.is_relative_to(r)), None)
+            return (path.relative_to(root) if root else Path(path.name)).with_suffix("").as_posix()
+
+        given, roots = [Path(r) for r in args.before], [Path(r) for r in args.reference]
+        sources = [f for root in given for f in (find_audio_files(root) if root.is_dir() else [root])]
+        by_path = {key(f, given): f for f in sources}
+        names = {}
+        for f in sources:
+            names.setdefault(f.stem, []).append(f)
+        before = {}
+        for p in paths:
+            match = by_path.get(key(p, roots)) or (names[p.stem][0] if len(names.get(p.stem, ())) == 1 else None)
+            if match is not None:
+                before[p] = match
         if not before:
             raise AudioError("evaluate --before: no input file shares a name with the files scored")
     rows = score_without_reference(paths, before=before, listener=not args.no_dnsmos, progress=not args.quiet)
@@ -247,7 +257,7 @@ def _add_train_options(parser) -> None:
                                 **{**helped, "help": f"what to train (default {DEFAULT_KINDS[0]}, the kind srlib "
                                                      "upsample uses by default)"})
         elif kind == "bool":
-            parser.add_argument(flag, action="store_true", default=None, **helped)
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, **helped)
         elif kind == "dict":
             parser.add_argument(flag, nargs="*", metavar="KEY=VALUE", **helped)
         elif kind == "list":

@@ -484,7 +484,7 @@ def score_without_reference(paths, *, before: dict | None = None, listener: bool
     Returns
     -------
     list of dict rows: ``file``, ``sr_hz``, ``cutoff_hz`` (float or None), the DNSMOS keys, and with
-    ``before`` the same with ``_before`` appended.
+    ``before`` the file it came from (``before``) and the same with ``_before`` appended.
     """
     def measures(path) -> dict:
         out = {"sr_hz": int(info(path).samplerate), "cutoff_hz": file_cutoff_hz(path)}
@@ -496,7 +496,7 @@ def score_without_reference(paths, *, before: dict | None = None, listener: bool
     for path in tqdm(list(paths), desc="scoring", unit="file", disable=not progress):
         row = {"file": str(path), **measures(path)}
         if before and path in before:
-            row.update({f"{k}_before": v for k, v in measures(before[path]).items()})
+            row.update(before=str(before[path]), **{f"{k}_before": v for k, v in measures(before[path]).items()})
         rows.append(row)
     return rows
 

@@ -97,6 +97,8 @@ class Baseline(Method):
         refusal = self.refusal(sr_hz, target_sr_hz)
         if refusal:
             raise AudioError(refusal)
+        if float(target_sr_hz / sr_hz).is_integer():  # an integer ratio, the input's rate whole or not (22050 / 4)
+            return upsample_baseline(x, int(target_sr_hz / sr_hz), self.name)
         ratio, _ = resolve_ratio(sr_hz, target_sr_hz=target_sr_hz)
         y = upsample_baseline(x, ratio, self.name)
         return y if sr_hz * ratio == target_sr_hz else resample(y, sr_hz * ratio, target_sr_hz)

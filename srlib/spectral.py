@@ -62,8 +62,11 @@ def stft(x, n_fft: int = 2048, hop: int = 512) -> np.ndarray:
     x = validate_audio(x)
     window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n_fft) / n_fft)  # periodic Hann
     padded = np.pad(x, [(0, 0)] * (x.ndim - 1) + [(n_fft // 2, n_fft // 2)])  # centred frames, zeros outside
-    frames = sliding_window_view(padded, n_fft, axis=-1)[..., ::hop, :]
-    spec = np.fft.rfft(frames * window, axis=-1).astype(np.complex64 if x.dtype == np.float32 else np.complex128)
+    frames = sliding_window_view(padded, n_fft, axis=-1)[..., ::hop, :]  # a view: no copy yet
+    spec = np.empty(frames.shape[:-1] + (n_fft // 2 + 1,), np.complex64 if x.dtype == np.float32 else np.complex128)
+    step = max(1, 2**22 // n_fft)  # frames at a time: a few tens of MB, whatever the length
+    for i in range(0, frames.shape[-2], step):
+        spec[..., i: i + step, :] = np.fft.rfft(frames[..., i: i + step, :] * window, axis=-1)
     return spec.swapaxes(-1, -2)
 
 
@@ -253,7 +256,7 @@ def detect_cutoff_hz(x, sr_hz: int, *, min_drop_db: float = CUTOFF_MIN_DROP_DB, 
     a band that is merely quieter above a strong low band counts. The cutoff is the best candidate, placed at the highest frequency up to ``1.05 f`` where
     ``S`` is still within 10 dB of the band just under it; it counts only if ``drop >= min_drop_db`` and at least
     :data:`CUTOFF_MIN_FILL` of the bins from ``f / 4`` to ``f`` are within 40 dB of that band
-    (a hum, a tone or DC has a drop but no band). Channels are averaged first.
+    (a hum, a tone or DC has a drop but no band). Channels count by their mean power spectrum.
 
     Parameters
     ----------
@@ -273,10 +276,11 @@ def detect_cutoff_hz(x, sr_hz: int, *, min_drop_db: float = CUTOFF_MIN_DROP_DB, 
     (True, None)
     """
     x = validate_audio(x)
-    mono = x.mean(axis=0) if x.ndim == 2 else x
-    if not np.any(mono):
+    if not np.any(x):
         return None
-    f, level = long_term_spectrum_db(mono, sr_hz, n_fft)
+    f, level = long_term_spectrum_db(x, sr_hz, n_fft)
+    if x.ndim == 2:  # the channels' power averaged (their mix could cancel a band that is there)
+        level = 10 * np.log10(np.mean(10 ** (level / 10), axis=0))
     top = 0.97 * f[-1]
     if top <= min_hz:
         return None
@@ -306,7 +310,7 @@ def detect_cutoff_hz(x, sr_hz: int, *, min_drop_db: float = CUTOFF_MIN_DROP_DB, 
 
 def file_cutoff_hz(path, *, excerpts: int = 8, excerpt_s: float = 10.0, meta=None) -> float | None:
     """:func:`detect_cutoff_hz` of an audio file, on up to ``excerpts`` stretches of
-    ``excerpt_s`` seconds spread over it (channels averaged), so an hour-long file costs a few seconds.
+    ``excerpt_s`` seconds spread over it (each channel kept), so an hour-long file costs a few seconds.
 
     ``meta``: the file's :func:`srlib.audio.info`, where the caller has read it (a header is read once).
 
@@ -326,6 +330,7 @@ def file_cutoff_hz(path, *, excerpts: int = 8, excerpt_s: float = 10.0, meta=Non
                 data = src.read(n, dtype="float32", always_2d=True)
             except (sf.LibsndfileError, RuntimeError) as exc:
                 raise AudioError(f"{path}: unreadable audio near {start / meta.samplerate:.1f} s ({exc})") from None
-            parts.append(data.mean(axis=1))
-    x = validate_audio(np.concatenate(parts), name=str(path))
-    return detect_cutoff_hz(x, int(meta.samplerate)) if len(x) >= 2048 else None
+            parts.append(data.T)
+    x = validate_audio(np.concatenate(parts, axis=-1), name=str(path))
+    x = x[0] if len(x) == 1 else x
+    return detect_cutoff_hz(x, int(meta.samplerate)) if x.shape[-1] >= 2048 else None

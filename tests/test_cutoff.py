@@ -1,6 +1,7 @@
 """Files as people have them: where a recording's band stops, and the band it lacks added at its own rate."""
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -228,3 +229,31 @@ def test_formats_people_have(tmp_path, capsys):
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert "not a readable audio file" in line and "ffmpeg -i song.m4a song.flac" in line
     assert not (tmp_path / "song.wav").exists()
+
+
+def test_review_findings_stay_fixed(held_out, tmp_path, capsys):
+    """Stereo highs in opposite phase are band, not a cutoff; blocks of a restored file join as one pass does;
+    a non-integer low rate still evaluates (22050 / 4); --before pairs by path, not by name alone."""
+    rng = np.random.default_rng(1)
+    left = rng.standard_normal(48000).astype("float32") * 0.1
+    assert detect_cutoff_hz(np.stack([left, -left]), 16000) is None  # a mono mix would be silent
+    voices, _ = held_out
+    call = resample(resample(voices["ktuberling"][: 16000 * 5], 16000, 8000), 8000, 16000)
+    sf.write(tmp_path / "call.wav", call, 16000)
+    from srlib.api import upsample_file_used
+
+    upsample_file_used(tmp_path / "call.wav", tmp_path / "whole.wav")
+    upsample_file_used(tmp_path / "call.wav", tmp_path / "blocks.wav", block_s=1.3, context_s=0.2)
+    np.testing.assert_array_equal(sf.read(tmp_path / "whole.wav")[0], sf.read(tmp_path / "blocks.wav")[0])
+    from srlib.evaluate import evaluate_clips, summarize
+
+    assert summarize(evaluate_clips([("a", left[:22050])], 22050, 4, ["lowres", "spline"]))["spline"]["n"] == 1
+    for folder in ("a", "b"):
+        (tmp_path / "in" / folder).mkdir(parents=True)
+        (tmp_path / "out" / folder).mkdir(parents=True)
+        sf.write(tmp_path / "in" / folder / "001.wav", call if folder == "a" else 0.5 * call, 16000)
+        sf.write(tmp_path / "out" / folder / "001.flac", call, 16000)
+    assert main(["evaluate", "--no-reference", str(tmp_path / "out"), "--before", str(tmp_path / "in"),
+                 "--no-dnsmos", "--format", "json", "-q"]) == 0
+    rows = __import__("json").loads(capsys.readouterr().out)
+    assert [(Path(r["file"]).parent.name, Path(r["before"]).parent.name) for r in rows] == [("a", "a"), ("b", "b")]
