@@ -159,6 +159,12 @@ def input_band(path, sr_hz: int, cutoff="auto", *, restoring: bool = False, meta
     return band, f" from {words} {band / 1000:.1f} kHz cutoff"
 
 
+def band_rate(sr_hz: int, band_hz: float | None) -> int:
+    """What a file at ``sr_hz`` Hz holding ``band_hz`` Hz of band is, as a rate: twice its band, in whole 100 Hz
+    (so a file's blocks align often), at most ``sr_hz``; ``sr_hz`` itself where the band is whole (None)."""
+    return sr_hz if band_hz is None else min(sr_hz, 100 * math.ceil(2 * band_hz / 100))
+
+
 def upsample_file(in_path, out_path, ratio=None, **kw) -> Path:
     """Read ``in_path``, super-resolve it, write ``out_path`` atomically, in bounded memory.
 
@@ -214,8 +220,7 @@ def upsample_file_used(in_path, out_path, ratio=None, *, target_sr_hz=None, meth
     restoring = (ratio is None and target_sr_hz is None) or target_sr_hz == sr_in
     target = sr_in if restoring else resolve_ratio(sr_in, ratio, target_sr_hz)[1]
     band, band_words = input_band(in_path, sr_in, cutoff, restoring=restoring, meta=meta)
-    # what the file holds, as a rate: twice its band, in whole 100 Hz (so blocks below align often)
-    rate = sr_in if band is None else min(sr_in, 100 * math.ceil(2 * band / 100))
+    rate = band_rate(sr_in, band)
     method = method or auto_method(rate, target, content)  # once, not per block
     if restoring and not get_method(method).learned:
         raise AudioError(f"{in_path}: no model extends a band from {band / 1000:.1f} kHz at {sr_in} Hz"

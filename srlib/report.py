@@ -17,7 +17,7 @@ from pathlib import Path
 
 import soundfile as sf
 
-from .api import auto_method, input_band
+from .api import auto_method, band_rate, input_band
 from .audio import atomic_output, fix_length, info, resample, validate_audio
 from .errors import AudioError
 from .methods import get_method
@@ -90,7 +90,7 @@ def listening_report(path, methods=(None, "sinc"), *, target_sr_hz: int | None =
     restoring = target_sr_hz is None or int(target_sr_hz) == sr
     target = sr if restoring else int(target_sr_hz)
     band, _ = input_band(path, sr, cutoff, restoring=restoring, meta=meta)
-    rate = sr if band is None else min(sr, int(round(2 * band)))
+    rate = band_rate(sr, band)  # as srlib upsample reads the file
     try:  # the excerpt alone: a two-hour file is not read whole
         data, _ = sf.read(str(path), frames=int(excerpt_s * sr), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError) as exc:
