@@ -32,6 +32,7 @@ __all__ = ["EXTRA_OF", "MissingDependencyError", "missing_dependency", "lazy"]
 
 #: The import name of each optional dependency -> the extra that installs it.
 EXTRA_OF = {
+    "ai_edge_litert": "litert",
     "keras": "models", "tensorflow": "models",
     "pesq": "perceptual", "pystoi": "perceptual", "speechmos": "perceptual", "onnxruntime": "perceptual",
     "music21": "data", "pretty_midi": "data", "fluidsynth": "data", "spotipy": "data", "requests": "data",

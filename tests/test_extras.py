@@ -15,7 +15,7 @@ from srlib import save
 from srlib.extras import EXTRA_OF, MissingDependencyError, lazy, missing_dependency
 
 ROOT = Path(__file__).resolve().parents[1]
-BLOCKED = ("keras", "tensorflow", "pesq", "pystoi", "music21", "pretty_midi", "IPython", "ipywidgets", "librosa",
+BLOCKED = ("ai_edge_litert", "keras", "tensorflow", "pesq", "pystoi", "music21", "pretty_midi", "IPython", "ipywidgets", "librosa",
            "matplotlib")
 
 
@@ -72,10 +72,8 @@ def test_the_plain_install_runs_the_default_model_and_says_which_extra_the_rest_
     save(tmp_path / "call.wav", call, 16000)  # a phone's band at 16 kHz: restored at its own rate
     done = plain("upsample", "call.wav", "wide.wav")
     assert done.returncode == 0 and "from a detected 3." in done.stderr, done.stderr
-    for model in ("unet", "gan"):  # their LiteRT copies: no TensorFlow either
-        done = plain("upsample", "in.wav", f"{model}.wav", "--ratio", "4", "--model", model, "-q")
-        assert done.returncode == 0 and (tmp_path / f"{model}.wav").exists(), done.stderr
     for args, extra in [(("upsample", "in.wav", "u.wav", "--ratio", "4", "--model", "spectral-gan-speech-16k-r4", "-q"), "models"),
+                        (("upsample", "in.wav", "u.wav", "--ratio", "4", "--model", "gan", "-q"), "litert"),
                         (("train", "--model", "frame", "--profile", "quick", "--out", "run", "-q"), "models"),
                         (("evaluate", "in.wav", "--sr", "4000", "--ratio", "2", "--perceptual", "-q"), "perceptual"),
                         (("report", "in.wav", "-o", "r.html", "--target-sr", "16000", "--no-dnsmos", "-q"), "plots")]:
@@ -84,6 +82,22 @@ def test_the_plain_install_runs_the_default_model_and_says_which_extra_the_rest_
         assert "Traceback" not in failed.stderr and f'pip install "srlib[{extra}]"' in failed.stderr, args
         assert len(failed.stderr.strip().splitlines()) == 1, failed.stderr
     assert not (tmp_path / "u.wav").exists() and not (tmp_path / "run").exists()
+
+
+def test_with_litert_alone_the_unet_and_gan_run_without_tensorflow(tmp_path):
+    """``srlib[litert]``: the U-Net's and the GAN's LiteRT copies serve where Keras is missing."""
+    pytest.importorskip("ai_edge_litert")
+    shadow = tmp_path / "shadow"
+    for name in ("keras", "tensorflow"):
+        (shadow / name).mkdir(parents=True)
+        (shadow / name / "__init__.py").write_text(f"raise ModuleNotFoundError(name={name!r})\n")
+    save(tmp_path / "in.wav", 0.3 * np.sin(2 * np.pi * 220 * np.arange(8000) / 4000), 4000)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(shadow), str(ROOT)])}
+    for model in ("unet", "gan"):
+        done = subprocess.run([sys.executable, "-m", "srlib", "upsample", "in.wav", f"{model}.wav", "--ratio", "4",
+                               "--model", model, "-q"], capture_output=True, text=True, env=env, cwd=tmp_path,
+                              timeout=300)
+        assert done.returncode == 0 and (tmp_path / f"{model}.wav").exists(), done.stderr
 
 
 def test_the_wheel_holds_the_package_and_its_weights_and_runs_alone(tmp_path):
@@ -98,7 +112,7 @@ def test_the_wheel_holds_the_package_and_its_weights_and_runs_alone(tmp_path):
     assert not [n for n in names if n.split("/")[0] in ("notebooks", "tests", "tools", "book", "scripts")]
     for folder in (ROOT / "srlib" / "weights").iterdir():
         if folder.is_dir():
-            for name in ("config.json", "model.weights.h5", "metrics.json", "command.txt"):
+            for name in ("config.json", "model.weights.h5", "metrics.json", "per_clip.json.gz", "command.txt"):
                 assert f"srlib/weights/{folder.name}/{name}" in names, (folder.name, name)
     target = tmp_path / "site"
     installed = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),

@@ -11,6 +11,7 @@ from srlib import ConfigError, DataSourceError
 from srlib.data import make_pairs, open_corpus
 from srlib.data.magnatagatune import magnatagatune_corpus
 from srlib.data.recorded import GATE_FRACTION, SOURCES, build_recorded, gate, missing_packages, source_table
+from srlib.models.card import ModelCard
 
 
 def _tone(sr_hz, seconds=0.6, top_hz=None, level=0.3, seed=0):
@@ -290,7 +291,9 @@ def test_evaluating_a_model_folder_reports_each_held_out_source(packages, tmp_pa
     assert abs(s["unet"]["snr_db"]["mean"] - s["spline"]["snr_db"]["mean"]) < 1e-3
     text = (folder / "metrics.md").read_text()
     assert "**ktuberling** (2 clips)" in text and "**hedgewars-voices** (1 clips)" in text
-    saved = json.loads((folder / "metrics.json").read_text())
+    saved = ModelCard.read(folder).metrics  # metrics.json, its rows from per_clip.json.gz
+    assert "per_clip" not in json.loads((folder / "metrics.json").read_text())
+    assert saved["per_clip"] == result["per_clip"] and saved["summary"] == result["summary"]
     assert saved["per_clip"][0]["clip"].split("/")[0] in {"ktuberling", "hedgewars-voices"}
 
 

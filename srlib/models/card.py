@@ -3,8 +3,8 @@
 A *model folder* holds ``model.weights.h5`` and ``config.json`` (``kind``,
 ``sr_hz``, ``ratio``, the architecture, the training config) and, when
 ``srlib train`` made it, ``command.txt`` (the command that trained it),
-``log.csv`` (one row per epoch) and ``metrics.json`` (the test-split
-evaluation). :class:`ModelCard` reads all of these as plain data: ``srlib
+``log.csv`` (one row per epoch), ``metrics.json`` (the test-split
+evaluation) and ``per_clip.json.gz`` (its rows, clip by clip). :class:`ModelCard` reads all of these as plain data: ``srlib
 info``, the default method and the chapters use it without importing
 TensorFlow. :class:`srlib.inference.SRModel` adds the network.
 
@@ -23,6 +23,7 @@ calibration), :meth:`ModelCard.write_metrics` the evaluation. Each file is repla
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import os
 import tempfile
@@ -34,20 +35,28 @@ from ..errors import AudioError
 from ..lineage import Lineage, derive_lineage
 from .registry import get_kind, kind_names, shipped_aliases
 
-__all__ = ["WEIGHTS_DIR", "ModelCard", "shipped_models", "model_folder", "write_text_atomic"]
+__all__ = ["WEIGHTS_DIR", "PER_CLIP_NAME", "ModelCard", "shipped_models", "model_folder", "write_text_atomic"]
 
 #: Where the shipped model folders live, inside the package.
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+
+#: An evaluation's clip-by-clip rows in a model folder: gzip of a JSON list (``metrics.json`` holds the rest).
+PER_CLIP_NAME = "per_clip.json.gz"
 
 
 def write_text_atomic(path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file beside it and one rename: a reader (or a crash)
     sees the old file or the new one, never half of one."""
+    write_bytes_atomic(path, text.encode())
+
+
+def write_bytes_atomic(path, data: bytes) -> None:
+    """:func:`write_text_atomic` for bytes."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -132,15 +141,28 @@ class ModelCard:
         return ModelCard.create(self.path, {**self.config, **entries})
 
     def write_metrics(self, result: dict, text: str) -> None:
-        """Write an evaluation: ``metrics.json`` (``result``) and ``metrics.md`` (``text``, its tables)."""
-        write_text_atomic(self.path / "metrics.json", json.dumps(result, indent=1))
+        """Write an evaluation: ``metrics.json`` (``result`` but its ``per_clip`` rows), the rows in
+        :data:`PER_CLIP_NAME` (compressed: they are most of the bytes, 0.8 MB of 3.7 for 10,000 rows), and
+        ``metrics.md`` (``text``, its tables)."""
+        rows = result.get("per_clip")
+        summary = {k: v for k, v in result.items() if k != "per_clip"}
+        if rows is not None:
+            write_bytes_atomic(self.path / PER_CLIP_NAME,
+                               gzip.compress(json.dumps(rows, separators=(",", ":")).encode(), mtime=0))
+        write_text_atomic(self.path / "metrics.json", json.dumps(summary, indent=1))
         write_text_atomic(self.path / "metrics.md", text)
         self.__dict__.pop("metrics", None)  # the cached copy is stale
 
     @cached_property
     def metrics(self) -> dict | None:
+        """``metrics.json`` with its ``per_clip`` rows (from :data:`PER_CLIP_NAME`), or None before an evaluation."""
         path = self.path / "metrics.json"
-        return json.loads(path.read_text()) if path.exists() else None
+        if not path.exists():
+            return None
+        result = json.loads(path.read_text())
+        if (self.path / PER_CLIP_NAME).exists():
+            result["per_clip"] = json.loads(gzip.decompress((self.path / PER_CLIP_NAME).read_bytes()))
+        return result
 
     @cached_property
     def log(self) -> list:

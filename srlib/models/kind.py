@@ -13,6 +13,7 @@ This module does not import Keras; the methods that need it import it inside.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import ClassVar
@@ -21,6 +22,7 @@ import numpy as np
 
 from ..data import make_dataset
 from ..errors import ConfigError
+from ..extras import MissingDependencyError
 from .litert import TFLITE_NAME, LiteRTForward, export_litert
 from .train_config import TrainConfig
 
@@ -143,14 +145,21 @@ class ModelKind:
         upsample``) runs without importing TensorFlow. Default: :meth:`runner` around the
         folder's ``model.tflite`` in LiteRT (:class:`srlib.models.litert.LiteRTForward`, which
         answers ``predict_on_batch`` as the Keras network does) where :attr:`litert` and the
-        ``ai-edge-litert`` package is installed, else None.
+        ``ai-edge-litert`` package is installed (``srlib[litert]``), else None: Keras serves. Where Keras
+        is missing too, a :class:`~srlib.extras.MissingDependencyError` names the lighter of the two extras.
         """
         path = Path(folder) / TFLITE_NAME
         if not self.litert or not path.exists():
             return None
         try:
             return self.runner(LiteRTForward(path), arch)
-        except ModuleNotFoundError:  # no ai-edge-litert on this platform: Keras serves
+        except ModuleNotFoundError:  # no ai-edge-litert here: Keras serves where it is installed
+            try:
+                importlib.import_module("keras")
+            except ModuleNotFoundError:
+                raise MissingDependencyError(
+                    f"{Path(folder).name} runs without TensorFlow in LiteRT, which a plain install of srlib leaves "
+                    'out: pip install "srlib[litert]"') from None
             return None
 
     # --- training -----------------------------------------------------------------------
