@@ -22,8 +22,10 @@ from tqdm.auto import tqdm
 
 from .audio import (
     AUDIO_SUFFIXES,
+    CONTAINER_SUFFIXES,
     atomic_output,
     check_destination,
+    decoded,
     find_audio_files,
     fit_to_subtype,
     fix_length,
@@ -126,7 +128,7 @@ RESTORE_CUTOFF_SHARE = 0.9
 SEAM_ALIGN = 512
 
 
-def input_band(path, sr_hz: int, cutoff="auto", *, restoring: bool = False, meta=None) -> tuple:
+def input_band(path, sr_hz: int, cutoff="auto", *, restoring: bool = False, meta=None, name=None) -> tuple:
     """``(band_hz, words)``: the band of the file at ``path`` (``sr_hz`` Hz) that a method should extend, or
     ``(None, "")`` for the whole band up to its Nyquist frequency; ``words`` say where it came from.
 
@@ -134,11 +136,12 @@ def input_band(path, sr_hz: int, cutoff="auto", *, restoring: bool = False, meta
     Nyquist, or when ``restoring``), a frequency in Hz (the user's), or None (the whole band).
     ``restoring`` (output at the file's own rate) needs a band that stops below
     :data:`RESTORE_CUTOFF_SHARE` of Nyquist, else there is nothing to add: :class:`AudioError`.
+    ``name``: what messages call the file (default ``path``; the original where ``path`` is its decode).
     """
-    nyquist = sr_hz / 2
+    nyquist, name = sr_hz / 2, name or path
     if cutoff is None or cutoff == "none":
         if restoring:
-            raise AudioError(f"{path}: the output rate is the input's {sr_hz} Hz and --cutoff none keeps its whole "
+            raise AudioError(f"{name}: the output rate is the input's {sr_hz} Hz and --cutoff none keeps its whole "
                              "band: nothing to add; give --cutoff auto or HZ, or a higher --target-sr")
         return None, ""
     if cutoff == "auto":
@@ -149,10 +152,10 @@ def input_band(path, sr_hz: int, cutoff="auto", *, restoring: bool = False, meta
         except (TypeError, ValueError):
             raise ConfigError(f"cutoff: got {cutoff!r}; expected auto, none or a frequency in Hz") from None
         if not 500 <= band < nyquist:  # about this file (a folder run goes on to the next)
-            raise AudioError(f"{path}: cutoff {cutoff} Hz is not between 500 Hz and its Nyquist {nyquist:g} Hz")
+            raise AudioError(f"{name}: cutoff {cutoff} Hz is not between 500 Hz and its Nyquist {nyquist:g} Hz")
     if restoring and (band is None or band >= RESTORE_CUTOFF_SHARE * nyquist):
         reach = "its spectrum has no steep drop below" if band is None else f"its band reaches {band / 1000:.1f} kHz of"
-        raise AudioError(f"{path}: nothing is missing: {reach} its {nyquist / 1000:g} kHz Nyquist frequency; "
+        raise AudioError(f"{name}: nothing is missing: {reach} its {nyquist / 1000:g} kHz Nyquist frequency; "
                          "nothing written")
     if band is None or (cutoff == "auto" and not restoring and band >= AUTO_CUTOFF_SHARE * nyquist):
         return None, ""
@@ -209,17 +212,28 @@ def upsample_file_used(in_path, out_path, ratio=None, *, target_sr_hz=None, meth
     in_path, out_path = Path(in_path), Path(out_path)
     if in_path.exists() and out_path.exists() and in_path.resolve() == out_path.resolve():
         raise AudioError(f"{out_path}: output is the input file; choose another output path")
-    meta = info(in_path)
-    if meta.frames == 0:
-        raise AudioError(f"{in_path}: the file has a header but no audio frames")
     if out_path.is_dir():
         raise AudioError(f"{out_path}: is a directory; expected an output file name (or use --output-dir)")
     check_destination(out_path, overwrite=overwrite)
+    output_format(out_path)
+    with decoded(in_path) as readable:  # an M4A or WebM: a temporary WAV of it, read as any file
+        return _upsample_readable(in_path, readable, out_path, ratio, target_sr_hz=target_sr_hz, method=method,
+                                  content=content, cutoff=cutoff, overwrite=overwrite, progress=progress,
+                                  block_s=block_s, context_s=context_s)
+
+
+def _upsample_readable(in_path, readable, out_path, ratio, *, target_sr_hz, method, content, cutoff, overwrite,
+                       progress, block_s, context_s) -> tuple:
+    """:func:`upsample_file_used` of the file libsndfile reads at ``readable`` (``in_path`` itself, or its decode):
+    ``in_path`` names it in messages."""
+    meta = info(readable)
+    if meta.frames == 0:
+        raise AudioError(f"{in_path}: the file has a header but no audio frames")
     fmt = output_format(out_path)
     sr_in = int(meta.samplerate)
     restoring = (ratio is None and target_sr_hz is None) or target_sr_hz == sr_in
     target = sr_in if restoring else resolve_ratio(sr_in, ratio, target_sr_hz)[1]
-    band, band_words = input_band(in_path, sr_in, cutoff, restoring=restoring, meta=meta)
+    band, band_words = input_band(readable, sr_in, cutoff, restoring=restoring, meta=meta, name=in_path)
     rate = band_rate(sr_in, band)
     method = method or auto_method(rate, target, content)  # once, not per block
     if restoring and not get_method(method).learned:
@@ -232,7 +246,7 @@ def upsample_file_used(in_path, out_path, ratio=None, *, target_sr_hz=None, meth
     block = max(1, round(block_s * sr_in / unit)) * unit
     context = max(1, math.ceil(context_s * sr_in / unit)) * unit
     peak = 0.0
-    with atomic_output(out_path, overwrite=overwrite) as tmp, sf.SoundFile(str(in_path)) as src, \
+    with atomic_output(out_path, overwrite=overwrite) as tmp, sf.SoundFile(str(readable)) as src, \
             sf.SoundFile(tmp, "w", samplerate=target, channels=meta.channels, format=fmt, subtype=subtype) as dst:
         for start in tqdm(range(0, meta.frames, block), desc="upsampling", unit="block",
                           disable=not progress or meta.frames <= block):
@@ -362,6 +376,8 @@ def upsample_folder(src_dir, out_dir, ratio=None, *, target_sr_hz=None, method: 
         src_dir, out_dir, files = src_dir.resolve(), out_dir.resolve(), [f.resolve() for f in files]
     for f in files:
         dest = out_dir / f.relative_to(src_dir)
+        if dest.suffix.lower() in CONTAINER_SUFFIXES:  # written as what srlib writes
+            dest = dest.with_suffix(".flac")
         if dest.exists() and not overwrite:
             skipped.append(f)
         else:

@@ -4,8 +4,9 @@ Shapes follow librosa: a signal is a float32 array of shape ``(n_samples,)``
 (mono) or ``(n_channels, n_samples)`` (multichannel). Sample rates are integers
 in Hz (``sr_hz``).
 
-Reading goes through `soundfile` (libsndfile: wav, flac, ogg/vorbis, mp3 where
-the bundled libsndfile supports it) and resampling through `soxr` (very high
+Reading goes through `soundfile` (libsndfile: wav, flac, ogg/vorbis/opus, mp3 where
+the bundled libsndfile supports it; M4A/AAC, MP4, WebM and the other containers of
+:data:`CONTAINER_SUFFIXES` are first decoded through PyAV, ``srlib[formats]``, see :func:`decoded`) and resampling through `soxr` (very high
 quality preset). Writing is atomic: the signal is written to a temporary file
 in the destination folder, then renamed over the destination, so an
 interrupted write never leaves a half-written file behind, and an existing file
@@ -32,7 +33,7 @@ import soxr
 from .errors import AudioError
 
 __all__ = ["load", "save", "resample", "validate_audio", "validate_ratio", "resolve_ratio", "info", "atomic_output", "stale_parts",
-           "output_format", "check_destination", "AUDIO_SUFFIXES", "find_audio_files", "declared_wav_frames", "TruncatedAudioWarning", "fix_length"]
+           "output_format", "check_destination", "AUDIO_SUFFIXES", "CONTAINER_SUFFIXES", "decoded", "find_audio_files", "declared_wav_frames", "TruncatedAudioWarning", "fix_length"]
 
 
 def validate_audio(
@@ -257,16 +258,69 @@ def info(path) -> sf._SoundFileInfo:
     """
     path = Path(path)
     _check_readable_path(path)
+    if path.suffix.lower() in CONTAINER_SUFFIXES:  # decoded whole to know its length: callers that go on to
+        with decoded(path) as wav:                   # read it hold :func:`decoded`'s file instead
+            return sf.info(str(wav))
     try:
         meta = sf.info(str(path))
     except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
-        hint = ""
-        if path.suffix.lower() in CONTAINER_SUFFIXES:  # what libsndfile does not read at all
-            hint = (f"; srlib reads WAV, FLAC, Ogg (Vorbis, Opus), MP3 and AIFF: convert it first, e.g. "
-                    f"ffmpeg -i {path.name} {path.stem}.flac (Debian: apt install ffmpeg)")
-        raise AudioError(f"{path}: not a readable audio file ({exc}){hint}") from None
+        raise AudioError(f"{path}: not a readable audio file ({exc})") from None
     _warn_if_truncated(path, meta.frames)
     return meta
+
+
+@contextmanager
+def decoded(path):
+    """A path libsndfile reads for ``path``: ``path`` itself, or for a container (:data:`CONTAINER_SUFFIXES`:
+    M4A/AAC, MP4, WebM, ...) a temporary float WAV (RF64, no size limit) of its first audio stream at its
+    own rate and channels, decoded through PyAV (FFmpeg's libraries in a wheel, ``srlib[formats]``) and
+    removed when the block ends.
+
+    Raises
+    ------
+    AudioError
+        A container that PyAV cannot read (corrupt, truncated before its index, no audio stream, no
+        audio frames), or PyAV missing: then one line names the extra and the ffmpeg command that converts.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in CONTAINER_SUFFIXES:
+        yield path
+        return
+    _check_readable_path(path)
+    with tempfile.TemporaryDirectory(prefix="srlib-decoded-") as folder:
+        wav = Path(folder) / f"{path.name}.wav"
+        _decode_container(path, wav)
+        yield wav
+
+
+def _decode_container(path: Path, wav: Path) -> None:
+    """Decode ``path``'s first audio stream into the float RF64 file ``wav`` (:func:`decoded`), frame by frame."""
+    try:
+        import av
+    except ModuleNotFoundError:
+        raise AudioError(f'{path}: reading {path.suffix} files needs PyAV, which a plain install of srlib leaves out: '
+                         f'pip install "srlib[formats]" (or convert it: ffmpeg -i {path.name} {path.stem}.flac)') from None
+    frames = 0
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.audio:
+                raise AudioError(f"{path}: no audio stream in the file")
+            stream = container.streams.audio[0]
+            rate, channels = stream.codec_context.sample_rate, stream.codec_context.layout.nb_channels
+            if not rate or not channels:
+                raise AudioError(f"{path}: its audio stream declares no rate or channels")
+            to_float = av.AudioResampler(format="flt", layout=stream.codec_context.layout, rate=rate)  # interleaved
+            with sf.SoundFile(str(wav), "w", samplerate=rate, channels=channels, format="RF64",
+                              subtype="FLOAT") as dst:
+                for frame in (*container.decode(stream), None):  # None: flush the resampler's last samples
+                    for piece in to_float.resample(frame):
+                        block = piece.to_ndarray().reshape(-1, channels)
+                        dst.write(block)
+                        frames += len(block)
+    except av.FFmpegError as exc:
+        raise AudioError(f"{path}: not a readable audio file ({exc})") from None
+    if frames == 0:
+        raise AudioError(f"{path}: the file has a header but no audio frames")
 
 
 def _warn_if_truncated(path, frames: int) -> None:
@@ -282,7 +336,8 @@ def load(path, sr_hz: int | None = None, mono: bool = True) -> tuple[np.ndarray,
     Parameters
     ----------
     path : str or Path
-        wav, flac, ogg, mp3 (whatever the installed libsndfile reads).
+        wav, flac, ogg, mp3 (whatever the installed libsndfile reads); m4a, webm and the other
+        containers through PyAV (:func:`decoded`).
     sr_hz : int, optional
         Resample to this rate (Hz) with soxr. ``None`` keeps the file's rate.
     mono : bool
@@ -306,7 +361,8 @@ def load(path, sr_hz: int | None = None, mono: bool = True) -> tuple[np.ndarray,
     path = Path(path)
     _check_readable_path(path)
     try:
-        data, file_sr = sf.read(str(path), dtype="float32", always_2d=True)
+        with decoded(path) as readable:
+            data, file_sr = sf.read(str(readable), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
         raise AudioError(f"{path}: not a readable audio file ({exc})") from None
     if data.shape[0] == 0:
@@ -333,13 +389,16 @@ def _umask() -> int:
 
 #: File name endings that srlib reads as audio when it walks a folder.
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".opus", ".mp3", ".aif", ".aiff")
-#: Formats people have that libsndfile cannot read (AAC and the containers around it, WebM, WMA, AMR).
+#: Formats people have that libsndfile cannot read (AAC and the containers around it, WebM, WMA, AMR): read through
+#: PyAV (:func:`decoded`, ``srlib[formats]``); a folder run writes each one's output as FLAC.
 CONTAINER_SUFFIXES = (".m4a", ".aac", ".mp4", ".webm", ".wma", ".amr", ".3gp", ".mka")
 
 
 def find_audio_files(folder) -> list:
-    """Every file under ``folder`` (recursively) whose ending is in :data:`AUDIO_SUFFIXES`, sorted."""
-    return sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file())
+    """Every file under ``folder`` (recursively) whose ending is in :data:`AUDIO_SUFFIXES` or
+    :data:`CONTAINER_SUFFIXES`, sorted."""
+    suffixes = (*AUDIO_SUFFIXES, *CONTAINER_SUFFIXES)
+    return sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in suffixes and p.is_file())
 
 
 def _part_prefix(path: Path) -> str:

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from .audio import info, load, validate_ratio
+from .audio import decoded, info, load, validate_ratio
 from .data import gate, open_corpus
 from .degrade import degrade_pair, lowpass, make_lowres_at
 from .errors import AudioError, ConfigError
@@ -487,9 +487,11 @@ def score_without_reference(paths, *, before: dict | None = None, listener: bool
     ``before`` the file it came from (``before``) and the same with ``_before`` appended.
     """
     def measures(path) -> dict:
-        out = {"sr_hz": int(info(path).samplerate), "cutoff_hz": file_cutoff_hz(path)}
-        if listener:
-            out.update(dnsmos(load(path, sr_hz=DNSMOS_SR_HZ)[0]))
+        with decoded(path) as readable:  # an M4A or WebM decoded once
+            meta = info(readable)
+            out = {"sr_hz": int(meta.samplerate), "cutoff_hz": file_cutoff_hz(readable, meta=meta)}
+            if listener:
+                out.update(dnsmos(load(readable, sr_hz=DNSMOS_SR_HZ)[0]))
         return out
 
     rows = []

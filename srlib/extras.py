@@ -38,7 +38,7 @@ EXTRA_OF = {
     "music21": "data", "pretty_midi": "data", "fluidsynth": "data", "spotipy": "data", "requests": "data",
     "IPython": "notebooks", "ipywidgets": "notebooks",
     "dask": "cluster", "distributed": "cluster",
-    "matplotlib": "plots", "librosa": "analysis",
+    "matplotlib": "plots", "librosa": "analysis", "av": "formats",
 }
 
 

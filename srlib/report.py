@@ -18,7 +18,7 @@ from pathlib import Path
 import soundfile as sf
 
 from .api import auto_method, band_rate, input_band
-from .audio import atomic_output, fix_length, info, resample, validate_audio
+from .audio import atomic_output, decoded, fix_length, info, resample, validate_audio
 from .errors import AudioError
 from .methods import get_method
 from .metrics import DNSMOS_SR_HZ, dnsmos
@@ -85,16 +85,17 @@ def listening_report(path, methods=(None, "sinc"), *, target_sr_hz: int | None =
     str: a whole HTML document, images and audio inline.
     """
     path = Path(path)
-    meta = info(path)
-    sr = int(meta.samplerate)
-    restoring = target_sr_hz is None or int(target_sr_hz) == sr
-    target = sr if restoring else int(target_sr_hz)
-    band, _ = input_band(path, sr, cutoff, restoring=restoring, meta=meta)
-    rate = band_rate(sr, band)  # as srlib upsample reads the file
-    try:  # the excerpt alone: a two-hour file is not read whole
-        data, _ = sf.read(str(path), frames=int(excerpt_s * sr), dtype="float32", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError) as exc:
-        raise AudioError(f"{path}: unreadable audio ({exc})") from None
+    with decoded(path) as readable:  # an M4A or WebM: its decode
+        meta = info(readable)
+        sr = int(meta.samplerate)
+        restoring = target_sr_hz is None or int(target_sr_hz) == sr
+        target = sr if restoring else int(target_sr_hz)
+        band, _ = input_band(readable, sr, cutoff, restoring=restoring, meta=meta, name=path)
+        rate = band_rate(sr, band)  # as srlib upsample reads the file
+        try:  # the excerpt alone: a two-hour file is not read whole
+            data, _ = sf.read(str(readable), frames=int(excerpt_s * sr), dtype="float32", always_2d=True)
+        except (sf.LibsndfileError, RuntimeError) as exc:
+            raise AudioError(f"{path}: unreadable audio ({exc})") from None
     x = validate_audio(data.T if data.shape[1] > 1 else data[:, 0], name=str(path))
     x_band = x if rate == sr else resample(x, sr, rate)
     n_out = round(x.shape[-1] * target / sr)

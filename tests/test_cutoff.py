@@ -214,9 +214,61 @@ def test_judging_files_without_their_original(held_out, tmp_path, capsys):
     assert table.splitlines()[0] == "| file | rate (Hz) | cutoff (kHz) |" and "| 3.8 |" in table
 
 
+def av_encode(path, x, sr, container, codec, kbps):
+    """Encode ``x`` ((n,) or (channels, n) float) with FFmpeg's ``codec`` through PyAV into ``path``."""
+    import av
+
+    x = np.atleast_2d(np.asarray(x, dtype=np.float32))
+    layout = "mono" if len(x) == 1 else "stereo"
+    with av.open(str(path), "w", format=container) as out:
+        stream = out.add_stream(codec, rate=sr, layout=layout)
+        stream.bit_rate = kbps * 1000
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(x.T).reshape(1, -1), format="flt", layout=layout)
+        frame.sample_rate = sr
+        for packet in (*stream.encode(frame), *stream.encode(None)):
+            out.mux(packet)
+
+
+def test_containers_are_read_through_pyav(held_out, tmp_path, capsys):
+    """A phone call in an M4A (AAC) at 16 kHz gets its band at its own rate; a folder run writes a WebM's
+    output as FLAC; evaluate --no-reference reads both; a truncated or fake M4A fails in one line, writing nothing."""
+    pytest.importorskip("av")
+    voices, songs = held_out
+    call = resample(resample(voices["ktuberling"][: 16000 * 8], 16000, 8000), 8000, 16000)
+    av_encode(tmp_path / "call.m4a", call, 16000, "mp4", "aac", 48)
+    assert main(["upsample", str(tmp_path / "call.m4a"), str(tmp_path / "wide.wav")]) == 0
+    assert "from a detected 3." in capsys.readouterr().err
+    y, sr = sf.read(tmp_path / "wide.wav")
+    assert sr == 16000 and abs(len(y) - len(call)) < 4096 and np.isfinite(y).all()  # AAC adds its priming
+    assert _band_power(y, sr, 4500, 7000) > _band_power(call, sr, 4500, 7000) + 10
+    (tmp_path / "in").mkdir()
+    song = resample(songs[next(iter(songs))][: 44100 * 6], 44100, 48000)
+    av_encode(tmp_path / "in" / "song.webm", np.stack([song, song]), 48000, "webm", "libopus", 24)
+    assert main(["upsample", str(tmp_path / "in"), "--output-dir", str(tmp_path / "out"), "--target-sr", "96000",
+                 "--model", "sinc", "-q"]) == 0
+    out = sf.info(tmp_path / "out" / "song.flac")
+    assert (out.samplerate, out.channels) == (96000, 2) and abs(out.duration - 6) < 0.1
+    assert main(["evaluate", "--no-reference", str(tmp_path / "call.m4a"), str(tmp_path / "in" / "song.webm"),
+                 "--no-dnsmos", "--format", "json", "-q"]) == 0
+    rows = __import__("json").loads(capsys.readouterr().out)
+    assert [r["sr_hz"] for r in rows] == [16000, 48000] and 3700 < rows[0]["cutoff_hz"] < 4100
+    data = (tmp_path / "call.m4a").read_bytes()
+    (tmp_path / "cut.m4a").write_bytes(data[: len(data) // 2])  # an MP4 whose index (at its end) is gone
+    (tmp_path / "fake.m4a").write_bytes(b"\x00\x00\x00\x20ftypM4A " + bytes(2000))
+    for name in ("cut", "fake"):
+        code = main(["upsample", str(tmp_path / f"{name}.m4a"), str(tmp_path / f"{name}.wav")])
+        err = capsys.readouterr().err.strip()
+        if code == 0:  # what was decoded, whole
+            assert sf.info(tmp_path / f"{name}.wav").frames > 0
+        else:
+            assert code == 1 and len(err.splitlines()) == 1 and "not a readable audio file" in err, err
+            assert not (tmp_path / f"{name}.wav").exists()
+    assert not list(tmp_path.glob(".*.part"))
+
+
 def test_formats_people_have(tmp_path, capsys):
-    """Opus files are read (libsndfile), written WAV/FLAC/Ogg/MP3 by suffix; an AAC in an M4A gets one line
-    that says what to install."""
+    """Opus files are read (libsndfile), written WAV/FLAC/Ogg/MP3 by suffix; an output format srlib does not
+    write gets one line that lists those it does."""
     rng = np.random.default_rng(0)
     sf.write(tmp_path / "voice.opus", (0.1 * rng.standard_normal(24000)).astype("float32"), 24000, format="OGG",
              subtype="OPUS")
@@ -224,11 +276,11 @@ def test_formats_people_have(tmp_path, capsys):
         assert main(["upsample", str(tmp_path / "voice.opus"), str(tmp_path / name), "--target-sr", "48000",
                      "--model", "sinc", "-q"]) == 0
         assert (sf.info(tmp_path / name).format, sf.info(tmp_path / name).samplerate) == (fmt, 48000)
-    (tmp_path / "song.m4a").write_bytes(b"\x00\x00\x00\x20ftypM4A " + bytes(2000))
-    assert main(["upsample", str(tmp_path / "song.m4a"), str(tmp_path / "song.wav")]) == 1
+    assert main(["upsample", str(tmp_path / "voice.opus"), str(tmp_path / "voice.m4a"), "--target-sr", "48000",
+                 "-q"]) == 1
     (line,) = capsys.readouterr().err.strip().splitlines()
-    assert "not a readable audio file" in line and "ffmpeg -i song.m4a song.flac" in line
-    assert not (tmp_path / "song.wav").exists()
+    assert "unknown output format '.m4a'" in line and "'.flac'" in line
+    assert not (tmp_path / "voice.m4a").exists()
 
 
 def test_review_findings_stay_fixed(held_out, tmp_path, capsys):

@@ -15,7 +15,7 @@ from srlib import save
 from srlib.extras import EXTRA_OF, MissingDependencyError, lazy, missing_dependency
 
 ROOT = Path(__file__).resolve().parents[1]
-BLOCKED = ("ai_edge_litert", "keras", "tensorflow", "pesq", "pystoi", "music21", "pretty_midi", "IPython", "ipywidgets", "librosa",
+BLOCKED = ("ai_edge_litert", "av", "keras", "tensorflow", "pesq", "pystoi", "music21", "pretty_midi", "IPython", "ipywidgets", "librosa",
            "matplotlib")
 
 
@@ -72,8 +72,10 @@ def test_the_plain_install_runs_the_default_model_and_says_which_extra_the_rest_
     save(tmp_path / "call.wav", call, 16000)  # a phone's band at 16 kHz: restored at its own rate
     done = plain("upsample", "call.wav", "wide.wav")
     assert done.returncode == 0 and "from a detected 3." in done.stderr, done.stderr
+    (tmp_path / "song.m4a").write_bytes(b"\x00\x00\x00\x20ftypM4A " + bytes(2000))  # PyAV would read it
     for args, extra in [(("upsample", "in.wav", "u.wav", "--ratio", "4", "--model", "spectral-gan-speech-16k-r4", "-q"), "models"),
                         (("upsample", "in.wav", "u.wav", "--ratio", "4", "--model", "gan", "-q"), "litert"),
+                        (("upsample", "song.m4a", "u.wav", "-q"), "formats"),
                         (("train", "--model", "frame", "--profile", "quick", "--out", "run", "-q"), "models"),
                         (("evaluate", "in.wav", "--sr", "4000", "--ratio", "2", "--perceptual", "-q"), "perceptual"),
                         (("report", "in.wav", "-o", "r.html", "--target-sr", "16000", "--no-dnsmos", "-q"), "plots")]:
