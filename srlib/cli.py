@@ -27,6 +27,7 @@ from pathlib import Path
 from . import __version__
 from .api import upsample_file_used, upsample_folder
 from .audio import atomic_output, find_audio_files, load
+from .augment import CHAINS
 from .bench import report
 from .calibration import calibrate_band_gain
 from .data import corpus_table, open_corpus
@@ -150,7 +151,8 @@ def _cmd_evaluate(args) -> int:
                                    ratio=args.ratio, split=args.split, levels_db=args.levels,
                                    max_clips_per_source=args.max_clips, filter=args.filter,
                                    perceptual=args.perceptual, input_sr_hz=args.input_sr,
-                                   allow_overlap=args.allow_overlap, progress=not args.quiet)
+                                   allow_overlap=args.allow_overlap,
+                                   chains=[None if c == "none" else c for c in args.chains], progress=not args.quiet)
         print(format_sources(results, args.format))
         return 0
     paths = _audio_paths(args.reference)
@@ -396,6 +398,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--split", default="test", choices=["train", "val", "test"], help="with --corpus (default test)")
     ev.add_argument("--levels", type=float, nargs="+", default=[0.0],
                     help="with --corpus: input levels in dB relative to the recording (default 0)")
+    ev.add_argument("--chains", nargs="+", default=["none"], choices=["none", *CHAINS],
+                    help="with --corpus: also score inputs through these recording chains at their rate, each in "
+                         "its own rows (mulaw, alaw: G.711 companding; gsm: GSM 06.10, inputs up to 8 kHz; mp3, "
+                         "opus); none: the input as made (default)")
     ev.add_argument("--max-clips", type=int, help="with --corpus: at most this many clips per source")
     ev.add_argument("--sr", type=int, default=16000, help="rate to evaluate at, Hz (default 16000)")
     ev.add_argument("--ratio", type=int, default=4, help="up-sampling factor (default 4)")

@@ -30,6 +30,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .audio import decoded, info, load, validate_ratio
+from .augment import apply_chain
 from .data import gate, open_corpus
 from .degrade import degrade_pair, lowpass, make_lowres_at
 from .errors import AudioError, ConfigError
@@ -86,14 +87,17 @@ class Case:
     seed: int | None = None
 
 
-def cases_at_rates(clips, sr_hz: int, rates_hz, *, filter="cheby1", seed: int = 0, decimate: bool = False) -> list:
+def cases_at_rates(clips, sr_hz: int, rates_hz, *, filter="cheby1", seed: int = 0, decimate: bool = False,
+                   chain: str | None = None) -> list:
     """Each clip at each input rate: one :class:`Case` per (clip, rate), clips first.
 
     Clip ``i`` is low-passed at ``rate / 2`` by ``filter`` (seeded ``seed + i`` for ``"random"``) and
     resampled to the rate (:func:`srlib.degrade.make_lowres_at`, any ratio). With ``decimate``, the
     rates are ``sr_hz`` over an integer ratio and the input is made as training pairs are
     (:func:`srlib.degrade.degrade_pair`: the reference trimmed to a multiple of the ratio, the
-    filtered signal decimated).
+    filtered signal decimated). ``chain`` (a key of :data:`srlib.augment.CHAINS`: ``"mulaw"``,
+    ``"alaw"``, ``"gsm"``, ``"mp3"``, ``"opus"``) then passes each input through that recording
+    chain at its rate (:func:`srlib.augment.apply_chain`), as a phone system or an encoder would.
 
     Parameters
     ----------
@@ -108,6 +112,8 @@ def cases_at_rates(clips, sr_hz: int, rates_hz, *, filter="cheby1", seed: int = 
                 ref, x_lr = degrade_pair(x, ratio, filter, seed=seed + i)
             else:
                 ref, x_lr = x, make_lowres_at(x, sr_hz, int(rate), filter, seed=seed + i)
+            if chain is not None:
+                x_lr = apply_chain(x_lr, int(rate), chain)
             cases.append(Case(clip, ref, rate, x_lr, filter, seed + i))
     return cases
 
@@ -171,7 +177,8 @@ def score_cases(cases, methods: dict, sr_hz: int, *, perceptual: bool = False, l
 
 def evaluate_clips(clips, sr_hz: int, ratio: int, methods=("lowres", "linear", "spline", "sinc"), *,
                    filter="cheby1", seed: int = 0, models: dict | None = None, lineages: dict | None = None,
-                   perceptual: bool = False, allow_overlap: bool = False, progress: bool = False):
+                   perceptual: bool = False, allow_overlap: bool = False, chain: str | None = None,
+                   progress: bool = False):
     """Score each method on each clip at one integer ratio: :func:`score_cases` on the clips decimated as
     training pairs are (:func:`cases_at_rates` with ``decimate``).
 
@@ -202,6 +209,8 @@ def evaluate_clips(clips, sr_hz: int, ratio: int, methods=("lowres", "linear", "
     allow_overlap : bool
         Score a model on clips of sources and groups it trained on (:func:`srlib.lineage.check_overlap`
         refuses by default); those rows' method reads ``"name (trained on this)"``.
+    chain : str, optional
+        A recording chain for the inputs (:func:`cases_at_rates`).
 
     Returns
     -------
@@ -219,12 +228,13 @@ def evaluate_clips(clips, sr_hz: int, ratio: int, methods=("lowres", "linear", "
         refusal = None if isinstance(method, Lowres) else method.refusal(rate, sr_hz)
         if refusal:
             raise AudioError(refusal)
-    return score_cases(cases_at_rates(clips, sr_hz, (rate,), filter=filter, seed=seed, decimate=True), named, sr_hz,
-                       perceptual=perceptual, allow_overlap=allow_overlap, progress=progress)
+    cases = cases_at_rates(clips, sr_hz, (rate,), filter=filter, seed=seed, decimate=True, chain=chain)
+    return score_cases(cases, named, sr_hz, perceptual=perceptual, allow_overlap=allow_overlap, progress=progress)
 
 
 def evaluate_input_rates(clips, sr_hz: int, rates_hz, methods=("spline", "sinc"), *, filter="cheby1", seed: int = 0,
-                         perceptual: bool = False, allow_overlap: bool = False, progress: bool = False):
+                         perceptual: bool = False, allow_overlap: bool = False, chain: str | None = None,
+                         progress: bool = False):
     """Score methods on clips made low-rate at any input rate, integer ratio or not, as ``srlib upsample`` serves them.
 
     For each clip ``x`` at ``sr_hz`` and each rate ``r`` of ``rates_hz``, the input is what a
@@ -233,15 +243,16 @@ def evaluate_input_rates(clips, sr_hz: int, rates_hz, methods=("spline", "sinc")
     integer ratio resampled to ``sr_hz``, or a model with its own resampling), and
     :func:`srlib.metrics.evaluate_pair` scores it with the HF/LF split at ``r / 2``. A method
     that does not serve a rate (a one-rate model below its input rate) gives no row there;
-    ``"lowres"`` is the low-passed clip itself. ``clips`` and ``allow_overlap`` as in :func:`evaluate_clips`:
-    a model is not scored on its own training data.
+    ``"lowres"`` is the low-passed clip itself. ``clips``, ``allow_overlap`` and ``chain`` as in
+    :func:`evaluate_clips`: a model is not scored on its own training data.
 
     Returns
     -------
     list of dict rows: ``clip``, ``rate_hz``, ``method`` and each key of :data:`METRICS`.
     """
-    return score_cases(cases_at_rates(clips, sr_hz, rates_hz, filter=filter, seed=seed), as_methods(methods), sr_hz,
-                       perceptual=perceptual, allow_overlap=allow_overlap, progress=progress)
+    cases = cases_at_rates(clips, sr_hz, rates_hz, filter=filter, seed=seed, chain=chain)
+    return score_cases(cases, as_methods(methods), sr_hz, perceptual=perceptual, allow_overlap=allow_overlap,
+                       progress=progress)
 
 
 def evaluate_rates_by_source(clips_by_source: dict, sr_hz: int, rates_hz, methods=("spline", "sinc"), *,
@@ -425,14 +436,16 @@ def evaluate_model_dir(path, *, quick: bool = False, max_clips: int | None = Non
 def evaluate_sources(corpus, methods, *, sr_hz: int, ratio: int, split: str = "test", levels_db=(0.0,),
                      max_clips_per_source: int | None = None, filter="random", perceptual: bool = False,
                      seed: int = 0, input_sr_hz: int | None = None, allow_overlap: bool = False,
-                     progress: bool = False) -> dict:
+                     chains=(None,), progress: bool = False) -> dict:
     """Score methods on each source of a corpus split, at each input level: the cross-corpus test.
 
     The clips of ``split`` that pass the bandwidth gate for ``sr_hz`` (:func:`srlib.data.gate`)
     are grouped by source (a whole package, say); at most ``max_clips_per_source`` of each are
     drawn (seeded, without replacement). Each clip is scaled by ``10^(level_db / 20)`` before it
     is degraded, so ``levels_db=(0, -20)`` asks whether a method still works on a recording 20 dB
-    quieter (the metrics are level-free, :func:`srlib.metrics.evaluate_pair`).
+    quieter (the metrics are level-free, :func:`srlib.metrics.evaluate_pair`). Each of ``chains`` (None: the
+    input as made; ``"mulaw"``, ``"gsm"``, ...: through that recording chain, :func:`cases_at_rates`) gets its
+    own rows, under the source named ``"source (chain)"``.
 
     Parameters
     ----------
@@ -453,16 +466,15 @@ def evaluate_sources(corpus, methods, *, sr_hz: int, ratio: int, split: str = "t
     results = {}
     for source, audio in source_clips(corpus, sr_hz, split=split, max_clips_per_source=max_clips_per_source,
                                       seed=seed).items():
-        for level_db in levels_db:
-            gain = 10 ** (level_db / 20)
-            scaled = [(name, gain * x) for name, x in audio]
-            if input_sr_hz:
-                rows = evaluate_input_rates(scaled, sr_hz, (input_sr_hz,), methods, filter=filter, seed=seed,
-                                            perceptual=perceptual, allow_overlap=allow_overlap, progress=progress)
-            else:
-                rows = evaluate_clips(scaled, sr_hz, ratio, methods, filter=filter, seed=seed,
-                                      perceptual=perceptual, allow_overlap=allow_overlap, progress=progress)
-            results[(source, float(level_db))] = summarize(rows)
+        for chain in chains:
+            for level_db in levels_db:
+                gain = 10 ** (level_db / 20)
+                scaled = [(name, gain * x) for name, x in audio]
+                kw = dict(filter=filter, seed=seed, perceptual=perceptual, allow_overlap=allow_overlap, chain=chain,
+                          progress=progress)
+                rows = (evaluate_input_rates(scaled, sr_hz, (input_sr_hz,), methods, **kw) if input_sr_hz else
+                        evaluate_clips(scaled, sr_hz, ratio, methods, **kw))
+                results[(source if chain is None else f"{source} ({chain})", float(level_db))] = summarize(rows)
     return results
 
 

@@ -313,4 +313,10 @@ def test_evaluating_a_corpus_source_by_source_and_level_by_level(packages, capsy
     assert main(["evaluate", "--corpus", "recorded-speech", "--methods", "spline", "--levels", "0", "-6",
                  "--max-clips", "1", "-q"]) == 0
     assert "**ktuberling**, input level -6 dB" in capsys.readouterr().out
+    assert main(["evaluate", "--corpus", "recorded-speech", "--methods", "spline", "--input-sr", "8000", "--chains",
+                 "none", "mulaw", "gsm", "--max-clips", "1", "-q", "--format", "json"]) == 0
+    rows = {r["source"]: r["summary"]["spline"] for r in __import__("json").loads(capsys.readouterr().out)}
+    assert set(rows) == {f"{s}{c}" for s in ("ktuberling", "hedgewars-voices") for c in ("", " (mulaw)", " (gsm)")}
+    for s in ("ktuberling", "hedgewars-voices"):  # a chain costs the input some of its accuracy, GSM the most
+        assert rows[s]["snr_db"]["mean"] > rows[f"{s} (mulaw)"]["snr_db"]["mean"] > rows[f"{s} (gsm)"]["snr_db"]["mean"]
     assert main(["evaluate", "x.wav", "--corpus", "recorded-speech", "-q"]) == 1
