@@ -239,6 +239,10 @@ def _upsample_readable(in_path, readable, out_path, ratio, *, target_sr_hz, meth
     if restoring and not get_method(method).learned:
         raise AudioError(f"{in_path}: no model extends a band from {band / 1000:.1f} kHz at {sr_in} Hz"
                          f"{'' if method == 'sinc' else f' ({method} adds nothing)'}; nothing written")
+    refusal = get_method(method).refusal(rate, target) if band is not None else None
+    if refusal:  # say how the file became that input rate before the method's own words
+        raise AudioError(f"{in_path}: its band stops at {band / 1000:.1f} kHz, so it is read as {rate} Hz audio: "
+                         f"{refusal}")
     subtype = meta.subtype if out_path.suffix.lower() == in_path.suffix.lower() else None
     # Block starts in whole "units": each maps to a whole sample at the band's rate and to a multiple of
     # SEAM_ALIGN output samples, so every block's frames fall where one pass over the file puts them

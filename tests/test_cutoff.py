@@ -122,6 +122,11 @@ def test_a_phone_call_stored_at_16_khz_gets_its_band_at_its_own_rate(held_out, t
     # the same file to 48 kHz: extended from its 4 kHz, not from the 8 kHz its rate claims
     assert main(["upsample", str(tmp_path / "call.wav"), str(tmp_path / "up.wav"), "--target-sr", "48000"]) == 0
     assert "from a detected 3." in capsys.readouterr().err
+    # a one-rate model that does not take the band's rate: the line says how the file became that rate
+    assert main(["upsample", str(tmp_path / "call.wav"), str(tmp_path / "u.wav"), "--model", "unet"]) == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "its band stops at 3." in line and "so it is read as 7" in line and "takes 4000 Hz input" in line
+    assert not (tmp_path / "u.wav").exists()
 
 
 def test_a_stereo_mp3_keeps_its_channels_and_rate(held_out, tmp_path, capsys):
