@@ -145,7 +145,7 @@ def input_band(path, sr_hz: int, cutoff="auto", *, restoring: bool = False, meta
                              "band: nothing to add; give --cutoff auto or HZ, or a higher --target-sr")
         return None, ""
     if cutoff == "auto":
-        band, words = file_cutoff_hz(path, meta=meta), "a detected"
+        band, words = file_cutoff_hz(path, meta=meta, name=name), "a detected"
     else:
         try:
             band, words = float(cutoff), "a given"
@@ -372,7 +372,7 @@ def upsample_folder(src_dir, out_dir, ratio=None, *, target_sr_hz=None, method: 
         raise ConfigError("jobs: with a scheduler the cluster's workers share the files; leave --jobs out")
     files = find_audio_files(src_dir)
     if not files:  # before anything is created: nothing to process leaves nothing behind
-        raise AudioError(f"{src_dir}: no audio files ({', '.join(AUDIO_SUFFIXES)}) found")
+        raise AudioError(f"{src_dir}: no audio files ({', '.join((*AUDIO_SUFFIXES, *CONTAINER_SUFFIXES))}) found")
     kw = dict(ratio=ratio, target_sr_hz=target_sr_hz, method=method, content=content, cutoff=cutoff,
               overwrite=overwrite)
     todo, skipped = [], []
@@ -380,8 +380,8 @@ def upsample_folder(src_dir, out_dir, ratio=None, *, target_sr_hz=None, method: 
         src_dir, out_dir, files = src_dir.resolve(), out_dir.resolve(), [f.resolve() for f in files]
     for f in files:
         dest = out_dir / f.relative_to(src_dir)
-        if dest.suffix.lower() in CONTAINER_SUFFIXES:  # written as what srlib writes
-            dest = dest.with_suffix(".flac")
+        if dest.suffix.lower() in CONTAINER_SUFFIXES:  # written as FLAC, its own name kept: a.m4a and a.webm
+            dest = dest.with_name(dest.name + ".flac")  # (or a.flac) beside it do not meet in one output
         if dest.exists() and not overwrite:
             skipped.append(f)
         else:

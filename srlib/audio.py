@@ -198,7 +198,8 @@ def _check_readable_path(path: Path) -> None:
 
 
 class TruncatedAudioWarning(UserWarning):
-    """A WAV file holds fewer frames than its header promises (a cut-off copy or download)."""
+    """A WAV file holds fewer frames than its header promises (a cut-off copy or download), or a container
+    decodes short of its declared duration or with damaged packets skipped (:func:`decoded`)."""
 
 
 def fix_length(x, size: int) -> np.ndarray:
@@ -294,33 +295,60 @@ def decoded(path):
 
 
 def _decode_container(path: Path, wav: Path) -> None:
-    """Decode ``path``'s first audio stream into the float RF64 file ``wav`` (:func:`decoded`), frame by frame."""
+    """Decode ``path``'s first audio stream into the float RF64 file ``wav`` (:func:`decoded`), packet by packet.
+
+    A packet the decoder rejects (a damaged or cut-off file) is skipped, and the file then warns as a
+    truncated WAV does (:class:`TruncatedAudioWarning`), as does one that ends well short of the
+    duration its header declares: what decodes is processed.
+    """
     try:
         import av
     except ModuleNotFoundError:
         raise AudioError(f'{path}: reading {path.suffix} files needs PyAV, which a plain install of srlib leaves out: '
                          f'pip install "srlib[formats]" (or convert it: ffmpeg -i {path.name} {path.stem}.flac)') from None
-    frames = 0
+    frames = skipped = 0
     try:
-        with av.open(str(path)) as container:
+        with av.open(str(path), metadata_errors="ignore") as container:
             if not container.streams.audio:
                 raise AudioError(f"{path}: no audio stream in the file")
             stream = container.streams.audio[0]
             rate, channels = stream.codec_context.sample_rate, stream.codec_context.layout.nb_channels
             if not rate or not channels:
                 raise AudioError(f"{path}: its audio stream declares no rate or channels")
+            declared_s = container.duration / av.time_base if container.duration else None
             to_float = av.AudioResampler(format="flt", layout=stream.codec_context.layout, rate=rate)  # interleaved
             with sf.SoundFile(str(wav), "w", samplerate=rate, channels=channels, format="RF64",
                               subtype="FLOAT") as dst:
-                for frame in (*container.decode(stream), None):  # None: flush the resampler's last samples
-                    for piece in to_float.resample(frame):
-                        block = piece.to_ndarray().reshape(-1, channels)
-                        dst.write(block)
-                        frames += len(block)
+                for packet in container.demux(stream):  # the last packet (empty) flushes the decoder
+                    try:
+                        decoded_frames = packet.decode()
+                    except av.InvalidDataError:
+                        skipped += 1
+                        continue
+                    for frame in decoded_frames:
+                        for piece in to_float.resample(frame):
+                            frames += _write_interleaved(dst, piece, channels)
+                for piece in to_float.resample(None):  # the resampler's last samples
+                    frames += _write_interleaved(dst, piece, channels)
     except av.FFmpegError as exc:
         raise AudioError(f"{path}: not a readable audio file ({exc})") from None
+    except (sf.LibsndfileError, OSError) as exc:  # the temporary decode could not be written (a full disk)
+        raise AudioError(f"{path}: could not decode it to a temporary file ({exc})") from None
     if frames == 0:
         raise AudioError(f"{path}: the file has a header but no audio frames")
+    short = declared_s is not None and frames / rate < declared_s - 0.5
+    if skipped or short:
+        warnings.warn(f"{path}: truncated or damaged: {frames / rate:.2f} s decoded"
+                      f"{f' of the {declared_s:.2f} s its header declares' if declared_s else ''}"
+                      f"{f', {skipped} undecodable packets skipped' if skipped else ''}; processing what it holds",
+                      TruncatedAudioWarning, stacklevel=4)
+
+
+def _write_interleaved(dst, piece, channels: int) -> int:
+    """Write one interleaved float frame of PyAV's to ``dst``; returns its length in samples per channel."""
+    block = piece.to_ndarray().reshape(-1, channels)
+    dst.write(block)
+    return len(block)
 
 
 def _warn_if_truncated(path, frames: int) -> None:
@@ -390,7 +418,7 @@ def _umask() -> int:
 #: File name endings that srlib reads as audio when it walks a folder.
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".opus", ".mp3", ".aif", ".aiff")
 #: Formats people have that libsndfile cannot read (AAC and the containers around it, WebM, WMA, AMR): read through
-#: PyAV (:func:`decoded`, ``srlib[formats]``); a folder run writes each one's output as FLAC.
+#: PyAV (:func:`decoded`, ``srlib[formats]``); a folder run writes each one's output as FLAC (``a.m4a.flac``).
 CONTAINER_SUFFIXES = (".m4a", ".aac", ".mp4", ".webm", ".wma", ".amr", ".3gp", ".mka")
 
 

@@ -43,7 +43,7 @@ from .extras import lazy
 #: scipy.signal costs over half a second of start-up: imported when a function first uses it.
 signal = lazy("scipy.signal")
 
-__all__ = ["Augment", "CHAINS", "apply_chain", "companded", "tilted"]
+__all__ = ["Augment", "CHAINS", "apply_chain", "check_chain", "companded", "tilted"]
 
 #: The chains :meth:`Augment.chain` draws from: name -> rates in Hz its codec takes (None: any rate).
 CHAINS = {
@@ -138,6 +138,16 @@ def _aligned(y: np.ndarray, x: np.ndarray) -> np.ndarray:
     return extra[lag: lag + n].astype(np.float32)
 
 
+def check_chain(chain: str, rate_hz: float) -> None:
+    """A :class:`~srlib.errors.ConfigError` unless :func:`apply_chain` takes ``chain`` at ``rate_hz`` Hz: a key of
+    :data:`CHAINS` whose codec codes audio at that rate or above (companding takes any)."""
+    if chain not in CHAINS:
+        raise ConfigError(f"chain: got {chain!r}; expected one of {', '.join(CHAINS)}")
+    if CHAINS[chain] is not None and not any(r >= rate_hz for r in CHAINS[chain]):
+        raise ConfigError(f"chain {chain}: codes audio at {', '.join(map(str, CHAINS[chain]))} Hz; "
+                          f"got {rate_hz:g} Hz input")
+
+
 def apply_chain(x_lr, rate_hz: int, chain: str, *, level: float = 0.5) -> np.ndarray:
     """The low-rate input ``x_lr`` through one chain of :data:`CHAINS`, at its rate ``rate_hz`` Hz.
 
@@ -156,15 +166,11 @@ def apply_chain(x_lr, rate_hz: int, chain: str, *, level: float = 0.5) -> np.nda
     -------
     float32 array, shape (n_samples,), at ``rate_hz`` Hz, aligned sample for sample with ``x_lr``.
     """
+    check_chain(chain, rate_hz)
     x = np.asarray(x_lr, np.float32)
     if chain in ("mulaw", "alaw"):
         return companded(x, chain)
-    if chain not in CHAINS:
-        raise ConfigError(f"chain: got {chain!r}; expected one of {', '.join(CHAINS)}")
-    rates = [r for r in CHAINS[chain] if r >= rate_hz]
-    if not rates:
-        raise ConfigError(f"chain {chain}: codes audio at {CHAINS[chain]} Hz; got {rate_hz} Hz input")
-    coded_hz = rates[0]
+    coded_hz = min(r for r in CHAINS[chain] if r >= rate_hz)
     z = np.clip(resample(x, rate_hz, coded_hz) if coded_hz != rate_hz else x, -1.0, 1.0)
     fmt, subtype, kw = {"gsm": ("WAV", "GSM610", {}),
                         "mp3": ("MP3", "MPEG_LAYER_III", {"compression_level": level, "bitrate_mode": "CONSTANT"}),

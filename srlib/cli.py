@@ -155,6 +155,8 @@ def _cmd_evaluate(args) -> int:
                                    chains=[None if c == "none" else c for c in args.chains], progress=not args.quiet)
         print(format_sources(results, args.format))
         return 0
+    if args.chains != ["none"]:
+        raise ConfigError("evaluate: --chains scores a corpus (--corpus NAME); give it one")
     paths = _audio_paths(args.reference)
     if not paths:
         raise AudioError("evaluate: no reference audio files found (give files, folders or --corpus)")
@@ -495,7 +497,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     + "; ".join(f"{k.name}, {k.summary}" for k in KINDS.values())
                                     + ". Each option below replaces the value of the kind's profile; "
                                       "config.json records the run's whole configuration. The run folder gets config.json, command.txt, log.csv, model.weights.h5 "
-                                      "and metrics.json; running again into the same folder resumes an "
+                                      "and metrics.json (per_clip.json.gz: clip by clip); running again into the same folder resumes an "
                                       "interrupted run.")
     tr.add_argument("--profile", choices=["quick", "full"], default="quick",
                     help="the kind's sizes: quick trains in seconds (CI, learners), full is the run whose weights ship")

@@ -30,7 +30,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .audio import decoded, info, load, validate_ratio
-from .augment import apply_chain
+from .augment import apply_chain, check_chain
 from .data import gate, open_corpus
 from .degrade import degrade_pair, lowpass, make_lowres_at
 from .errors import AudioError, ConfigError
@@ -385,7 +385,8 @@ def format_table(summary: dict, fmt: str = "markdown") -> str:
 
 def evaluate_model_dir(path, *, quick: bool = False, max_clips: int | None = None, perceptual: bool = True,
                        progress: bool = False) -> dict:
-    """Score a trained model folder on its corpus' test split; writes ``metrics.json`` and ``metrics.md``.
+    """Score a trained model folder on its corpus' test split; writes ``metrics.json``, ``per_clip.json.gz``
+    and ``metrics.md`` (:meth:`srlib.models.card.ModelCard.write_metrics`).
 
     Methods: lowres, linear, spline, sinc, the model it started from (its ``init``,
     under that model's kind, e.g. ``unet`` for a GAN fine-tuned from the U-Net) and
@@ -463,6 +464,9 @@ def evaluate_sources(corpus, methods, *, sr_hz: int, ratio: int, split: str = "t
     -------
     dict ``{(source, level_db): summary}`` (:func:`summarize` of :func:`evaluate_clips`'s rows).
     """
+    for chain in chains:  # before any work: a codec that does not code the input rate
+        if chain is not None:
+            check_chain(chain, input_sr_hz or sr_hz / validate_ratio(ratio))
     results = {}
     for source, audio in source_clips(corpus, sr_hz, split=split, max_clips_per_source=max_clips_per_source,
                                       seed=seed).items():
@@ -501,7 +505,7 @@ def score_without_reference(paths, *, before: dict | None = None, listener: bool
     def measures(path) -> dict:
         with decoded(path) as readable:  # an M4A or WebM decoded once
             meta = info(readable)
-            out = {"sr_hz": int(meta.samplerate), "cutoff_hz": file_cutoff_hz(readable, meta=meta)}
+            out = {"sr_hz": int(meta.samplerate), "cutoff_hz": file_cutoff_hz(readable, meta=meta, name=path)}
             if listener:
                 out.update(dnsmos(load(readable, sr_hz=DNSMOS_SR_HZ)[0]))
         return out

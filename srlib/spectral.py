@@ -16,7 +16,7 @@ import numpy as np
 import soundfile as sf
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .audio import info, validate_audio
+from .audio import decoded, info, validate_audio
 from .errors import AudioError
 from .extras import lazy
 
@@ -308,14 +308,21 @@ def detect_cutoff_hz(x, sr_hz: int, *, min_drop_db: float = CUTOFF_MIN_DROP_DB, 
     return float(grid[near][kept[-1]] if len(kept) else grid[best])
 
 
-def file_cutoff_hz(path, *, excerpts: int = 8, excerpt_s: float = 10.0, meta=None) -> float | None:
+def file_cutoff_hz(path, *, excerpts: int = 8, excerpt_s: float = 10.0, meta=None, name=None) -> float | None:
     """:func:`detect_cutoff_hz` of an audio file, on up to ``excerpts`` stretches of
     ``excerpt_s`` seconds spread over it (each channel kept), so an hour-long file costs a few seconds.
 
     ``meta``: the file's :func:`srlib.audio.info`, where the caller has read it (a header is read once).
+    ``name``: what messages call the file (default ``path``; the original where ``path`` is its decode,
+    :func:`srlib.audio.decoded`, which a container given here goes through).
 
     Returns Hz, or None where the file's band does not stop below its Nyquist frequency.
     """
+    with decoded(path) as readable:
+        return _file_cutoff_hz(readable, excerpts, excerpt_s, meta, name or path)
+
+
+def _file_cutoff_hz(path, excerpts: int, excerpt_s: float, meta, name) -> float | None:
     meta = meta or info(path)
     n = int(excerpt_s * meta.samplerate)
     if meta.frames <= n * excerpts:  # a short file: all of it, once
@@ -329,8 +336,8 @@ def file_cutoff_hz(path, *, excerpts: int = 8, excerpt_s: float = 10.0, meta=Non
             try:
                 data = src.read(n, dtype="float32", always_2d=True)
             except (sf.LibsndfileError, RuntimeError) as exc:
-                raise AudioError(f"{path}: unreadable audio near {start / meta.samplerate:.1f} s ({exc})") from None
+                raise AudioError(f"{name}: unreadable audio near {start / meta.samplerate:.1f} s ({exc})") from None
             parts.append(data.T)
-    x = validate_audio(np.concatenate(parts, axis=-1), name=str(path))
+    x = validate_audio(np.concatenate(parts, axis=-1), name=str(name))
     x = x[0] if len(x) == 1 else x
     return detect_cutoff_hz(x, int(meta.samplerate)) if x.shape[-1] >= 2048 else None

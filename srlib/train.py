@@ -15,7 +15,7 @@ losses and the data ``fit`` sees; this module does the rest, the same for all:
    and Keras' progress bar; a kind that starts from a trained model
    (``init``, e.g. the GAN from the shipped U-Net) has it checked and loaded;
 4. keeps the best weights as ``model.weights.h5`` beside ``config.json``,
-   ``command.txt``, ``log.csv`` and ``metrics.json`` (the test-split evaluation
+   ``command.txt``, ``log.csv``, ``metrics.json`` and ``per_clip.json.gz`` (the test-split evaluation
    of the model against the baselines, :func:`srlib.evaluate.evaluate_model_dir`).
 
 A folder with ``model.weights.h5`` and ``config.json`` is a *model*: the

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from srlib.augment import CHAINS, Augment, apply_chain, companded, tilted
+from srlib.augment import CHAINS, Augment, apply_chain, check_chain, companded, tilted
 from srlib.errors import ConfigError
 from srlib.metrics import snr_db
 
@@ -60,6 +60,10 @@ def test_chains_refuse_what_they_cannot_code():
         apply_chain(_voice(12000), 12000, "gsm")
     with pytest.raises(ConfigError, match="chain"):
         apply_chain(_voice(), 8000, "aac")
+    check_chain("mulaw", 44100)  # companding takes any rate; a codec its own
+    check_chain("gsm", 8000)
+    with pytest.raises(ConfigError, match="gsm: codes audio at 8000 Hz; got 11025 Hz"):
+        check_chain("gsm", 11025)
 
 
 def test_augment_fields_round_trip_and_refuse_unknown_ones():

@@ -1,6 +1,8 @@
 """Files as people have them: where a recording's band stops, and the band it lacks added at its own rate."""
 
 import io
+import re
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -234,10 +236,12 @@ def av_encode(path, x, sr, container, codec, kbps):
             out.mux(packet)
 
 
-def test_containers_are_read_through_pyav(held_out, tmp_path, capsys):
+def test_containers_are_read_through_pyav(held_out, tmp_path, capsys, monkeypatch):
     """A phone call in an M4A (AAC) at 16 kHz gets its band at its own rate; a folder run writes a WebM's
-    output as FLAC; evaluate --no-reference reads both; a truncated or fake M4A fails in one line, writing nothing."""
+    output as FLAC; evaluate --no-reference reads both; an M4A cut before its index or a fake one fails in one line,
+    writing nothing; a cut WebM is read for what it holds, with a warning."""
     pytest.importorskip("av")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the decodes' temporary folders: none may stay
     voices, songs = held_out
     call = resample(resample(voices["ktuberling"][: 16000 * 8], 16000, 8000), 8000, 16000)
     av_encode(tmp_path / "call.m4a", call, 16000, "mp4", "aac", 48)
@@ -251,7 +255,7 @@ def test_containers_are_read_through_pyav(held_out, tmp_path, capsys):
     av_encode(tmp_path / "in" / "song.webm", np.stack([song, song]), 48000, "webm", "libopus", 24)
     assert main(["upsample", str(tmp_path / "in"), "--output-dir", str(tmp_path / "out"), "--target-sr", "96000",
                  "--model", "sinc", "-q"]) == 0
-    out = sf.info(tmp_path / "out" / "song.flac")
+    out = sf.info(tmp_path / "out" / "song.webm.flac")
     assert (out.samplerate, out.channels) == (96000, 2) and abs(out.duration - 6) < 0.1
     assert main(["evaluate", "--no-reference", str(tmp_path / "call.m4a"), str(tmp_path / "in" / "song.webm"),
                  "--no-dnsmos", "--format", "json", "-q"]) == 0
@@ -261,14 +265,18 @@ def test_containers_are_read_through_pyav(held_out, tmp_path, capsys):
     (tmp_path / "cut.m4a").write_bytes(data[: len(data) // 2])  # an MP4 whose index (at its end) is gone
     (tmp_path / "fake.m4a").write_bytes(b"\x00\x00\x00\x20ftypM4A " + bytes(2000))
     for name in ("cut", "fake"):
-        code = main(["upsample", str(tmp_path / f"{name}.m4a"), str(tmp_path / f"{name}.wav")])
-        err = capsys.readouterr().err.strip()
-        if code == 0:  # what was decoded, whole
-            assert sf.info(tmp_path / f"{name}.wav").frames > 0
-        else:
-            assert code == 1 and len(err.splitlines()) == 1 and "not a readable audio file" in err, err
-            assert not (tmp_path / f"{name}.wav").exists()
-    assert not list(tmp_path.glob(".*.part"))
+        assert main(["upsample", str(tmp_path / f"{name}.m4a"), str(tmp_path / f"{name}.wav")]) == 1
+        (line,) = capsys.readouterr().err.strip().splitlines()
+        assert line.startswith(f"srlib: error: {tmp_path / name}.m4a: not a readable audio file"), line
+        assert not (tmp_path / f"{name}.wav").exists()
+    data = (tmp_path / "in" / "song.webm").read_bytes()
+    (tmp_path / "cut.webm").write_bytes(data[: len(data) // 2])  # a WebM cut short: what it holds, with a warning
+    assert main(["upsample", str(tmp_path / "cut.webm"), str(tmp_path / "cut.wav"), "--target-sr", "96000",
+                 "--model", "sinc", "-q"]) == 0
+    assert re.search(r"warning: \S+cut.webm: truncated or damaged: 2\.\d+ s decoded of the 6\.\d+ s",
+                     capsys.readouterr().err)
+    assert 2 < sf.info(tmp_path / "cut.wav").duration < 4
+    assert not list(tmp_path.rglob(".*.part")) and not list(tmp_path.rglob("srlib-decoded-*"))
 
 
 def test_formats_people_have(tmp_path, capsys):

@@ -72,7 +72,7 @@ def test_the_plain_install_runs_the_default_model_and_says_which_extra_the_rest_
     save(tmp_path / "call.wav", call, 16000)  # a phone's band at 16 kHz: restored at its own rate
     done = plain("upsample", "call.wav", "wide.wav")
     assert done.returncode == 0 and "from a detected 3." in done.stderr, done.stderr
-    (tmp_path / "song.m4a").write_bytes(b"\x00\x00\x00\x20ftypM4A " + bytes(2000))  # PyAV would read it
+    (tmp_path / "song.m4a").write_bytes(b"\x00\x00\x00\x20ftypM4A " + bytes(2000))  # refused before it is opened
     for args, extra in [(("upsample", "in.wav", "u.wav", "--ratio", "4", "--model", "spectral-gan-speech-16k-r4", "-q"), "models"),
                         (("upsample", "in.wav", "u.wav", "--ratio", "4", "--model", "gan", "-q"), "litert"),
                         (("upsample", "song.m4a", "u.wav", "-q"), "formats"),

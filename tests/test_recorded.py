@@ -317,6 +317,10 @@ def test_evaluating_a_corpus_source_by_source_and_level_by_level(packages, capsy
                  "none", "mulaw", "gsm", "--max-clips", "1", "-q", "--format", "json"]) == 0
     rows = {r["source"]: r["summary"]["spline"] for r in __import__("json").loads(capsys.readouterr().out)}
     assert set(rows) == {f"{s}{c}" for s in ("ktuberling", "hedgewars-voices") for c in ("", " (mulaw)", " (gsm)")}
+    assert main(["evaluate", "--corpus", "recorded-speech", "--input-sr", "11025", "--chains", "gsm", "-q"]) == 1
+    assert "gsm: codes audio at 8000 Hz; got 11025 Hz input" in capsys.readouterr().err  # before any clip is scored
+    assert main(["evaluate", "x.wav", "--chains", "mulaw", "-q"]) == 1
+    assert "--chains scores a corpus" in capsys.readouterr().err
     for s in ("ktuberling", "hedgewars-voices"):  # a chain costs the input some of its accuracy, GSM the most
         assert rows[s]["snr_db"]["mean"] > rows[f"{s} (mulaw)"]["snr_db"]["mean"] > rows[f"{s} (gsm)"]["snr_db"]["mean"]
     assert main(["evaluate", "x.wav", "--corpus", "recorded-speech", "-q"]) == 1

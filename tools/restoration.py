@@ -2,7 +2,7 @@
 
 Held-out recordings (never trained on) are band-limited as people's files are: speech as 8 kHz
 telephone audio stored at 16 kHz and as 24 kbit/s MP3 at 16 kHz, music as MP3 at 44.1 kHz from
-libsndfile's LAME at its two lowest levels. Each file is restored exactly as ``srlib upsample
+libsndfile's LAME at 48, 64 and 96 kbit/s. Each file is restored exactly as ``srlib upsample
 in out`` does (its cutoff detected), and scored against the original beside the untouched file:
 LSD above the cutoff as a share of the untouched file's, SNR against it in dB, and DNSMOS P.808 of
 original / untouched / restored for speech. Run: ``python tools/restoration.py`` (a few minutes on
@@ -58,7 +58,7 @@ def main() -> None:
     music = open_corpus("recorded-music")
     for i, clip in enumerate(music.split("test")):
         x = music.load(clip, 44100)[: 30 * 44100]
-        for level, kbps in ((0.95, 48), (0.88, 64)):
+        for level, kbps in ((0.95, 48), (0.88, 64), (0.75, 96)):
             sf.write(folder / "song.mp3", x, 44100, compression_level=level, **mp3)
             rows.append(restored_row(f"{clip.source} {i}: MP3 at 44.1 kHz, {kbps} kbit/s", x, folder / "song.mp3",
                                      44100, folder))

@@ -96,7 +96,8 @@ class ModelCard:
     config : dict
         ``config.json``.
     metrics : dict or None
-        ``metrics.json`` (``summary``: method -> metric -> mean/std; ``per_clip`` rows).
+        ``metrics.json`` (``summary``: method -> metric -> mean/std) with its ``per_clip`` rows from
+        ``per_clip.json.gz``.
     log : list of dict
         ``log.csv``, one dict per epoch, values as floats.
     command : str or None
@@ -149,6 +150,8 @@ class ModelCard:
         if rows is not None:
             write_bytes_atomic(self.path / PER_CLIP_NAME,
                                gzip.compress(json.dumps(rows, separators=(",", ":")).encode(), mtime=0))
+        else:  # an earlier evaluation's rows are not this one's
+            (self.path / PER_CLIP_NAME).unlink(missing_ok=True)
         write_text_atomic(self.path / "metrics.json", json.dumps(summary, indent=1))
         write_text_atomic(self.path / "metrics.md", text)
         self.__dict__.pop("metrics", None)  # the cached copy is stale

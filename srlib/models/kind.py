@@ -156,7 +156,7 @@ class ModelKind:
         except ModuleNotFoundError:  # no ai-edge-litert here: Keras serves where it is installed
             try:
                 importlib.import_module("keras")
-            except ModuleNotFoundError:
+            except ImportError:  # missing, or there but broken
                 raise MissingDependencyError(
                     f"{Path(folder).name} runs without TensorFlow in LiteRT, which a plain install of srlib leaves "
                     'out: pip install "srlib[litert]"') from None
