@@ -145,6 +145,20 @@ def test_a_stereo_mp3_keeps_its_channels_and_rate(held_out, tmp_path, capsys):
         assert abs(_band_power(y[:, channel], sr, 200, 8000) - _band_power(decoded[:, channel], sr, 200, 8000)) < 0.5
 
 
+def test_an_mp3_at_64_kbps_gets_the_top_of_its_band(held_out, tmp_path, capsys):
+    """LAME at 64 kbit/s keeps about 16 kHz of a 44.1 kHz song: frame-music-44k-22to40k adds the rest."""
+    _, songs = held_out
+    x = next(iter(songs.values()))[: 44100 * 8]
+    sf.write(tmp_path / "song.mp3", x, 44100, format="MP3", subtype="MPEG_LAYER_III", compression_level=0.88,
+             bitrate_mode="CONSTANT")
+    assert main(["upsample", str(tmp_path / "song.mp3"), str(tmp_path / "song.wav")]) == 0
+    assert "(frame-music-44k-22to40k from a detected 16." in capsys.readouterr().err
+    y, sr = sf.read(tmp_path / "song.wav", dtype="float32")
+    decoded, _ = sf.read(tmp_path / "song.mp3", dtype="float32")
+    assert sr == 44100 and y.shape == decoded.shape
+    assert _band_power(y, sr, 17000, 20000) > _band_power(decoded, sr, 17000, 20000) + 20
+
+
 @pytest.mark.parametrize("case", ["full band", "hum", "dc", "a 0.2 s mp3", "cutoff none"])
 def test_nothing_to_add_is_refused_in_one_line_and_nothing_written(held_out, tmp_path, capsys, case):
     voices, songs = held_out

@@ -32,7 +32,8 @@ def restored_row(label: str, original, src: Path, sr_hz: int, folder: Path) -> l
     try:
         _, used = upsample_file_used(src, folder / "out.wav", overwrite=True)
     except AudioError as exc:
-        return [label, f"{cutoff / 1000:.2f}", f"refused: {str(exc).split(': ', 1)[1]}", "", "", ""]
+        return [label, "none" if cutoff is None else f"{cutoff / 1000:.2f}", f"refused: {str(exc).split(': ', 1)[1]}",
+                "", "", ""]
     restored = sf.read(folder / "out.wav", dtype="float32", always_2d=True)[0].mean(axis=1)
     n = min(len(original), len(untouched), len(restored))
     ratio = sr_hz / (2 * cutoff)
