@@ -104,13 +104,14 @@ def inference_rtf(duration_s: float = 30.0, ratio: int = 4, kinds=None) -> dict:
     """Real-time factor of each baseline and each kind at 16 and 44.1 kHz output: ``duration_s / compute seconds``.
 
     A kind's shipped model for the rate is timed where there is one, else an untrained
-    network of its ``full`` profile's size (it times the same). A shipped versatile model
-    (several input rates) whose range holds ``sr_hz / ratio`` is timed too, under its folder name, at that rate.
+    network of its ``full`` profile's size (it times the same). Each shipped versatile model (several input
+    rates) at the output rate is timed too, under its folder name, at ``sr_hz / ratio`` where its range holds
+    that rate, else at the nearest rate it takes (``frame-music-44k-22to40k`` at 22.05 kHz).
     """
     out = {}
     for sr_hz in (16000, 44100):
         low = sr_hz // ratio
-        x_lr = _signal(int(duration_s * sr_hz / ratio), low)
+        x_lr = _signal(int(duration_s * low), low)
         row = {}
         for method in ("linear", "spline", "sinc"):
             upsample_baseline(x_lr[:64], ratio, method)  # warm-up: sinc's first call imports scipy.signal
@@ -119,17 +120,18 @@ def inference_rtf(duration_s: float = 30.0, ratio: int = 4, kinds=None) -> dict:
             row[method] = duration_s / (time.perf_counter() - t0)
         for name in kinds or kind_names():
             model = model_for(name, sr_hz, ratio)
-            runs = {name: model}
+            runs = {name: (model, x_lr, low if model.input_rates_hz else None)}
             if model.runtime == "light":
-                runs[f"{name}/keras"] = type(model)(model.path, runtime="keras")
-            if kinds is None:
-                versatile = [c for c in _shipped_cards(name, sr_hz) if c.input_rates_hz and c.serves(low, sr_hz)]
-                runs.update({c.name: load_model(c.path) for c in versatile})
-            for label, m in runs.items():
-                rate = low if m.input_rates_hz else None  # a versatile model is told the input's rate
-                m.upsample_lr(x_lr, rate)  # warm-up: traces the graph for these chunk shapes (once per shape)
+                runs[f"{name}/keras"] = (type(model)(model.path, runtime="keras"), *runs[name][1:])
+            for card in (_shipped_cards(name, sr_hz) if kinds is None else []):
+                if card.input_rates_hz:  # told the input's rate: one it takes
+                    rate = min(max(low, card.input_rates_hz[0]), card.input_rates_hz[1])
+                    runs[card.name] = (load_model(card.path), x_lr if rate == low else _signal(int(duration_s * rate),
+                                                                                                rate), rate)
+            for label, (m, x_in, rate) in runs.items():
+                m.upsample_lr(x_in, rate)  # warm-up: traces the graph for these chunk shapes (once per shape)
                 t0 = time.perf_counter()
-                m.upsample_lr(x_lr, rate)
+                m.upsample_lr(x_in, rate)
                 row[label] = duration_s / (time.perf_counter() - t0)
         out[sr_hz] = row
     return out
