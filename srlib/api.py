@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 import signal
+import sys
 import warnings
 from collections import Counter
 from pathlib import Path
@@ -294,6 +295,13 @@ _BUSY = False  # in a worker process: whether a file is being written (Ctrl-C in
 _IN_WORKER = False
 
 
+def quiet_after_interrupt() -> None:
+    """Ctrl-C can land inside a constructor (a ``ZipFile`` of ``np.load`` loading a model), and the half-built
+    object then reports a traceback from its destructor when it is collected ("Exception ignored in ...").
+    After an interrupt that is noise on a clean stop: from here on, such reports are dropped."""
+    sys.unraisablehook = lambda unraisable: None
+
+
 def _worker_init(interruptible: bool = True):
     """Worker processes: Ctrl-C (SIGINT to the process group) stops the file being written, silently.
 
@@ -308,6 +316,7 @@ def _worker_init(interruptible: bool = True):
 
     def on_sigint(signum, frame):
         if _BUSY:
+            quiet_after_interrupt()
             raise KeyboardInterrupt
 
     signal.signal(signal.SIGINT, on_sigint)

@@ -25,7 +25,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 
 from . import __version__
-from .api import upsample_file_used, upsample_folder
+from .api import quiet_after_interrupt, upsample_file_used, upsample_folder
 from .audio import atomic_output, find_audio_files, load
 from .augment import CHAINS
 from .bench import report
@@ -540,6 +540,7 @@ def main(argv=None) -> int:
         print(f"srlib: error: {clear}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        quiet_after_interrupt()  # a half-built object's destructor may still speak up
         print("srlib: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # the reader went away (srlib info | head): stop quietly
