@@ -89,6 +89,18 @@ def test_losses_are_zero_on_the_target_invariant_to_gain_and_ignore_whole_turns(
     np.testing.assert_allclose(np.asarray(anti_wrapping(d)), [0, 0, 0, math.pi / 2], atol=1e-5)
 
 
+def test_a_runs_wave_weight_sets_the_losss_mse_term_and_none_keeps_the_old_weight():
+    from srlib.models.frame import WAVE_WEIGHT, run_loss
+    from srlib.models.train_config import TrainConfig
+
+    y = _speechlike(8192)[None, :, None]
+    y_hat = _speechlike(8192, seed=3)[None, :, None]
+    for weight, expected in ((0.0, 0.0), (None, WAVE_WEIGHT), (5.0, 5.0)):
+        got = float(run_loss(TrainConfig(wave_weight=weight), CFG)(y, y_hat))
+        assert got == pytest.approx(float(frame_loss(CFG, wave_weight=expected)(y, y_hat)), rel=1e-5)
+    assert float(run_loss(TrainConfig(), CFG)(y, y_hat)) > float(run_loss(TrainConfig(wave_weight=0.0), CFG)(y, y_hat))
+
+
 def _rel_rms(a, b):
     return float(np.sqrt(np.mean((a - b) ** 2) / np.mean(b**2)))
 

@@ -263,8 +263,12 @@ def anti_wrapping(d):
     return ops.abs(d - 2 * math.pi * ops.round(d / (2 * math.pi)))
 
 
+#: The frame loss's waveform MSE weight where a run does not set one (TrainConfig.wave_weight).
+WAVE_WEIGHT = 100.0
+
+
 def frame_loss(config: FrameConfig, mag_weight: float = 1.0, stft_weight: float = 1.0, phase_weight: float = 0.3,
-               wave_weight: float = 100.0):
+               wave_weight: float = WAVE_WEIGHT):
     """The frame model's training loss on waveforms (batch, n, 1): a Keras loss function.
 
     ``mag_weight L1(log|Y| - log|Y_hat|) + stft_weight STFT(y, y_hat) + phase_weight (IP + GD + IAF)
@@ -274,6 +278,11 @@ def frame_loss(config: FrameConfig, mag_weight: float = 1.0, stft_weight: float 
     :func:`srlib.losses.stft_loss` for the multi-resolution term. Both signals are first divided
     by the target's RMS (per example), so the loss is invariant to a common gain on ``y`` and
     ``y_hat``: a clip at -40 dBFS counts as much as one at 0 dBFS.
+
+    The MSE term trades band for SNR: where the model cannot know the original's phase, a band of
+    the right magnitude adds its own power to the error, and silence adds none. At the weight of 100
+    the frame models shipped up to 2026-12 trained with, their added band sat 20-40 dB under the
+    original's in the frames where the original's band is loudest.
     """
     from keras import ops
 
@@ -306,6 +315,12 @@ def frame_loss(config: FrameConfig, mag_weight: float = 1.0, stft_weight: float 
         return total
 
     return frame_loss
+
+
+def run_loss(config, arch: FrameConfig):
+    """:func:`frame_loss` with a run's weights (``config`` a :class:`~srlib.models.train_config.TrainConfig`)."""
+    wave = WAVE_WEIGHT if config.wave_weight is None else config.wave_weight
+    return frame_loss(arch, wave_weight=wave)
 
 
 class FrameKind(STFTKind):
@@ -385,7 +400,7 @@ class FrameKind(STFTKind):
         import keras
 
         # clipnorm: the phase terms' atan2 has steep gradients where a bin is nearly silent
-        network.compile(keras.optimizers.Adam(config.learning_rate, clipnorm=1.0), loss=frame_loss(arch))
+        network.compile(keras.optimizers.Adam(config.learning_rate, clipnorm=1.0), loss=run_loss(config, arch))
         return network, "val_loss", {}
 
 
@@ -408,5 +423,5 @@ class FrameGANKind(FrameKind):
         return isinstance(own, FrameConfig) and own.uncalibrated() == arch.uncalibrated()
 
     def compile(self, network, config, arch):
-        gan, monitor, meta = compile_gan(network, config, reconstruction=frame_loss(arch))
+        gan, monitor, meta = compile_gan(network, config, reconstruction=run_loss(config, arch))
         return gan, monitor, {**meta, "reconstruction": "frame_loss"}

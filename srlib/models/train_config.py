@@ -48,6 +48,10 @@ class TrainConfig:
         random one per clip, for filter-robust training).
     stft_weight : float
         Weight of the multi-resolution STFT loss added to the waveform MSE.
+    wave_weight : float or None
+        Weight of the waveform MSE in the frame kinds' loss (:func:`srlib.models.frame.frame_loss`);
+        None: 100, what the frame models shipped before it trained with. A band whose phase is not the
+        original's has the least MSE when it is silent, so a large weight teaches a model to add little.
     seed : int
         Seeds the network's initial weights, the patches' order and the random filters.
     quick_data : bool
@@ -90,6 +94,7 @@ class TrainConfig:
     lr_schedule: str = "constant"
     filter: str = "cheby1"
     stft_weight: float = 0.0
+    wave_weight: float | None = None
     seed: int = 0
     quick_data: bool = False
     max_clips: int | None = None
