@@ -36,6 +36,10 @@ computed after its own resampling to 10 kHz, so it barely sees the band above
 5 kHz that super-resolution restores: it checks that a method does not damage
 intelligibility, not that it restores the high band).
 
+How loud an added band is: :func:`band_level_db`, the power of the estimate's band above the input's
+cutoff against the reference's, in dB (0 dB as loud; what :mod:`srlib.oracles` and the results chapter
+put beside the other measures).
+
 Listener-trained, no reference: DNSMOS (Reddy et al. 2021, 2022), Microsoft's networks trained to
 predict human ratings of speech, shipped as ONNX models in the ``speechmos`` wheel and run by
 ``onnxruntime``, offline. It scores a clip alone on ITU-T P.808's absolute-category scale
@@ -60,8 +64,8 @@ from .audio import validate_audio
 from .errors import AudioError
 from .spectral import stft
 
-__all__ = ["snr_db", "si_sdr_db", "lsd", "pesq_wb", "stoi", "dnsmos", "dnsmos_gap", "evaluate_pair", "LSD_N_FFT", "LSD_HOP", "LSD_EPS",
-           "METRICS", "METRIC_LABELS"]
+__all__ = ["snr_db", "si_sdr_db", "lsd", "band_level_db", "pesq_wb", "stoi", "dnsmos", "dnsmos_gap", "evaluate_pair",
+           "LSD_N_FFT", "LSD_HOP", "LSD_EPS", "METRICS", "METRIC_LABELS"]
 
 #: Metric keys of :func:`evaluate_pair`, in table order (``pesq`` and ``stoi`` only where computed).
 METRICS = ("snr_db", "lsd", "lsd_hf", "lsd_lf", "si_sdr_db", "pesq", "stoi", "dnsmos", "dnsmos_sig", "dnsmos_bak",
@@ -181,6 +185,27 @@ def lsd(
         keep = freqs > cutoff_hz if band == "high" else freqs <= cutoff_hz
         diff2 = diff2[keep]
     return float(np.mean(np.sqrt(np.mean(diff2, axis=0))))
+
+
+def band_level_db(reference, estimate, sr_hz: float, cutoff_hz: float, n_fft: int = 512, hop: int = 128) -> float:
+    """How loud an estimate's band above ``cutoff_hz`` is next to the reference's, in dB.
+
+    ``10 log10(sum |X_hat(t, f)|^2 / sum |X(t, f)|^2)`` over every frame and the bins from ``cutoff_hz``
+    up (Hann STFT of ``n_fft`` and ``hop`` samples): 0 dB a band as loud as the original's overall,
+    -20 dB a tenth of its amplitude. Loud frames dominate the sums, as they dominate what is heard.
+    NaN where the reference has no band, minus infinity where the estimate has none.
+
+    >>> t = np.arange(16000) / 16000
+    >>> x = np.sin(2 * np.pi * 440 * t) + 0.1 * np.sin(2 * np.pi * 5000 * t)
+    >>> round(band_level_db(x, np.sin(2 * np.pi * 440 * t) + 0.01 * np.sin(2 * np.pi * 5000 * t), 16000, 2000), 1)
+    -20.0
+    """
+    reference, estimate = _pair(reference, estimate)
+    first = int(np.ceil(cutoff_hz * n_fft / sr_hz))
+    power = [float(np.sum(np.abs(stft(s, n_fft, hop)[first:]) ** 2)) for s in (reference, estimate)]
+    if power[0] <= 0:
+        return float("nan")
+    return 10 * math.log10(power[1] / power[0]) if power[1] > 0 else -math.inf
 
 
 def pesq_wb(reference, estimate, sr_hz: int = 16000) -> float:

@@ -98,3 +98,16 @@ def test_code_cells_fit_a_reading_pane():
                 for i, cell in enumerate(json.loads(nb.read_text())["cells"]) if cell["cell_type"] == "code"
                 for line in "".join(cell["source"]).splitlines() if len(line) > PANE_CHARS]
     assert too_long == [], f"code lines longer than {PANE_CHARS} characters (wrap them):\n" + "\n".join(too_long)
+
+
+def test_no_page_holds_control_characters():
+    """A backslash that a string ate (``\\t`` of ``\\text``, ``\\f`` of ``\\frac``) leaves a tab or a form feed
+    in the page, and the formula renders broken: every page and chapter cell is plain text and newlines."""
+    pages = (*sorted((ROOT / "book").glob("*.md")), ROOT / "README.md", ROOT / "DATA.md")
+    texts = {p.name: p.read_text() for p in pages}
+    texts.update({f"{nb.name} cell {i}": "".join(cell["source"])
+                  for nb in sorted((ROOT / "notebooks").glob("*.ipynb"))
+                  for i, cell in enumerate(json.loads(nb.read_text())["cells"])})
+    bad = [f"{name}: {text[max(0, m.start() - 30): m.end() + 10]!r}" for name, text in texts.items()
+           for m in re.finditer(r"[\x00-\x09\x0b-\x1f]", text)]
+    assert bad == [], "control characters (an eaten backslash?):\n" + "\n".join(bad)
