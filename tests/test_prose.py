@@ -34,6 +34,8 @@ ALLOWED = {
     "4.3 kHz": "the top of STOI's highest third-octave band (pystoi's constants)",
     "temperatures 0, 0.5 and 1": "the settings a reader chooses, not results",
     "Python 3.11": "the interpreter version srlib is tested with",
+    "G.711": "ITU-T G.711, the telephone companding standard (mu-law, A-law)",
+    "GSM 06.10": "ETSI GSM 06.10, the full-rate telephone codec libsndfile codes",
 }
 
 #: Decimal rates and band edges in kHz that are settings, each with where it comes from. Any other decimal
