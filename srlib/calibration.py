@@ -35,7 +35,8 @@ LISTENER_TOLERANCE = {"pesq": 0.1, "snr_db": 0.3}
 
 
 def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 30, seed: int = 0, spans: int = 4,
-                        rule: str = "no_harm", write: bool = True, progress: bool = False) -> dict:
+                        rule: str = "no_harm", upper_gain: float = 1.0, write: bool = True,
+                        progress: bool = False) -> dict:
     """Choose a frame model's ``band_gain`` on its corpus' *validation* split: the most band that does no harm.
 
     The band a model adds has the right level (its LSD says so) but only partly the right
@@ -67,17 +68,23 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
     5.5 kHz cutoff is less predictable than one above 2 kHz). ``band_gain`` and ``edge_gain`` are the
     pooled choice.
 
+    ``upper_gain`` (:attr:`srlib.models.frame.FrameConfig.upper_gain`) scales the band from twice the
+    cutoff up in every candidate, and is kept with the chosen gains: the rule then chooses the gains
+    of a band whose upper part plays at that level (1: as trained).
+
     With ``write``, ``config.json`` gets the chosen gains in the model's architecture and
     a ``calibration`` entry (what this returns).
 
     Returns
     -------
-    dict: ``rule``, ``band_gain``, ``edge_gain``, ``by_gain`` {gain: {"pesq", "snr_db", "lsd", "dnsmos": means}}
+    dict: ``rule``, ``band_gain``, ``edge_gain``, ``upper_gain``, ``by_gain`` {gain: {"pesq", "snr_db", "lsd", "dnsmos": means}}
     (no ``pesq`` or ``dnsmos`` away from 16 kHz, no ``dnsmos`` with ``no_harm``; the edge rebuilt), ``by_gain_edge`` (the same with the edge scaled, gains below 1),
     ``baselines`` (the same for spline and sinc), ``n_clips`` (low-rate inputs scored), ``split``; for a
     versatile model also ``band_gains`` [[span's lowest rate, gain, edge gain], ...] and ``by_span``
     [{"rates_hz", "band_gain", "edge_gain", "by_gain", "by_gain_edge", "baselines"}, ...].
     """
+    if not 0.0 <= float(upper_gain) <= 1.0:  # before anything is loaded
+        raise ConfigError(f"upper_gain: got {upper_gain}; expected a gain from 0 to 1")
     path = Path(path)
     m = SRModel(path)
     if not {"band_gain", "edge_gain"} <= set(m.model_kind.tunables):
@@ -144,8 +151,8 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
         for rows, edge in ((gain_rows, 1.0), (edge_rows, g)):
             if rows is edge_rows and g == 1.0:
                 continue  # the same as the edge rebuilt
-            rows[g] = score(Loaded(f"band_gain {g}", SRModel(path, arch=replace(m.arch.uncalibrated(), band_gain=g,
-                                                                                   edge_gain=edge))))
+            arch = replace(m.arch.uncalibrated(), band_gain=g, edge_gain=edge, upper_gain=float(upper_gain))
+            rows[g] = score(Loaded(f"band_gain {g}", SRModel(path, arch=arch)))
     (best, edge), by_gain, by_gain_edge, baselines = choose()
     if progress:
         floor = better_of(baselines)
@@ -154,9 +161,10 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
                 pesq = (f"PESQ-WB {v['pesq']:.3f}, ", f"PESQ-WB {floor['pesq']:.3f}, ") if "pesq" in keys else ("", "")
                 print(f"band_gain {g}{label}: {pesq[0]}SNR {v['snr_db']:.2f} dB, LSD {v['lsd']:.2f} "
                       f"(better baseline: {pesq[1]}SNR {floor['snr_db']:.2f} dB)")
-    result = {"rule": rule if listener else "no_harm", "band_gain": best, "edge_gain": edge, "by_gain": by_gain, "by_gain_edge": by_gain_edge,
-              "baselines": baselines, "n_clips": len(cases), "split": "val"}
-    arch = replace(m.arch.uncalibrated(), band_gain=best, edge_gain=edge)
+    result = {"rule": rule if listener else "no_harm", "band_gain": best, "edge_gain": edge,
+              **({"upper_gain": float(upper_gain)} if upper_gain != 1.0 else {}), "by_gain": by_gain,
+              "by_gain_edge": by_gain_edge, "baselines": baselines, "n_clips": len(cases), "split": "val"}
+    arch = replace(m.arch.uncalibrated(), band_gain=best, edge_gain=edge, upper_gain=float(upper_gain))
     if m.input_rates_hz:
         by_span = []
         for j, (a, b) in enumerate(zip(edges[:-1], edges[1:])):
@@ -165,7 +173,8 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
                             "by_gain_edge": by_edge, "baselines": base})
             if progress:
                 print(f"input rates {a}-{b} Hz: band_gain {g}, edge_gain {e}")
-        result.update(band_gains=[[s["rates_hz"][0], s["band_gain"], s["edge_gain"]] for s in by_span],
+        upper = [float(upper_gain)] if upper_gain != 1.0 else []
+        result.update(band_gains=[[s["rates_hz"][0], s["band_gain"], s["edge_gain"], *upper] for s in by_span],
                       by_span=by_span)
         arch = replace(arch, band_gains=result["band_gains"])
     if write:

@@ -314,7 +314,7 @@ def _cmd_train(args) -> int:
 
 def _cmd_calibrate(args) -> int:
     result = calibrate_band_gain(args.model_dir, max_clips_per_source=args.max_clips, rule=args.rule,
-                                 progress=not args.quiet)
+                                 upper_gain=args.upper_gain, progress=not args.quiet)
     chosen = calibrated_scores(result)
     score = f"PESQ-WB {chosen['pesq']:.3f}" if "pesq" in chosen else f"SNR {chosen['snr_db']:.2f} dB"
     card = ModelCard.read(args.model_dir)
@@ -435,6 +435,10 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--rule", choices=["no_harm", "listener"], default="no_harm",
                      help="no_harm (default): the most band at no loss of PESQ-WB and SNR; listener: the best "
                           "DNSMOS within 0.1 PESQ-WB and 0.3 dB SNR of the better baseline (16 kHz)")
+    cal.add_argument("--upper-gain", type=float, default=1.0,
+                     help="play the band from twice the cutoff up at this gain (0 to 1) in every candidate and "
+                          "keep it: the band's first octave continues what was recorded, above it a model guesses "
+                          "(default 1: as trained)")
     cal.add_argument("--no-evaluate", action="store_true", help="do not re-score the test split")
     cal.add_argument("-q", "--quiet", action="store_true")
     cal.set_defaults(func=_cmd_calibrate)

@@ -399,6 +399,33 @@ def test_edge_gain_scales_the_rebuilt_transition_bins_alone_in_keras_and_numpy(t
     assert replace(CFG, edge_gain=0.5).to_dict()["edge_gain"] == 0.5 and "edge_gain" not in CFG.to_dict()
 
 
+def test_upper_gain_scales_the_band_from_twice_the_cutoff_alone_in_keras_and_numpy(tmp_path):
+    """A versatile model's band from 2c up plays at band gain times upper gain, from c to 2c at the band gain."""
+    from srlib.models.frame_numpy import FrameForward, export_frame
+
+    model = _perturbed(VCFG)
+    export_frame(model, tmp_path / "model.npz")
+    upper = replace(VCFG, band_gain=0.5, band_gains=((4000, 0.5, 1.0, 0.25), (8000, 0.5, 1.0)))
+    assert upper.calibrated and replace(VCFG, upper_gain=0.5).calibrated and upper.uncalibrated() == VCFG
+    assert upper.gain_for_bin(64) == (0.5, 1.0, 0.25) and upper.gain_for_bin(128) == (0.5, 1.0, 1.0)
+    assert FrameConfig.from_dict(upper.to_dict()) == upper
+    assert upper.to_dict()["band_gains"] == [[4000, 0.5, 1.0, 0.25], [8000, 0.5, 1.0]]
+    scaled = build_frame_model(upper)
+    scaled.set_weights(model.get_weights())
+    x = _speechlike(16384)
+    c = 64  # a 4 kHz input: its band's first octave is bins 64-127
+    y = np.asarray(scaled.predict_on_batch([x[None, :, None], np.array([[c]], np.float32)]))[0, :, 0]
+    y1 = np.asarray(model.predict_on_batch([x[None, :, None], np.array([[c]], np.float32)]))[0, :, 0]
+    assert _rel_rms(FrameForward(upper, tmp_path / "model.npz")(x[None], c)[0], y) < 1e-4
+    ratio = np.abs(stft(y, 512, 128))[:, 4:-4] / np.abs(stft(y1, 512, 128))[:, 4:-4]
+    assert np.median(ratio[c + 4: 2 * c - 4]) == pytest.approx(0.5, abs=0.02)
+    assert np.median(ratio[2 * c + 4:]) == pytest.approx(0.125, abs=0.01)
+    with pytest.raises(ConfigError, match="upper_gain"):
+        from srlib.calibration import calibrate_band_gain
+
+        calibrate_band_gain(tmp_path, upper_gain=1.5)
+
+
 def test_calibration_keeps_the_most_band_that_does_no_harm_on_validation_clips(tmp_path, synthetic_pairs):
     import json
 
@@ -497,8 +524,8 @@ def test_calibrating_a_versatile_model_chooses_a_gain_per_span_of_input_rates(tm
     assert [(s["band_gain"], s["edge_gain"]) for s in spans] == chosen
     assert result["band_gains"] == [[11025, *chosen[0]], [16538, *chosen[1]]]
     arch = SRModel(d).arch
-    assert arch.band_gains == ((11025, *chosen[0]), (16538, *chosen[1]))
-    assert arch.gain_for_bin(arch.cutoff_bin_for(20000)) == chosen[1]
+    assert arch.band_gains == ((11025, *chosen[0], 1.0), (16538, *chosen[1], 1.0))
+    assert arch.gain_for_bin(arch.cutoff_bin_for(20000)) == (*chosen[1], 1.0)
     saved = json.loads((d / "config.json").read_text())["calibration"]  # as config.json holds it: keys as strings
     pooled = _rule(result, ("snr_db",))
     for entry, (gain, edge) in zip((result, *spans, saved), (pooled, *chosen, pooled)):
@@ -506,6 +533,9 @@ def test_calibrating_a_versatile_model_chooses_a_gain_per_span_of_input_rates(tm
             gain if gain in entry["by_gain"] else str(gain)]
     assert (f"band gain by input rate: from 11025 Hz {gains_text(*chosen[0])}; from 16538 Hz "
             f"{gains_text(*chosen[1])} (pooled over the rates: {gains_text(*pooled)})") in SRModel(d).describe()
+    quieter = calibrate_band_gain(d, gains=(0.1, 0.5, 1.0), max_clips_per_source=2, spans=2, upper_gain=0.5, write=False)
+    assert quieter["upper_gain"] == 0.5 and all(step[3] == 0.5 for step in quieter["band_gains"])
+    assert "upper_gain" not in result  # as trained, nothing new is written
 
 
 def test_gains_by_rate_scale_each_examples_band_alike_in_keras_and_numpy(tmp_path):
@@ -514,8 +544,8 @@ def test_gains_by_rate_scale_each_examples_band_alike_in_keras_and_numpy(tmp_pat
     model = _perturbed(VCFG)
     export_frame(model, tmp_path / "model.npz")
     stepped = replace(VCFG, band_gain=0.5, band_gains=((4000, 0.5, 1.0), (8000, 0.25, 0.25)))
-    assert stepped.gain_steps == ((0, 0.5, 1.0), (64, 0.5, 1.0), (128, 0.25, 0.25))
-    assert replace(VCFG, band_gains=[[4000, 0.5]]).band_gains == ((4000, 0.5, 1.0),)  # as written before edges
+    assert stepped.gain_steps == ((0, 0.5, 1.0, 1.0), (64, 0.5, 1.0, 1.0), (128, 0.25, 0.25, 1.0))
+    assert replace(VCFG, band_gains=[[4000, 0.5]]).band_gains == ((4000, 0.5, 1.0, 1.0),)  # as written before edges
     keras_stepped = build_frame_model(stepped)
     keras_stepped.set_weights(model.get_weights())
     x = _speechlike(16384)

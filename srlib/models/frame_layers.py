@@ -36,8 +36,8 @@ class FrameBandwidthExtension(keras.layers.Layer):
        about the cutoff (the phase copied as it is; spectral folding would conjugate it, negating the phase)
        and corrected by the network.
     4. Crossover: ``Y = (1 - w) X + w g Y_hat`` (``g`` the calibrated gains for the input's cutoff,
-       ``FrameConfig.gain_for_bin``: the band gain from the cutoff bin up, the edge gain below it; 1 as
-       trained) with ``w`` 0 below ``cutoff - transition`` bins, a linear ramp to 1 at the cutoff
+       ``FrameConfig.gain_for_bin``: the band gain from the cutoff bin up, times the upper gain from
+       twice the cutoff bin up, the edge gain below it; 1 as trained) with ``w`` 0 below ``cutoff - transition`` bins, a linear ramp to 1 at the cutoff
        bin, 1 above: below the transition the output *is* the input's spectrum, so the model can
        add a band but never change what was recorded.
     5. Inverse STFT.
@@ -101,15 +101,16 @@ class FrameBandwidthExtension(keras.layers.Layer):
             h = block(h)
         h = self.norm(h)
         mag = ops.exp(mu + self.mag_head(h))
-        if cfg.calibrated:  # srlib calibrate: the added band scaled from c up, the rebuilt edge below it
+        if cfg.calibrated:  # srlib calibrate: the added band scaled from c up (its upper part from 2c), the edge below
             if cutoff is None:
-                gain, edge = cfg.gain_for_bin(c)
+                gain, edge, upper = cfg.gain_for_bin(c)
             else:  # (batch, frames, 1): each example's gains for its own cutoff bin
-                gain, edge = ops.zeros_like(mu), ops.zeros_like(mu)
-                for first, g, e in cfg.gain_steps:
-                    gain, edge = ops.where(c >= first, g, gain), ops.where(c >= first, e, edge)
+                gain, edge, upper = ops.zeros_like(mu), ops.zeros_like(mu), ops.zeros_like(mu)
+                for first, g, e, u in cfg.gain_steps:
+                    gain, edge, upper = (ops.where(c >= first, g, gain), ops.where(c >= first, e, edge),
+                                         ops.where(c >= first, u, upper))
             k = ops.arange(nb, dtype="int32")[None, None, :]
-            mag = mag * ops.where(k >= c, gain, edge)
+            mag = mag * ops.where(k >= c, gain * ops.where(k >= 2 * c, upper, 1.0), edge)
         phase = mirrored + ops.arctan2(self.im_head(h), self.re_head(h))
         out_re = (1.0 - w) * re + w * mag * ops.cos(phase)
         out_im = (1.0 - w) * im + w * mag * ops.sin(phase)

@@ -326,9 +326,11 @@ class FrameForward:
         ur, ui = _unit_parts(re[..., src], im[..., src], absx[..., src])
         cr, ci = _unit_parts(r, i, np.hypot(r, i))
         mag = np.exp(mu + m)
-        gain, edge = cfg.gain_for_bin(c)
+        gain, edge, upper = cfg.gain_for_bin(c)
         if gain != 1.0:  # from the cutoff bin up
             mag[..., c - lo:] *= np.float32(gain)
+        if upper != 1.0:  # and from twice the cutoff bin up
+            mag[..., 2 * c - lo:] *= np.float32(upper)
         if edge != 1.0:  # the transition bins below, where the model rebuilds the recorded band's edge
             mag[..., : c - lo] *= np.float32(edge)
         w = mix[lo:]
