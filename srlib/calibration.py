@@ -39,9 +39,9 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
                         progress: bool = False) -> dict:
     """Choose a frame model's ``band_gain`` on its corpus' *validation* split: the most band that does no harm.
 
-    The band a model adds has the right level (its LSD says so) but only partly the right
-    phase, and a listener, like PESQ and SNR, hears a loud band of wrong phase as noise: a
-    quieter band can score better than the true level. So the magnitude of the added band is
+    The band a model adds is far closer to the original's than nothing is (its LSD says so), but
+    its phase is only partly right, and PESQ and SNR count a loud band of the wrong phase as error:
+    a quieter band can score better than the band as trained. So the magnitude of the added band is
     scaled by each ``g`` of ``gains``, each once with the transition bins below the cutoff (where
     the model rebuilds the edge of the recorded band) as trained and once scaled by ``g`` too
     (``edge_gain``: the rebuilt edge helps a low cutoff and costs SNR at a high one). The

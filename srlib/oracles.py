@@ -3,8 +3,9 @@
 A model's added band can be wrong in several ways at once: its level, its spectral envelope, its
 fine structure (the harmonics of a voice) and its phase. Each oracle takes the original's band
 above the input's cutoff and keeps some of these, so that a measure's score of the oracle says
-how much that measure cares about what was kept. Below the cutoff every oracle is the sinc
-interpolation of the input, as a model's output is its input there.
+how much that measure cares about what was kept. Below the cutoff every oracle but ``original`` (the
+clip itself, the end a gap is measured to) is the sinc interpolation of the input, as a model's
+output is its input there.
 
 :data:`ORACLES`, in the STFT (Hann, ``n_fft`` 512, hop 128 at 16 kHz; ``X`` the original's,
 ``S`` the sinc interpolation's, ``k >= c`` the bins from the cutoff up):
@@ -15,11 +16,12 @@ interpolation of the input, as a model's output is its input there.
 - ``magnitude, random phase``: ``|X| e^{i phi}``, ``phi`` uniform (seeded);
 - ``magnitude, mirrored phase``: ``|X|`` with the input band's phase reflected about the cutoff,
   where the frame model's phase starts (:func:`srlib.models.spectral.mirror_index`);
-- ``envelope, own phase``: ``|X|`` averaged over 9 bins (281 Hz at 16 kHz), so the harmonics
-  are gone and the envelope stays, with ``X``'s phase;
-- ``folded input band at its level``: ``S`` reflected about the cutoff and scaled frame by
-  frame to the energy of ``X``'s band: the band's loudness over time right, its spectrum a copy
-  of the input's.
+- ``envelope, own phase``: ``|X|`` averaged over 9 bins (281 Hz at 16 kHz; reflected at the
+  spectrum's ends), so the harmonic peaks are smoothed out and the envelope stays, with ``X``'s
+  phase (which brings some of the peaks back in the inverse STFT);
+- ``mirrored input band at its level``: ``|S|`` reflected about the cutoff with the mirrored
+  phase, scaled frame by frame to the energy of ``X``'s band: the band's loudness over time
+  right, its spectrum a copy of the input's.
 
 Needs librosa (the ``analysis`` extra) for the inverse STFT.
 """
@@ -27,6 +29,7 @@ Needs librosa (the ``analysis`` extra) for the inverse STFT.
 from __future__ import annotations
 
 import numpy as np
+from scipy.ndimage import uniform_filter1d
 
 from .audio import validate_audio, validate_ratio
 from .errors import AudioError
@@ -39,7 +42,7 @@ from .spectral import stft
 __all__ = ["ORACLES", "oracle_bands", "score_oracles"]
 
 ORACLES = ("sinc", "original", "original at -6 dB", "original at -12 dB", "magnitude, random phase",
-           "magnitude, mirrored phase", "envelope, own phase", "folded input band at its level")
+           "magnitude, mirrored phase", "envelope, own phase", "mirrored input band at its level")
 N_FFT, HOP, ENVELOPE_BINS = 512, 128, 9
 
 
@@ -71,15 +74,14 @@ def oracle_bands(x, x_lr, ratio: int, *, seed: int = 0) -> dict:
     mirror = mirror_index(X.shape[0], c)
     mirrored_phase = np.exp(1j * np.angle(S)[mirror])
     random_phase = np.exp(2j * np.pi * np.random.default_rng(seed).random(X.shape))
-    kernel = np.ones(ENVELOPE_BINS) / ENVELOPE_BINS
-    envelope = np.apply_along_axis(np.convolve, 0, np.abs(X), kernel, mode="same")
-    folded = np.abs(S)[mirror]
-    level = np.sqrt(np.sum(np.abs(X[c:]) ** 2, axis=0) / np.maximum(np.sum(folded[c:] ** 2, axis=0), 1e-20))
+    envelope = uniform_filter1d(np.abs(X), ENVELOPE_BINS, axis=0, mode="reflect")
+    mirrored = np.abs(S)[mirror]
+    level = np.sqrt(np.sum(np.abs(X[c:]) ** 2, axis=0) / np.maximum(np.sum(mirrored[c:] ** 2, axis=0), 1e-20))
     bands = {"original": X, "original at -6 dB": X / 2, "original at -12 dB": X / 4,
              "magnitude, random phase": np.abs(X) * random_phase,
              "magnitude, mirrored phase": np.abs(X) * mirrored_phase,
              "envelope, own phase": envelope * np.exp(1j * np.angle(X)),
-             "folded input band at its level": folded * level * mirrored_phase}
+             "mirrored input band at its level": mirrored * level * mirrored_phase}
 
     def rebuilt(band):
         Y = S.copy()
@@ -92,7 +94,8 @@ def oracle_bands(x, x_lr, ratio: int, *, seed: int = 0) -> dict:
 def score_oracles(cases, sr_hz: int, *, extra: dict | None = None, seed: int = 0) -> dict:
     """Each oracle, and each method of ``extra``, scored on every case: :func:`srlib.evaluate.summarize`'s
     dict (with PESQ-WB, STOI and DNSMOS, and the share of sinc's DNSMOS gap closed) plus ``band_db``,
-    the mean of :func:`srlib.metrics.band_level_db` (the "original" has 0 dB).
+    the mean of :func:`srlib.metrics.band_level_db` (the "original" has 0 dB) over the clips where it
+    is finite (an output with no band at all, minus infinity, is left out of the mean).
 
     Parameters
     ----------
