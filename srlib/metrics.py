@@ -195,9 +195,8 @@ def band_level_db(reference, estimate, sr_hz: float, cutoff_hz: float, n_fft: in
     -20 dB a tenth of its amplitude. Loud frames dominate the sums, as they dominate what is heard.
     NaN where the reference has no band, minus infinity where the estimate has none.
 
-    >>> t = np.arange(16000) / 16000
-    >>> x = np.sin(2 * np.pi * 440 * t) + 0.1 * np.sin(2 * np.pi * 5000 * t)
-    >>> round(band_level_db(x, np.sin(2 * np.pi * 440 * t) + 0.01 * np.sin(2 * np.pi * 5000 * t), 16000, 2000), 1)
+    >>> x = np.random.default_rng(0).standard_normal(16000)
+    >>> round(band_level_db(x, 0.1 * x, 16000, 2000), 1)
     -20.0
     """
     reference, estimate = _pair(reference, estimate)
