@@ -22,11 +22,14 @@ from .errors import ConfigError
 from .evaluate import Case, score_cases, source_clips, summarize
 from .inference import SRModel
 from .methods import Loaded, get_method
+from .models.frame import gains_text
 
-__all__ = ["BAND_GAINS", "RULES", "LISTENER_TOLERANCE", "calibrate_band_gain"]
+__all__ = ["BAND_GAINS", "UPPER_GAINS", "RULES", "LISTENER_TOLERANCE", "calibrate_band_gain"]
 
 #: The gains :func:`calibrate_band_gain` tries on the added band's magnitude.
 BAND_GAINS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.5, 0.7, 1.0)
+#: The upper gains :func:`calibrate_band_gain` tries by default: the band above twice the cutoff as trained.
+UPPER_GAINS = (1.0,)
 #: How :func:`calibrate_band_gain` chooses: ``no_harm`` the most band at no loss of PESQ-WB and SNR;
 #: ``listener`` the best DNSMOS P.808 within :data:`LISTENER_TOLERANCE` of them.
 RULES = ("no_harm", "listener")
@@ -35,7 +38,7 @@ LISTENER_TOLERANCE = {"pesq": 0.1, "snr_db": 0.3}
 
 
 def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 30, seed: int = 0, spans: int = 4,
-                        rule: str = "no_harm", upper_gain: float = 1.0, write: bool = True,
+                        rule: str = "no_harm", upper_gains=UPPER_GAINS, write: bool = True,
                         progress: bool = False) -> dict:
     """Choose a frame model's ``band_gain`` on its corpus' *validation* split: the most band that does no harm.
 
@@ -68,23 +71,32 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
     5.5 kHz cutoff is less predictable than one above 2 kHz). ``band_gain`` and ``edge_gain`` are the
     pooled choice.
 
-    ``upper_gain`` (:attr:`srlib.models.frame.FrameConfig.upper_gain`) scales the band from twice the
-    cutoff up in every candidate, and is kept with the chosen gains: the rule then chooses the gains
-    of a band whose upper part plays at that level (1: as trained).
+    Each of ``upper_gains`` (:attr:`srlib.models.frame.FrameConfig.upper_gain`, 0 to 1) scales the band
+    from twice the cutoff up, where a model guesses most (its first octave continues what was
+    recorded), on top of every candidate's gain: the candidates are every (gain, edge gain, upper
+    gain), ranked by band, the upper gain first (1: as trained). At an input rate of a quarter of
+    the output rate or more there is no band above twice the cutoff, and the upper gain changes
+    nothing there: the rule keeps the most band, 1.
 
     With ``write``, ``config.json`` gets the chosen gains in the model's architecture and
     a ``calibration`` entry (what this returns).
 
     Returns
     -------
-    dict: ``rule``, ``band_gain``, ``edge_gain``, ``upper_gain``, ``by_gain`` {gain: {"pesq", "snr_db", "lsd", "dnsmos": means}}
-    (no ``pesq`` or ``dnsmos`` away from 16 kHz, no ``dnsmos`` with ``no_harm``; the edge rebuilt), ``by_gain_edge`` (the same with the edge scaled, gains below 1),
-    ``baselines`` (the same for spline and sinc), ``n_clips`` (low-rate inputs scored), ``split``; for a
-    versatile model also ``band_gains`` [[span's lowest rate, gain, edge gain], ...] and ``by_span``
-    [{"rates_hz", "band_gain", "edge_gain", "by_gain", "by_gain_edge", "baselines"}, ...].
+    dict: ``rule``, ``band_gain``, ``edge_gain``, ``upper_gain`` (only where it is not 1), ``by_gain``
+    {gain: {"pesq", "snr_db", "lsd", "dnsmos": means}} (no ``pesq`` or ``dnsmos`` away from 16 kHz, no
+    ``dnsmos`` with ``no_harm``; the edge rebuilt; at the chosen upper gain), ``by_gain_edge`` (the
+    same with the edge scaled, gains below 1), ``by_upper`` (with more than one upper gain: {upper
+    gain: {"by_gain", "by_gain_edge"}}), ``baselines`` (the same for spline and sinc), ``n_clips``
+    (low-rate inputs scored), ``split``; for a versatile model also ``band_gains`` [[span's lowest
+    rate, gain, edge gain(, upper gain where not 1)], ...] and ``by_span`` [{"rates_hz", "band_gain",
+    "edge_gain", "upper_gain", "by_gain", "by_gain_edge", "baselines"}, ...].
     """
-    if not 0.0 <= float(upper_gain) <= 1.0:  # before anything is loaded
-        raise ConfigError(f"upper_gain: got {upper_gain}; expected a gain from 0 to 1")
+    uppers = sorted({float(u) for u in upper_gains}, reverse=True)  # the most band first
+    if not uppers or not all(0.0 <= u <= 1.0 for u in uppers):  # before anything is loaded
+        raise ConfigError(f"upper_gain: got {list(upper_gains)}; expected gains from 0 to 1")
+    if not len(gains) or not all(0.0 < float(g) <= 1.0 for g in gains):
+        raise ConfigError(f"gains: got {list(gains)}; expected band gains above 0 and at most 1")
     path = Path(path)
     m = SRModel(path)
     if not {"band_gain", "edge_gain"} <= set(m.model_kind.tunables):
@@ -128,53 +140,65 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
         return {k: max(v[k] for v in base.values()) for k in keys}
 
     def choose(span=None) -> tuple:
-        """The rule on the inputs of ``span`` (None: all): ((gain, edge gain), by_gain, by_gain_edge, baselines).
+        """The rule on the inputs of ``span`` (None: all): ((gain, edge gain, upper gain), {upper gain:
+        (by_gain, by_gain_edge)}, baselines).
 
-        Candidates in order of band, most first: each gain with the edge rebuilt (edge gain 1), then with
-        the edge scaled alike."""
+        Candidates in order of band, most first: by upper gain, then by gain, each with the edge rebuilt
+        (edge gain 1), then with the edge scaled alike."""
         base = {b: means(rows, span) for b, rows in baseline_rows.items()}
         floor = better_of(base)
-        by = {g: means(rows, span) for g, rows in gain_rows.items()}
-        by_edge = {g: means(rows, span) for g, rows in edge_rows.items()}
-        ranked = [(g, e, v) for g in sorted(by, reverse=True) for e, v in ((1.0, by[g]), (g, by_edge.get(g)))
-                  if v is not None]
-        allowed = [(g, e, v) for g, e, v in ranked if all(v[k] >= floor[k] - tolerance[k] for k in floor)]
+        tables = {u: ({g: means(rows, span) for g, rows in gain_rows[u].items()},
+                      {g: means(rows, span) for g, rows in edge_rows[u].items()}) for u in uppers}
+        ranked = [(g, e, u, v) for u, (by, by_edge) in tables.items() for g in sorted(by, reverse=True)
+                  for e, v in ((1.0, by[g]), (g, by_edge.get(g))) if v is not None]
+        allowed = [r for r in ranked if all(r[3][k] >= floor[k] - tolerance[k] for k in floor)]
         if listener and allowed:
-            best = max(allowed, key=lambda r: r[2]["dnsmos"])[:2]  # the first of equals: the most band
+            best = max(allowed, key=lambda r: r[3]["dnsmos"])[:3]  # the first of equals: the most band
         else:
-            best = allowed[0][:2] if allowed else max(ranked, key=lambda r: r[2][keys[0]])[:2]
-        return best, by, by_edge, base
+            best = allowed[0][:3] if allowed else max(ranked, key=lambda r: r[3][keys[0]])[:3]
+        return best, tables, base
 
     baseline_rows = {b: score(get_method(b)) for b in ("spline", "sinc")}
-    gain_rows, edge_rows = {}, {}  # gain -> rows with the edge rebuilt; with the edge scaled by the gain too
-    for g in sorted(float(g) for g in gains):
-        for rows, edge in ((gain_rows, 1.0), (edge_rows, g)):
-            if rows is edge_rows and g == 1.0:
-                continue  # the same as the edge rebuilt
-            arch = replace(m.arch.uncalibrated(), band_gain=g, edge_gain=edge, upper_gain=float(upper_gain))
-            rows[g] = score(Loaded(f"band_gain {g}", SRModel(path, arch=arch)))
-    (best, edge), by_gain, by_gain_edge, baselines = choose()
+    gain_rows = {u: {} for u in uppers}  # upper gain -> gain -> rows with the edge rebuilt
+    edge_rows = {u: {} for u in uppers}  # the same with the edge scaled by the gain too
+    for u in uppers:
+        for g in sorted(float(g) for g in gains):
+            for rows, edge in ((gain_rows[u], 1.0), (edge_rows[u], g)):
+                if rows is edge_rows[u] and g == 1.0:
+                    continue  # the same as the edge rebuilt
+                arch = replace(m.arch.uncalibrated(), band_gain=g, edge_gain=edge, upper_gain=u)
+                rows[g] = score(Loaded(f"band_gain {g}", SRModel(path, arch=arch)))
+
+    def by_upper(tables) -> dict:
+        """What the result keeps of every upper gain's tables (nothing for one upper gain)."""
+        return ({"by_upper": {u: {"by_gain": by, "by_gain_edge": by_edge} for u, (by, by_edge) in tables.items()}}
+                if len(uppers) > 1 else {})
+
+    (best, edge, upper), tables, baselines = choose()
+    by_gain, by_gain_edge = tables[upper]
     if progress:
         floor = better_of(baselines)
         for label, table in (("", by_gain), (" (edge scaled too)", by_gain_edge)):
-            for g, v in table.items():
+            for g, v in table.items():  # at the chosen upper gain
                 pesq = (f"PESQ-WB {v['pesq']:.3f}, ", f"PESQ-WB {floor['pesq']:.3f}, ") if "pesq" in keys else ("", "")
                 print(f"band_gain {g}{label}: {pesq[0]}SNR {v['snr_db']:.2f} dB, LSD {v['lsd']:.2f} "
                       f"(better baseline: {pesq[1]}SNR {floor['snr_db']:.2f} dB)")
     result = {"rule": rule if listener else "no_harm", "band_gain": best, "edge_gain": edge,
-              **({"upper_gain": float(upper_gain)} if upper_gain != 1.0 else {}), "by_gain": by_gain,
-              "by_gain_edge": by_gain_edge, "baselines": baselines, "n_clips": len(cases), "split": "val"}
-    arch = replace(m.arch.uncalibrated(), band_gain=best, edge_gain=edge, upper_gain=float(upper_gain))
+              **({"upper_gain": upper} if upper != 1.0 else {}), "by_gain": by_gain,
+              "by_gain_edge": by_gain_edge, **by_upper(tables), "baselines": baselines, "n_clips": len(cases),
+              "split": "val"}
+    arch = replace(m.arch.uncalibrated(), band_gain=best, edge_gain=edge, upper_gain=upper)
     if m.input_rates_hz:
         by_span = []
         for j, (a, b) in enumerate(zip(edges[:-1], edges[1:])):
-            (g, e), by, by_edge, base = choose(j)
-            by_span.append({"rates_hz": [int(a), int(b)], "band_gain": g, "edge_gain": e, "by_gain": by,
-                            "by_gain_edge": by_edge, "baselines": base})
+            (g, e, u), tables, base = choose(j)
+            by_span.append({"rates_hz": [int(a), int(b)], "band_gain": g, "edge_gain": e, "upper_gain": u,
+                            "by_gain": tables[u][0], "by_gain_edge": tables[u][1], **by_upper(tables),
+                            "baselines": base})
             if progress:
-                print(f"input rates {a}-{b} Hz: band_gain {g}, edge_gain {e}")
-        upper = [float(upper_gain)] if upper_gain != 1.0 else []
-        result.update(band_gains=[[s["rates_hz"][0], s["band_gain"], s["edge_gain"], *upper] for s in by_span],
+                print(f"input rates {a}-{b} Hz: {gains_text(g, e, u)}")
+        result.update(band_gains=[[s["rates_hz"][0], s["band_gain"], s["edge_gain"],
+                                   *([s["upper_gain"]] if s["upper_gain"] != 1.0 else [])] for s in by_span],
                       by_span=by_span)
         arch = replace(arch, band_gains=result["band_gains"])
     if write:

@@ -29,7 +29,7 @@ from .api import quiet_after_interrupt, upsample_file_used, upsample_folder
 from .audio import atomic_output, find_audio_files, load
 from .augment import CHAINS
 from .bench import report
-from .calibration import calibrate_band_gain
+from .calibration import BAND_GAINS, calibrate_band_gain
 from .data import corpus_table, open_corpus
 from .data.recorded import SOURCES, source_table, sources_overview
 from .errors import AudioError, ConfigError, SrlibError
@@ -313,8 +313,8 @@ def _cmd_train(args) -> int:
 
 
 def _cmd_calibrate(args) -> int:
-    result = calibrate_band_gain(args.model_dir, max_clips_per_source=args.max_clips, rule=args.rule,
-                                 upper_gain=args.upper_gain, progress=not args.quiet)
+    result = calibrate_band_gain(args.model_dir, gains=args.gains, max_clips_per_source=args.max_clips,
+                                 rule=args.rule, upper_gains=args.upper_gains, progress=not args.quiet)
     chosen = calibrated_scores(result)
     score = f"PESQ-WB {chosen['pesq']:.3f}" if "pesq" in chosen else f"SNR {chosen['snr_db']:.2f} dB"
     card = ModelCard.read(args.model_dir)
@@ -435,10 +435,12 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--rule", choices=["no_harm", "listener"], default="no_harm",
                      help="no_harm (default): the most band at no loss of PESQ-WB and SNR; listener: the best "
                           "DNSMOS within 0.1 PESQ-WB and 0.3 dB SNR of the better baseline (16 kHz)")
-    cal.add_argument("--upper-gain", type=float, default=1.0,
-                     help="play the band from twice the cutoff up at this gain (0 to 1) in every candidate and "
-                          "keep it: the band's first octave continues what was recorded, above it a model guesses "
-                          "(default 1: as trained)")
+    cal.add_argument("--gains", type=float, nargs="+", default=list(BAND_GAINS), metavar="G",
+                     help=f"the band gains to try (default {' '.join(map(str, BAND_GAINS))})")
+    cal.add_argument("--upper-gains", type=float, nargs="+", default=[1.0], metavar="U",
+                     help="try the band from twice the cutoff up at each of these gains (0 to 1) on top of every "
+                          "candidate, and keep the one the rule prefers: the band's first octave continues what "
+                          "was recorded, above it a model guesses (default 1: as trained)")
     cal.add_argument("--no-evaluate", action="store_true", help="do not re-score the test split")
     cal.add_argument("-q", "--quiet", action="store_true")
     cal.set_defaults(func=_cmd_calibrate)

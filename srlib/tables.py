@@ -30,7 +30,7 @@ from .models.frame import gains_text
 __all__ = ["BASELINES", "BETTER_BASELINE", "LOWER_IS_BETTER", "markdown_table", "mean_of", "better_baseline",
            "mean_text", "means_text", "named_means", "relative_scores", "differences", "pooled_mean", "best_methods",
            "better_measures", "word_list", "targets_text", "chosen_gains", "calibration_table", "span_table",
-           "calibrated_gains_table", "spectral_vs_time_domain", "calibrated_scores"]
+           "calibrated_gains_table", "spectral_vs_time_domain", "calibrated_scores", "band_as_trained"]
 
 #: The interpolation baselines every model is held against.
 BASELINES = ("spline", "sinc")
@@ -441,8 +441,41 @@ def chosen_gains(calibration: dict) -> str:
     return gains_text(calibration["band_gain"], calibration.get("edge_gain", 1.0), calibration.get("upper_gain", 1.0))
 
 
+def _upper_tables(calibration: dict) -> dict:
+    """{upper gain: {"by_gain", "by_gain_edge"}}: the tables of every upper gain a calibration (or span) tried."""
+    if "by_upper" in calibration:
+        return {float(u): tables for u, tables in calibration["by_upper"].items()}
+    return {float(calibration.get("upper_gain", 1.0)): calibration}
+
+
+def band_as_trained(calibration: dict) -> dict:
+    """The validation means of the band as trained (band, edge and upper gain 1) that a calibration scored.
+
+    Parameters
+    ----------
+    calibration : dict
+        :func:`srlib.calibration.calibrate_band_gain`'s result, one of its ``by_span`` entries, or either as
+        ``config.json`` holds it (gains as strings); it tried gain 1 at upper gain 1.
+
+    Returns
+    -------
+    dict: {"pesq", "snr_db", "lsd"(, "dnsmos")}: means, as :func:`calibrated_scores`.
+
+    Examples
+    --------
+    >>> band_as_trained({"band_gain": 0.5, "by_gain": {"0.5": {"lsd": 2.0}, "1.0": {"lsd": 1.0}}})
+    {'lsd': 1.0}
+    """
+    tables = _upper_tables(calibration)
+    if 1.0 not in tables:
+        raise KeyError(f"this calibration tried upper gains {sorted(tables)} only, not the band as trained (1.0)")
+    by_gain = tables[1.0]["by_gain"]
+    return by_gain[1.0] if 1.0 in by_gain else by_gain["1.0"]
+
+
 def calibration_table(calibration: dict) -> str:
-    """Every candidate a calibration scored: the baselines, then each band gain with the edge rebuilt, then scaled.
+    """Every candidate a calibration scored: the baselines, then each band gain with the edge rebuilt, then scaled
+    (per upper gain, where it tried several; with DNSMOS, where its rule was the listener's).
 
     Parameters
     ----------
@@ -452,7 +485,8 @@ def calibration_table(calibration: dict) -> str:
 
     Returns
     -------
-    str: a Markdown table, columns band gain (or baseline), edge, PESQ-WB, SNR (dB) and LSD (validation means).
+    str: a Markdown table, columns band gain (or baseline), edge, upper gain (where it tried several, or one
+    other than 1), PESQ-WB, SNR (dB), LSD and DNSMOS P.808 (where it measured it): validation means.
 
     Chapter: 06_frame_level_model
 
@@ -466,12 +500,18 @@ def calibration_table(calibration: dict) -> str:
     | sinc | | 3.900 | 22.00 | 3.45 |
     | 0.25 | rebuilt | 3.975 | 21.99 | 1.27 |
     """
-    rows = [(name, "", v) for name, v in calibration["baselines"].items()]
-    for edge, table in (("rebuilt", calibration["by_gain"]), ("scaled", calibration.get("by_gain_edge", {}))):
-        rows += [(g, edge, v) for g, v in table.items()]
-    return markdown_table(["band gain", "edge", "PESQ-WB", "SNR dB", "LSD"],
-                          [[g, edge, f"{v['pesq']:.3f}", f"{v['snr_db']:.2f}", f"{v['lsd']:.2f}"]
-                           for g, edge, v in rows], "rlrrr")
+    uppers = _upper_tables(calibration)
+    show_upper = len(uppers) > 1 or 1.0 not in uppers
+    heard = all("dnsmos" in v for v in calibration["baselines"].values())
+    rows = [(name, "", "", v) for name, v in calibration["baselines"].items()]
+    for u, tables in uppers.items():
+        for edge, table in (("rebuilt", tables["by_gain"]), ("scaled", tables.get("by_gain_edge", {}))):
+            rows += [(g, edge, f"{u:g}", v) for g, v in table.items()]
+    header = ["band gain", "edge", *(["upper"] if show_upper else []), "PESQ-WB", "SNR dB", "LSD",
+              *(["DNSMOS"] if heard else [])]
+    lines = [[g, edge, *([u] if show_upper else []), f"{v['pesq']:.3f}", f"{v['snr_db']:.2f}", f"{v['lsd']:.2f}",
+              *([f"{v['dnsmos']:.3f}"] if heard else [])] for g, edge, u, v in rows]
+    return markdown_table(header, lines, "rl" + "l" * show_upper + "rrr" + "r" * heard)
 
 
 def span_table(calibration: dict) -> str:
@@ -510,14 +550,14 @@ def calibrated_gains_table(calibrations: dict) -> str:
 
     Returns
     -------
-    str: a Markdown table, two rows per model: band gain, PESQ-WB, SNR (dB) and LSD (validation
-    means pooled over the input rates).
+    str: a Markdown table, two rows per model, the band as trained (:func:`band_as_trained`) and at the
+    gains chosen: band gain, PESQ-WB, SNR (dB) and LSD (validation means pooled over the input rates).
 
     Chapter: 06_frame_level_model
     """
     rows = [[name, gain, f"{v['pesq']:.3f}", f"{v['snr_db']:.2f}", f"{v['lsd']:.2f}"]
             for name, cal in calibrations.items()
-            for gain, v in (("1.0", cal["by_gain"]["1.0"]), (chosen_gains(cal), calibrated_scores(cal)))]
+            for gain, v in (("1.0", band_as_trained(cal)), (chosen_gains(cal), calibrated_scores(cal)))]
     return markdown_table(["model", "band gain", "PESQ-WB", "SNR dB", "LSD"], rows, "lrrrr")
 
 

@@ -369,12 +369,15 @@ def test_band_gain_scales_the_added_band_and_nothing_else(tmp_path):
 
 
 def _rule(entry, keys) -> tuple:
-    """The calibration's rule on a result (or span) as the docstring states it: (band gain, edge gain)."""
+    """The calibration's rule on a result (or span) as the docstring states it: (band gain, edge gain), or
+    (band gain, edge gain, upper gain) where it tried several upper gains."""
     floor = {k: max(b[k] for b in entry["baselines"].values()) for k in keys}
-    ranked = [(g, e, v) for g in sorted(entry["by_gain"], reverse=True)
-              for e, v in ((1.0, entry["by_gain"][g]), (g, entry["by_gain_edge"].get(g))) if v is not None]
-    harmless = [(g, e) for g, e, v in ranked if all(v[k] >= floor[k] for k in keys)]
-    return harmless[0] if harmless else max(ranked, key=lambda r: r[2][keys[0]])[:2]
+    tables = entry.get("by_upper") or {1.0: entry}
+    ranked = [(g, e, u, v) for u in sorted(tables, reverse=True) for g in sorted(tables[u]["by_gain"], reverse=True)
+              for e, v in ((1.0, tables[u]["by_gain"][g]), (g, tables[u]["by_gain_edge"].get(g))) if v is not None]
+    harmless = [r[:3] for r in ranked if all(r[3][k] >= floor[k] for k in keys)]
+    best = harmless[0] if harmless else max(ranked, key=lambda r: r[3][keys[0]])[:3]
+    return best if "by_upper" in entry else best[:2]
 
 
 def test_edge_gain_scales_the_rebuilt_transition_bins_alone_in_keras_and_numpy(tmp_path):
@@ -423,7 +426,9 @@ def test_upper_gain_scales_the_band_from_twice_the_cutoff_alone_in_keras_and_num
     with pytest.raises(ConfigError, match="upper_gain"):
         from srlib.calibration import calibrate_band_gain
 
-        calibrate_band_gain(tmp_path, upper_gain=1.5)
+        calibrate_band_gain(tmp_path, upper_gains=(1.0, 1.5))
+    with pytest.raises(ConfigError, match="gains"):
+        calibrate_band_gain(tmp_path, gains=(0.0, 0.5))
 
 
 def test_calibration_keeps_the_most_band_that_does_no_harm_on_validation_clips(tmp_path, synthetic_pairs):
@@ -533,9 +538,20 @@ def test_calibrating_a_versatile_model_chooses_a_gain_per_span_of_input_rates(tm
             gain if gain in entry["by_gain"] else str(gain)]
     assert (f"band gain by input rate: from 11025 Hz {gains_text(*chosen[0])}; from 16538 Hz "
             f"{gains_text(*chosen[1])} (pooled over the rates: {gains_text(*pooled)})") in SRModel(d).describe()
-    quieter = calibrate_band_gain(d, gains=(0.1, 0.5, 1.0), max_clips_per_source=2, spans=2, upper_gain=0.5, write=False)
+    quieter = calibrate_band_gain(d, gains=(0.1, 0.5, 1.0), max_clips_per_source=2, spans=2, upper_gains=(0.5,),
+                                  write=False)
     assert quieter["upper_gain"] == 0.5 and all(step[3] == 0.5 for step in quieter["band_gains"])
-    assert "upper_gain" not in result  # as trained, nothing new is written
+    assert "upper_gain" not in result and "by_upper" not in result  # as trained, nothing new is written
+    both = calibrate_band_gain(d, gains=(0.1, 0.5, 1.0), max_clips_per_source=2, spans=2, upper_gains=(0.5, 1.0),
+                               write=False)
+    for entry in (both, *both["by_span"]):  # the rule runs on every (gain, edge gain, upper gain) at once
+        assert set(entry["by_upper"]) == {0.5, 1.0}
+        chosen = _rule(entry, ("snr_db",))
+        assert (entry["band_gain"], entry["edge_gain"], entry.get("upper_gain", 1.0)) == chosen
+        assert entry["by_gain"] == entry["by_upper"][chosen[2]]["by_gain"]
+    assert both["by_upper"][0.5]["by_gain"] == quieter["by_gain"]  # the same clips, seeded: the same scores
+    assert [step[3:] for step in both["band_gains"]] == [[s["upper_gain"]] if s["upper_gain"] != 1.0 else []
+                                                         for s in both["by_span"]]
 
 
 def test_gains_by_rate_scale_each_examples_band_alike_in_keras_and_numpy(tmp_path):

@@ -138,7 +138,7 @@ CALIBRATION = {  # as config.json holds it: gains as strings
 
 
 def test_calibration_tables_show_every_candidate_and_each_span():
-    from srlib.tables import calibrated_gains_table, calibration_table, chosen_gains, span_table
+    from srlib.tables import band_as_trained, calibrated_gains_table, calibration_table, chosen_gains, span_table
 
     assert chosen_gains(CALIBRATION) == "0.25 (edge 0.25)" and chosen_gains(CALIBRATION["by_span"][0]) == "0.15"
     assert calibration_table(CALIBRATION).splitlines() == [
@@ -150,6 +150,19 @@ def test_calibration_tables_show_every_candidate_and_each_span():
     assert len(span_table({**CALIBRATION, "by_span": []}).splitlines()) == 2  # a one-rate model: no spans
     assert calibrated_gains_table({"m": CALIBRATION}).splitlines()[2:] == [
         "| m | 1.0 | 3.568 | 21.38 | 0.85 |", "| m | 0.25 (edge 0.25) | 3.988 | 22.00 | 1.29 |"]  # the edge scaled
+    heard = {**CALIBRATION, "upper_gain": 0.5, "baselines": {"sinc": {"pesq": 3.9, "snr_db": 22.0, "lsd": 3.45,
+                                                                     "dnsmos": 3.1}},
+             "by_upper": {"1.0": {"by_gain": {"1.0": {"pesq": 3.5, "snr_db": 21.3, "lsd": 0.8, "dnsmos": 3.0}},
+                                  "by_gain_edge": {}},
+                          "0.5": {"by_gain": {"1.0": {"pesq": 3.7, "snr_db": 21.5, "lsd": 0.9, "dnsmos": 3.2}},
+                                  "by_gain_edge": {}}}}
+    assert calibration_table(heard).splitlines() == [
+        "| band gain | edge | upper | PESQ-WB | SNR dB | LSD | DNSMOS |", "|---:|---|---|---:|---:|---:|---:|",
+        "| sinc | | | 3.900 | 22.00 | 3.45 | 3.100 |", "| 1.0 | rebuilt | 1 | 3.500 | 21.30 | 0.80 | 3.000 |",
+        "| 1.0 | rebuilt | 0.5 | 3.700 | 21.50 | 0.90 | 3.200 |"]
+    assert band_as_trained(heard) == heard["by_upper"]["1.0"]["by_gain"]["1.0"]  # not the chosen upper gain's
+    with pytest.raises(KeyError, match="as trained"):
+        band_as_trained({**heard, "by_upper": {"0.5": heard["by_upper"]["0.5"]}})
 
 
 def test_spectral_vs_time_domain_names_the_best_and_leaves_out_missing_models():
