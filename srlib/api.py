@@ -53,7 +53,7 @@ def auto_method(sr_hz: int, target_sr_hz: int, content: str | None = None) -> st
     Among the shipped models of the kinds in :data:`srlib.models.registry.DEFAULT_KINDS`
     trained on ``content`` (``"speech"`` or ``"music"``; default: speech for outputs up to
     24 kHz, music above) that serve the rates (:meth:`srlib.models.card.ModelCard.serves`),
-    the first kind's model, a calibrated one first (its band gain chosen to do no harm on
+    the first kind's model, a calibrated one first (its band gains chosen by `srlib calibrate` on
     validation clips, :attr:`~srlib.models.card.ModelCard.calibrated`), then the one whose band
     starts nearest above where the input's ends (:meth:`~srlib.models.card.ModelCard.model_rate`),
     a one-rate model before a versatile one where they tie; where none serves, ``"sinc"``. Reads

@@ -24,7 +24,7 @@ from .inference import SRModel
 from .methods import Loaded, get_method
 from .models.frame import gains_text
 
-__all__ = ["BAND_GAINS", "UPPER_GAINS", "RULES", "LISTENER_TOLERANCE", "calibrate_band_gain"]
+__all__ = ["BAND_GAINS", "UPPER_GAINS", "RULES", "RULE_NAMES", "LISTENER_TOLERANCE", "calibrate_band_gain"]
 
 #: The gains :func:`calibrate_band_gain` tries on the added band's magnitude.
 BAND_GAINS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.5, 0.7, 1.0)
@@ -33,6 +33,9 @@ UPPER_GAINS = (1.0,)
 #: How :func:`calibrate_band_gain` chooses: ``no_harm`` the most band at no loss of PESQ-WB and SNR;
 #: ``listener`` the best DNSMOS P.808 within :data:`LISTENER_TOLERANCE` of them.
 RULES = ("no_harm", "listener")
+#: Each rule in words, as the book names it (a calibration without a ``rule`` entry was ``no_harm``).
+RULE_NAMES = {"no_harm": "the no-harm rule (PESQ-WB and SNR at least the better baseline's)",
+              "listener": "the listener's rule (the best DNSMOS near the better baseline's PESQ-WB and SNR)"}
 #: The ``listener`` rule's allowance below the better baseline: PESQ-WB points and SNR in dB.
 LISTENER_TOLERANCE = {"pesq": 0.1, "snr_db": 0.3}
 

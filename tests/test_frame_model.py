@@ -429,6 +429,9 @@ def test_upper_gain_scales_the_band_from_twice_the_cutoff_alone_in_keras_and_num
         calibrate_band_gain(tmp_path, upper_gains=(1.0, 1.5))
     with pytest.raises(ConfigError, match="gains"):
         calibrate_band_gain(tmp_path, gains=(0.0, 0.5))
+    from srlib.calibration import RULE_NAMES, RULES
+
+    assert set(RULE_NAMES) == set(RULES)  # the book names every rule
 
 
 def test_calibration_keeps_the_most_band_that_does_no_harm_on_validation_clips(tmp_path, synthetic_pairs):

@@ -218,7 +218,7 @@ def test_the_default_model_fits_the_rates_and_the_content(tmp_path, monkeypatch)
     assert auto_method(6000, 16000) == auto_method(11025, 16000) == auto_method(12000, 16000) == versatile
     assert auto_method(11025, 22050) == versatile  # above its output rate: its 16 kHz output is resampled
     assert auto_method(16000, 22050) == "sinc"  # above its range: its band would be thrown away
-    # calibrated (its band gain chosen to do no harm on validation clips), it is preferred at every rate it serves
+    # calibrated (its band gain chosen on validation clips), it is preferred at every rate it serves
     (tmp_path / versatile / "config.json").write_text(json.dumps(
         {**config, "input_rates_hz": [4000, 12000], "calibration": {"band_gain": 0.35}}))
     assert auto_method(4000, 16000) == auto_method(3000, 16000) == auto_method(8000, 16000) == versatile
@@ -249,6 +249,9 @@ def test_calibration_asks_the_kind_what_it_can_tune():
                            if f.name in get_kind(name).tunables)
     text = get_kind(tunable[0]).calibration_text({"band_gain": 0.25, "edge_gain": 1.0, "n_clips": 9, "split": "val"})
     assert text == "calibrated (srlib calibrate): band_gain 0.25, chosen on 9 val clips"
+    heard = get_kind(tunable[0]).calibration_text({"rule": "listener", "band_gain": 0.5, "upper_gain": 0.1,
+                                                   "n_clips": 9, "split": "val"})
+    assert heard == "calibrated (srlib calibrate --rule listener): band_gain 0.5 (upper 0.1), chosen on 9 val clips"
     assert get_kind(kind_names()[0]).calibration_text({"n_clips": 9, "split": "val"}).endswith("on 9 val clips")
 
 

@@ -355,11 +355,12 @@ class FrameKind(STFTKind):
         """The gains by span of input rate and pooled (a versatile model), or the one band gain chosen."""
         by_rate = "; ".join(f"from {rate} Hz {gains_text(*gains)}" for rate, *gains in calibration.get("band_gains") or ())
         pooled = gains_text(calibration["band_gain"], calibration.get("edge_gain", 1.0), calibration.get("upper_gain", 1.0))
+        rule = calibration.get("rule", "no_harm")  # calibrations before the listener rule have no key
+        how = "srlib calibrate" + (f" --rule {rule}" if rule != "no_harm" else "")
         if by_rate:  # what the model uses; the pooled choice is the rule's answer for one gain at every rate
-            return (f"calibrated (srlib calibrate) on {calibration['n_clips']} {calibration['split']} clips, band gain "
+            return (f"calibrated ({how}) on {calibration['n_clips']} {calibration['split']} clips, band gain "
                     f"by input rate: {by_rate} (pooled over the rates: {pooled})")
-        return (f"calibrated (srlib calibrate): band_gain {pooled}, chosen on {calibration['n_clips']} "
-                f"{calibration['split']} clips")
+        return f"calibrated ({how}): band_gain {pooled}, chosen on {calibration['n_clips']} {calibration['split']} clips"
 
     def build(self, arch: FrameConfig):
         return build_frame_model(arch)
