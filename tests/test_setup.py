@@ -3,6 +3,8 @@
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -64,8 +66,9 @@ def test_readme_frame_table_matches_its_held_out_metrics():
     versatile = json.loads((ROOT / "srlib" / "weights" / "frame-speech-16k-4to12k" / "metrics.json").read_text())
     keys = ("snr_db", "lsd", "lsd_hf", "pesq", "stoi")
     for method in ("spline", "sinc"):  # the versatile model's card scored the same clips the same way
-        assert [versatile["summary"][method][m]["mean"] for m in keys] == [
-            frame["summary"][method][m]["mean"] for m in keys]
+        # (to the last few digits: a card re-scored later sums 2,167 clips' LSD in another order of library calls)
+        assert [versatile["summary"][method][m]["mean"] for m in keys] == pytest.approx(
+            [frame["summary"][method][m]["mean"] for m in keys], rel=1e-6)
     rows = [("spline (recorded)", frame, "spline"), ("sinc (recorded)", frame, "sinc"),
             ("frame, 4 kHz only", frame, "frame"), ("frame, 4-12 kHz (default)", versatile, "frame")]
     for label, metrics, key in rows:
