@@ -1,11 +1,11 @@
-"""Calibration: the most band a trained model may add that does no harm, chosen on validation clips.
+"""Calibration: how much band a trained model adds, chosen on validation clips by a rule.
 
 A model's kind says what it can tune (:attr:`srlib.models.kind.ModelKind.tunables`); the frame kinds
 scale the band they add (``band_gain``) and the edge they rebuild below the cutoff (``edge_gain``),
 per span of input rate for a versatile model (``band_gains``). :func:`calibrate_band_gain` chooses them
 on the *validation* split of the model's own training sources (never a held-out one) by the project's
-"do no harm" rule against the better of spline and sinc, and writes them into the model folder through
-its card. ``srlib calibrate`` runs it; chapter 6 shows what it chose and why.
+"do no harm" rule against the better of spline and sinc, or by a listener's rule (the best DNSMOS near
+it), and writes them into the model folder through its card. ``srlib calibrate`` runs it; chapter 6 shows what it chose and why.
 """
 
 from __future__ import annotations
@@ -77,8 +77,8 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
     Each of ``upper_gains`` (:attr:`srlib.models.frame.FrameConfig.upper_gain`, 0 to 1) scales the band
     from twice the cutoff up, where a model guesses most (its first octave continues what was
     recorded), on top of every candidate's gain: the candidates are every (gain, edge gain, upper
-    gain), ranked by band, the upper gain first (1: as trained). At an input rate of a quarter of
-    the output rate or more there is no band above twice the cutoff, and the upper gain changes
+    gain), ranked by band, the upper gain first (1: as trained). At an input rate of half the output
+    rate or more there is no band above twice the cutoff, and the upper gain changes
     nothing there: the rule keeps the most band, 1.
 
     With ``write``, ``config.json`` gets the chosen gains in the model's architecture and

@@ -98,7 +98,7 @@ class FrameConfig:
     upper_gain : float
         Scales, on top of the band gain, the added band from twice the cutoff frequency up (bins from
         ``2 c``): the band's first octave continues what was recorded, and above it the model guesses
-        more (1: as trained). ``srlib calibrate --upper-gain`` sets it; on validation speech at 4 kHz
+        more (1: as trained). ``srlib calibrate --upper-gains`` chooses it; on validation speech at 4 kHz
         the default model's band above 4 kHz lowered a listener-trained measure that its band below
         4 kHz raised.
     band_gains : ((rate_hz, gain, edge_gain[, upper_gain]), ...) or None
