@@ -29,7 +29,7 @@ from .api import quiet_after_interrupt, upsample_file_used, upsample_folder
 from .audio import atomic_output, find_audio_files, load
 from .augment import CHAINS
 from .bench import report
-from .calibration import BAND_GAINS, calibrate_band_gain
+from .calibration import BAND_GAINS, UPPER_GAINS, calibrate_band_gain
 from .data import corpus_table, open_corpus
 from .data.recorded import SOURCES, source_table, sources_overview
 from .errors import AudioError, ConfigError, SrlibError
@@ -437,7 +437,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "DNSMOS within 0.1 PESQ-WB and 0.3 dB SNR of the better baseline (16 kHz)")
     cal.add_argument("--gains", type=float, nargs="+", default=list(BAND_GAINS), metavar="G",
                      help=f"the band gains to try (default {' '.join(map(str, BAND_GAINS))})")
-    cal.add_argument("--upper-gains", type=float, nargs="+", default=[1.0], metavar="U",
+    cal.add_argument("--upper-gains", type=float, nargs="+", default=list(UPPER_GAINS), metavar="U",
                      help="try the band from twice the cutoff up at each of these gains (0 to 1) on top of every "
                           "candidate, and keep the one the rule prefers: the band's first octave continues what "
                           "was recorded, above it a model guesses (default 1: as trained)")

@@ -469,8 +469,7 @@ def band_as_trained(calibration: dict) -> dict:
     tables = _upper_tables(calibration)
     if 1.0 not in tables:
         raise KeyError(f"this calibration tried upper gains {sorted(tables)} only, not the band as trained (1.0)")
-    by_gain = tables[1.0]["by_gain"]
-    return by_gain[1.0] if 1.0 in by_gain else by_gain["1.0"]
+    return _at_gain(tables[1.0]["by_gain"], 1.0)
 
 
 def calibration_table(calibration: dict) -> str:
@@ -606,5 +605,9 @@ def calibrated_scores(calibration: dict) -> dict:
     its result, one of its ``by_span`` entries or either as ``config.json`` holds it (keys as strings)."""
     edge = calibration.get("edge_gain", 1.0)
     table = calibration["by_gain"] if edge == 1.0 else calibration["by_gain_edge"]
-    gain = calibration["band_gain"]
+    return _at_gain(table, calibration["band_gain"])
+
+
+def _at_gain(table: dict, gain: float) -> dict:
+    """``table``'s entry for ``gain``, keyed by the float (a result) or its string (as ``config.json`` holds it)."""
     return table[gain] if gain in table else table[str(gain)]
