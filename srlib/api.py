@@ -41,10 +41,10 @@ from .errors import AudioError, ConfigError
 from .methods import get_method
 from .models.card import ModelCard, shipped_models
 from .models.registry import DEFAULT_KINDS, get_kind
-from .spectral import file_cutoff_hz
+from .spectral import file_cutoff_hz, keep_recorded_band
 
-__all__ = ["upsample", "upsample_file", "upsample_file_used", "upsample_folder", "resolve_ratio", "auto_method",
-           "method_text"]
+__all__ = ["upsample", "upsample_band", "upsample_file", "upsample_file_used", "upsample_folder", "resolve_ratio",
+           "auto_method", "method_text"]
 
 
 def auto_method(sr_hz: int, target_sr_hz: int, content: str | None = None) -> str:
@@ -169,6 +169,33 @@ def band_rate(sr_hz: int, band_hz: float | None) -> int:
     return sr_hz if band_hz is None else min(sr_hz, 100 * math.ceil(2 * band_hz / 100))
 
 
+def upsample_band(x, sr_hz: int, band_hz: float | None, target_sr_hz: int, method: str) -> np.ndarray:
+    """What ``srlib upsample`` makes of audio ``x`` at ``sr_hz`` whose band stops at ``band_hz`` (None: at its
+    Nyquist frequency): ``x`` read at the band's rate (:func:`band_rate`), up-sampled by ``method`` to
+    ``target_sr_hz``, and where a band edge was found, the recorded band kept below it as it was
+    (:func:`srlib.spectral.keep_recorded_band`): the method adds only the band above.
+
+    Parameters
+    ----------
+    x : float array, shape (n_samples,) or (n_channels, n_samples)
+    method : str
+        A name :func:`srlib.methods.get_method` knows, that takes the band's rate.
+
+    Returns
+    -------
+    float32 array, shape (..., round(n_samples * target_sr_hz / sr_hz)).
+    """
+    rate = band_rate(sr_hz, band_hz)
+    n_out = round(x.shape[-1] * target_sr_hz / sr_hz)
+    y, _ = upsample(x if rate == sr_hz else resample(x, sr_hz, rate), rate, target_sr_hz=target_sr_hz,
+                    method=method)
+    y = fix_length(y, n_out)
+    if band_hz is None:
+        return y
+    recorded = x if sr_hz == target_sr_hz else fix_length(resample(x, sr_hz, target_sr_hz), n_out)
+    return keep_recorded_band(recorded, y, target_sr_hz, band_hz)
+
+
 def upsample_file(in_path, out_path, ratio=None, **kw) -> Path:
     """Read ``in_path``, super-resolve it, write ``out_path`` atomically, in bounded memory.
 
@@ -264,10 +291,7 @@ def _upsample_readable(in_path, readable, out_path, ratio, *, target_sr_hz, meth
             x = data.T if meta.channels > 1 else data[:, 0]
             x = validate_audio(x, name=f"{in_path} (from {lo / sr_in:.1f} s)")
             peak = max(peak, float(np.abs(x).max()))
-            n_out = round(x.shape[-1] * target / sr_in)
-            x_band = x if rate == sr_in else resample(x, sr_in, rate)
-            y, _ = upsample(x_band, rate, target_sr_hz=target, method=method)
-            y = fix_length(y, n_out)
+            y = upsample_band(x, sr_in, band, target, method)
             # keep the output of [start, start + block): drop the context on both sides
             n_keep_in = min(block, meta.frames - start)
             y0 = (start - lo) * target // sr_in

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import soundfile as sf
 
-from .api import auto_method, band_rate, input_band
+from .api import auto_method, band_rate, input_band, upsample_band
 from .audio import atomic_output, decoded, fix_length, info, resample, validate_audio
 from .errors import AudioError
 from .methods import get_method
@@ -97,7 +97,6 @@ def listening_report(path, methods=(None, "sinc"), *, target_sr_hz: int | None =
         except (sf.LibsndfileError, RuntimeError) as exc:
             raise AudioError(f"{path}: unreadable audio ({exc})") from None
     x = validate_audio(data.T if data.shape[1] > 1 else data[:, 0], name=str(path))
-    x_band = x if rate == sr else resample(x, sr, rate)
     n_out = round(x.shape[-1] * target / sr)
     rows = [("the file as it is", x if target == sr else fix_length(resample(x, sr, target), n_out))]
     for name in methods:
@@ -106,9 +105,8 @@ def listening_report(path, methods=(None, "sinc"), *, target_sr_hz: int | None =
         if refusal:
             raise AudioError(f"report: {refusal}")
         started = time.perf_counter()
-        y = get_method(name).upsample(x_band, rate, target)
-        rows.append((f"{get_method(name).label(target)} ({time.perf_counter() - started:.1f} s)",
-                     fix_length(y, n_out)))
+        y = upsample_band(x, sr, band, target, name)
+        rows.append((f"{get_method(name).label(target)} ({time.perf_counter() - started:.1f} s)", y))
     cells = []
     for label, y in rows:
         mono = y.mean(axis=0) if y.ndim == 2 else y

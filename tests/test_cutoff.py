@@ -121,6 +121,8 @@ def test_a_phone_call_stored_at_16_khz_gets_its_band_at_its_own_rate(held_out, t
     assert sr == 16000 and len(y) == len(phone)
     assert _band_power(y, sr, 4500, 7000) > _band_power(phone, sr, 4500, 7000) + 30  # a band where there was none
     assert abs(_band_power(y, sr, 300, 3000) - _band_power(phone, sr, 300, 3000)) < 0.5  # the call's own band kept
+    # ... as it was, sample for sample, up to its cutoff: neither the model's edge nor a resampler's slope in it
+    assert _band_power(y - phone, sr, 100, 3700) < _band_power(phone, sr, 100, 3700) - 40
     # the same file to 48 kHz: extended from its 4 kHz, not from the 8 kHz its rate claims
     assert main(["upsample", str(tmp_path / "call.wav"), str(tmp_path / "up.wav"), "--target-sr", "48000"]) == 0
     assert "from a detected 3." in capsys.readouterr().err

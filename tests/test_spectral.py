@@ -1,6 +1,15 @@
 import numpy as np
+import pytest
 
-from srlib.spectral import griffin_lim_curve, log_power_spectrogram, mel_spectrogram_db, spectral_convergence, stft
+from srlib.errors import AudioError
+from srlib.spectral import (
+    griffin_lim_curve,
+    keep_recorded_band,
+    log_power_spectrogram,
+    mel_spectrogram_db,
+    spectral_convergence,
+    stft,
+)
 
 
 def test_stft_parseval(noise):
@@ -30,3 +39,19 @@ def test_griffin_lim_converges(sine):
     assert scs[0] > scs[1] > scs[2] and scs[2] < 0.1
     assert all(len(y) == len(x) for _, _, y in curve)
     assert spectral_convergence(np.abs(stft(x, 512, 128)), x, 512, 128) < 1e-6
+
+
+def test_keep_recorded_band_is_a_complementary_crossover():
+    """Below the cutoff the recorded signal, above it the extended one, and their sum across the edge."""
+    rng = np.random.default_rng(0)
+    recorded = rng.standard_normal((2, 16000)).astype(np.float32)
+    y = keep_recorded_band(recorded, recorded, 16000, 3800)  # nothing added: nothing changes
+    assert np.allclose(y, recorded, atol=1e-5)
+    t = np.arange(16000) / 16000
+    low, high = np.sin(2 * np.pi * 3700 * t), np.sin(2 * np.pi * 4100 * t)
+    y = keep_recorded_band(low, 0.3 * low + high, 16000, 3800)  # 3.7 kHz kept as recorded, 4.1 kHz as extended
+    assert np.abs(y - low - high)[2000:-2000].max() < 1e-3
+    with pytest.raises(AudioError, match="cutoff_hz"):
+        keep_recorded_band(low, low, 16000, 8000)
+    with pytest.raises(AudioError, match="shapes"):
+        keep_recorded_band(low, low[:-1], 16000, 3800)
