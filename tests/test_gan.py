@@ -146,9 +146,13 @@ def test_generator_starts_as_the_unet_and_a_seeded_run_is_deterministic(tmp_path
 
     m1, h1 = train(cfg, tmp_path / "a", verbose=0, evaluate=False, pairs=data)
     m2, h2 = train(cfg, tmp_path / "b", verbose=0, evaluate=False, pairs=data)
-    assert h1 == h2 and set(h1) >= {"g_loss", "d_loss", "adv", "fm", "val_stft"}
+    # the same seed, the same run, to float32 rounding: a multi-threaded reduction may add in another order
+    # (CI once saw d_loss 0.85129666 against 0.85129660); seed 1 moves every one by 0.03 % or more
+    assert set(h1) == set(h2) >= {"g_loss", "d_loss", "adv", "fm", "val_stft"}
+    for key in h1:
+        np.testing.assert_allclose(h1[key], h2[key], rtol=1e-5, err_msg=key)
     for w1, w2 in zip(m1.get_weights(), m2.get_weights()):
-        np.testing.assert_array_equal(w1, w2)
+        np.testing.assert_allclose(w1, w2, rtol=1e-4, atol=1e-6)
     saved = json.loads((tmp_path / "a" / "config.json").read_text())
     assert saved["kind"] == "gan" and saved["gan"]["stft_channels"] == 4
     # the folder is an ordinary model folder: the generator loads for inference
