@@ -24,12 +24,15 @@ from .inference import SRModel
 from .methods import Loaded, get_method
 from .models.frame import gains_text
 
-__all__ = ["BAND_GAINS", "UPPER_GAINS", "RULES", "RULE_NAMES", "LISTENER_TOLERANCE", "calibrate_band_gain"]
+__all__ = ["BAND_GAINS", "UPPER_GAINS", "IMAGE_GAINS", "RULES", "RULE_NAMES", "LISTENER_TOLERANCE",
+           "calibrate_band_gain"]
 
 #: The gains :func:`calibrate_band_gain` tries on the added band's magnitude.
 BAND_GAINS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.5, 0.7, 1.0)
 #: The upper gains :func:`calibrate_band_gain` tries by default: the band above twice the cutoff as trained.
 UPPER_GAINS = (1.0,)
+#: The image gains :func:`calibrate_band_gain` tries by default: no images (0), as trained.
+IMAGE_GAINS = (0.0,)
 #: How :func:`calibrate_band_gain` chooses: ``no_harm`` the most band at no loss of PESQ-WB and SNR;
 #: ``listener`` the best DNSMOS P.808 within :data:`LISTENER_TOLERANCE` of them.
 RULES = ("no_harm", "listener")
@@ -41,8 +44,8 @@ LISTENER_TOLERANCE = {"pesq": 0.1, "snr_db": 0.3}
 
 
 def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 30, seed: int = 0, spans: int = 4,
-                        rule: str = "no_harm", upper_gains=UPPER_GAINS, write: bool = True,
-                        progress: bool = False) -> dict:
+                        rule: str = "no_harm", upper_gains=UPPER_GAINS, image_gains=IMAGE_GAINS,
+                        write: bool = True, progress: bool = False) -> dict:
     """Choose a frame model's ``band_gain`` on its corpus' *validation* split: the most band that does no harm.
 
     The band a model adds is far closer to the original's than nothing is (its LSD says so), but
@@ -81,23 +84,36 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
     rate or more there is no band above twice the cutoff, and the upper gain changes
     nothing there: the rule keeps the most band, 1.
 
+    Then the images (:attr:`srlib.models.frame.FrameConfig.image_gain`): on top of the gains chosen
+    (pooled, and per span), each of ``image_gains`` (0 to 1; 0: none) adds that share of the spline's
+    images of the input, and the same rule chooses among them: the listener's the best DNSMOS within
+    its tolerance, ``no_harm`` the largest share that does no harm (0 where none passes). A second
+    stage, not a fourth dimension of the first: it costs one more scoring per image gain, not one per
+    candidate.
+
     With ``write``, ``config.json`` gets the chosen gains in the model's architecture and
     a ``calibration`` entry (what this returns).
 
     Returns
     -------
-    dict: ``rule``, ``band_gain``, ``edge_gain``, ``upper_gain`` (only where it is not 1), ``by_gain``
+    dict: ``rule``, ``band_gain``, ``edge_gain``, ``upper_gain`` (only where it is not 1), ``image_gain`` (only
+    where it is not 0), ``by_image`` (with more than one image gain: {image gain: means}, 0 the gains chosen
+    without images), ``by_gain``
     {gain: {"pesq", "snr_db", "lsd", "dnsmos": means}} (no ``pesq`` or ``dnsmos`` away from 16 kHz, no
     ``dnsmos`` with ``no_harm``; the edge rebuilt; at the chosen upper gain), ``by_gain_edge`` (the
     same with the edge scaled, gains below 1), ``by_upper`` (with more than one upper gain: {upper
     gain: {"by_gain", "by_gain_edge"}}), ``baselines`` (the same for spline and sinc), ``n_clips``
     (low-rate inputs scored), ``split``; for a versatile model also ``band_gains`` [[span's lowest
-    rate, gain, edge gain(, upper gain where not 1)], ...] and ``by_span`` [{"rates_hz", "band_gain",
-    "edge_gain", "upper_gain", "by_gain", "by_gain_edge", "baselines"}, ...].
+    rate, gain, edge gain(, upper gain where not 1 or an image gain follows)(, image gain where not 0)], ...]
+    and ``by_span`` [{"rates_hz", "band_gain", "edge_gain", "upper_gain", "image_gain", "by_gain",
+    "by_gain_edge", ("by_image",) "baselines"}, ...].
     """
     uppers = sorted({float(u) for u in upper_gains}, reverse=True)  # the most band first
     if not uppers or not all(0.0 <= u <= 1.0 for u in uppers):  # before anything is loaded
         raise ConfigError(f"upper_gain: got {list(upper_gains)}; expected gains from 0 to 1")
+    images = sorted({float(a) for a in image_gains} | {0.0})  # none first: the gains chosen as they are
+    if not all(0.0 <= a <= 1.0 for a in images):
+        raise ConfigError(f"image_gains: got {list(image_gains)}; expected gains from 0 to 1")
     if not len(gains) or not all(0.0 < float(g) <= 1.0 for g in gains):
         raise ConfigError(f"gains: got {list(gains)}; expected band gains above 0 and at most 1")
     path = Path(path)
@@ -125,18 +141,21 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
                               seed + i))
             span_of.append(j)
 
-    def score(method) -> list:
-        """Per case: the measures of ``method`` (the evaluation's one recipe, on the model's own validation
-        clips by design: what calibration may look at)."""
-        rows = score_cases(cases, {"candidate": method}, m.sr_hz, perceptual="pesq" in keys, listener=listener,
+    def score(method, span=None) -> list:
+        """Per case (of ``span``; None: all): the measures of ``method`` (the evaluation's one recipe, on the
+        model's own validation clips by design: what calibration may look at)."""
+        picked = [case for case, j in zip(cases, span_of) if span in (None, j)]
+        rows = score_cases(picked, {"candidate": method}, m.sr_hz, perceptual="pesq" in keys, listener=listener,
                            allow_overlap=True)
-        assert len(rows) == len(cases), "a candidate refused one of its own rates"
+        assert len(rows) == len(picked), "a candidate refused one of its own rates"
         return [{k: v for k, v in r.items() if k in measured} for r in rows]
 
-    def means(rows, span=None) -> dict:
-        sel = [{"method": "m", **r} for j, r in zip(span_of, rows) if span in (None, j)]
-        got = summarize(sel)["m"]  # clips PESQ cannot score (NaN) are left out
+    def mean_of(rows) -> dict:
+        got = summarize([{"method": "m", **r} for r in rows])["m"]  # clips PESQ cannot score (NaN) are left out
         return {k: got[k]["mean"] for k in measured}
+
+    def means(rows, span=None) -> dict:
+        return mean_of([r for j, r in zip(span_of, rows) if span in (None, j)])
 
     def better_of(base) -> dict:
         """The floor each candidate must reach: per measure, the better baseline's mean."""
@@ -177,7 +196,24 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
         return ({"by_upper": {u: {"by_gain": by, "by_gain_edge": by_edge} for u, (by, by_edge) in tables.items()}}
                 if len(uppers) > 1 else {})
 
+    def choose_image(chosen, tables, span=None) -> tuple:
+        """The rule among the image gains on top of ``chosen`` (gain, edge gain, upper gain) for the inputs
+        of ``span``: (image gain, {image gain: means}), the table empty with one image gain."""
+        g, e, u = chosen
+        table = {0.0: tables[u][0 if e == 1.0 else 1][g]}
+        if len(images) == 1:
+            return 0.0, {}
+        for a in images[1:]:
+            arch = replace(m.arch.uncalibrated(), band_gain=g, edge_gain=e, upper_gain=u, image_gain=a)
+            table[a] = mean_of(score(Loaded(f"image_gain {a}", SRModel(path, arch=arch)), span))
+        floor = better_of({b: means(rows, span) for b, rows in baseline_rows.items()})
+        allowed = [a for a, v in table.items() if all(v[k] >= floor[k] - tolerance[k] for k in floor)]
+        if not allowed:
+            return 0.0, table
+        return (max(allowed, key=lambda a: table[a]["dnsmos"]) if listener else max(allowed)), table
+
     (best, edge, upper), tables, baselines = choose()
+    image, by_image = choose_image((best, edge, upper), tables)
     by_gain, by_gain_edge = tables[upper]
     if progress:
         floor = better_of(baselines)
@@ -187,22 +223,30 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
                 print(f"band_gain {g}{label}: {pesq[0]}SNR {v['snr_db']:.2f} dB, LSD {v['lsd']:.2f} "
                       f"(better baseline: {pesq[1]}SNR {floor['snr_db']:.2f} dB)")
     result = {"rule": rule if listener else "no_harm", "band_gain": best, "edge_gain": edge,
-              **({"upper_gain": upper} if upper != 1.0 else {}), "by_gain": by_gain,
+              **({"upper_gain": upper} if upper != 1.0 else {}), **({"image_gain": image} if image else {}),
+              **({"by_image": by_image} if by_image else {}), "by_gain": by_gain,
               "by_gain_edge": by_gain_edge, **by_upper(tables), "baselines": baselines, "n_clips": len(cases),
               "split": "val"}
-    arch = replace(m.arch.uncalibrated(), band_gain=best, edge_gain=edge, upper_gain=upper)
+    arch = replace(m.arch.uncalibrated(), band_gain=best, edge_gain=edge, upper_gain=upper, image_gain=image)
     if m.input_rates_hz:
         by_span = []
         for j, (a, b) in enumerate(zip(edges[:-1], edges[1:])):
             (g, e, u), tables, base = choose(j)
+            im, table = choose_image((g, e, u), tables, j)
             by_span.append({"rates_hz": [int(a), int(b)], "band_gain": g, "edge_gain": e, "upper_gain": u,
-                            "by_gain": tables[u][0], "by_gain_edge": tables[u][1], **by_upper(tables),
-                            "baselines": base})
+                            "image_gain": im, "by_gain": tables[u][0], "by_gain_edge": tables[u][1],
+                            **by_upper(tables), **({"by_image": table} if table else {}), "baselines": base})
             if progress:
-                print(f"input rates {a}-{b} Hz: {gains_text(g, e, u)}")
-        result.update(band_gains=[[s["rates_hz"][0], s["band_gain"], s["edge_gain"],
-                                   *([s["upper_gain"]] if s["upper_gain"] != 1.0 else [])] for s in by_span],
-                      by_span=by_span)
+                print(f"input rates {a}-{b} Hz: {gains_text(g, e, u, im)}")
+
+        def step(s) -> list:
+            """A span's entry of band_gains, its trailing as-trained gains left off (as FrameConfig writes it)."""
+            tail = [s["upper_gain"], s["image_gain"]]
+            while tail and tail[-1] == (1.0, 0.0)[len(tail) - 1]:
+                tail.pop()
+            return [s["rates_hz"][0], s["band_gain"], s["edge_gain"], *tail]
+
+        result.update(band_gains=[step(s) for s in by_span], by_span=by_span)
         arch = replace(arch, band_gains=result["band_gains"])
     if write:
         m.card.update(**{m.model_kind.arch_key: arch.to_dict(), "calibration": json.loads(json.dumps(result))})

@@ -29,7 +29,7 @@ from .api import quiet_after_interrupt, upsample_file_used, upsample_folder
 from .audio import atomic_output, find_audio_files, load
 from .augment import CHAINS
 from .bench import report
-from .calibration import BAND_GAINS, UPPER_GAINS, calibrate_band_gain
+from .calibration import BAND_GAINS, IMAGE_GAINS, UPPER_GAINS, calibrate_band_gain
 from .data import corpus_table, open_corpus
 from .data.recorded import SOURCES, source_table, sources_overview
 from .errors import AudioError, ConfigError, SrlibError
@@ -314,7 +314,8 @@ def _cmd_train(args) -> int:
 
 def _cmd_calibrate(args) -> int:
     result = calibrate_band_gain(args.model_dir, gains=args.gains, max_clips_per_source=args.max_clips,
-                                 rule=args.rule, upper_gains=args.upper_gains, progress=not args.quiet)
+                                 rule=args.rule, upper_gains=args.upper_gains, image_gains=args.image_gains,
+                                 progress=not args.quiet)
     chosen = calibrated_scores(result)
     score = f"PESQ-WB {chosen['pesq']:.3f}" if "pesq" in chosen else f"SNR {chosen['snr_db']:.2f} dB"
     card = ModelCard.read(args.model_dir)
@@ -441,6 +442,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="try the band from twice the cutoff up at each of these gains (0 to 1) on top of every "
                           "candidate, and keep the one the rule prefers: the band's first octave continues what "
                           "was recorded, above it a model guesses (default 1: as trained)")
+    cal.add_argument("--image-gains", type=float, nargs="+", default=list(IMAGE_GAINS), metavar="A",
+                     help="then add each of these shares (0 to 1) of the spline's images of the input beside the "
+                          "chosen band, and keep the one the rule prefers (default 0: none, as trained)")
     cal.add_argument("--no-evaluate", action="store_true", help="do not re-score the test split")
     cal.add_argument("-q", "--quiet", action="store_true")
     cal.set_defaults(func=_cmd_calibrate)

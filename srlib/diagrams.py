@@ -370,10 +370,10 @@ def _frame_texts(arch: FrameConfig) -> dict:
         phase_bins = f"the {arch.cutoff_bin} bins below c"
     gains = ""
     if arch.calibrated and arch.band_gains:
-        gains = "\n× gains by input rate:\n" + "\n".join(f"from {r:g} Hz: {gains_text(g, e, u)}"
-                                                         for r, g, e, u in arch.band_gains)
+        gains = "\n× gains by input rate:\n" + "\n".join(f"from {r:g} Hz: {gains_text(*g)}"
+                                                         for r, *g in arch.band_gains)
     elif arch.calibrated:
-        gains = f"\n× band gain {gains_text(arch.band_gain, arch.edge_gain, arch.upper_gain)}"
+        gains = f"\n× band gain {gains_text(arch.band_gain, arch.edge_gain, arch.upper_gain, arch.image_gain)}"
     return {
         "input": f"x: the interpolated low-rate input, n samples at {sr_hz:g} Hz\n{rates}",
         "stft": f"STFT: Hann window {arch.n_fft}, hop {arch.hop} → X(t, k)\n"

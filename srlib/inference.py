@@ -14,10 +14,10 @@ from functools import lru_cache, partial
 
 import numpy as np
 
-from .audio import resample, validate_audio
+from .audio import fix_length, resample, validate_audio
 from .chunking import overlap_add, pad_length
 from .errors import AudioError, ConfigError
-from .interpolate import upsample_baseline
+from .interpolate import spline_images, upsample_baseline
 from .models.card import WEIGHTS_DIR, ModelCard, model_folder, shipped_models
 from .models.registry import DEFAULT_KINDS, get_kind
 
@@ -149,10 +149,15 @@ class SRModel:
         x_lr = validate_audio(x_lr, name="x_lr")
         if x_lr.ndim != 1:
             raise AudioError(f"x_lr: expected a mono signal of shape (n_samples,), got {x_lr.shape}")
-        if not self.input_rates_hz:
-            return self.refine(upsample_baseline(x_lr, self.ratio, "spline"), low_sr_hz=low_sr_hz, **kw)
         rate = low_sr_hz or self.low_sr_hz
-        return self.refine(resample(x_lr, rate, self.sr_hz), low_sr_hz=rate, **kw)
+        if not self.input_rates_hz:
+            y = self.refine(upsample_baseline(x_lr, self.ratio, "spline"), low_sr_hz=low_sr_hz, **kw)
+        else:
+            y = self.refine(resample(x_lr, rate, self.sr_hz), low_sr_hz=rate, **kw)
+        image_gain = self.arch.image_gain_for(rate) if hasattr(self.arch, "image_gain_for") else 0.0
+        if image_gain:  # a calibrated share of the input's images beside the band (FrameConfig.image_gain)
+            y = y + np.float32(image_gain) * fix_length(spline_images(x_lr, rate, self.sr_hz), len(y))
+        return y
 
 
 @lru_cache(maxsize=8)

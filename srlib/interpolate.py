@@ -25,14 +25,15 @@ from __future__ import annotations
 import numpy as np
 from scipy import linalg
 
-from .audio import fix_length, validate_audio, validate_ratio
+from .audio import fix_length, resample, resolve_ratio, validate_audio, validate_ratio
 from .errors import AudioError
 from .extras import lazy
+from .spectral import band_above
 
 #: scipy.signal costs over half a second of start-up: imported when a function first uses it.
 signal = lazy("scipy.signal")
 
-__all__ = ["METHODS", "upsample_baseline", "spline_knots"]
+__all__ = ["METHODS", "upsample_baseline", "upsample_baseline_to", "spline_images", "spline_knots"]
 
 #: Baseline names accepted by :func:`upsample_baseline`.
 METHODS = ("zoh", "linear", "spline", "sinc", "soxr")
@@ -83,6 +84,42 @@ def upsample_baseline(x_lr, ratio: int, method: str = "spline") -> np.ndarray:
     else:
         raise AudioError(f"method: got {method!r}; expected one of {', '.join(METHODS)}")
     return np.ascontiguousarray(y, dtype=np.float32)
+
+
+def upsample_baseline_to(x_lr, sr_hz: float, target_sr_hz: int, method: str = "spline") -> np.ndarray:
+    """:func:`upsample_baseline` from ``sr_hz`` to any ``target_sr_hz`` above it: at the next integer ratio, then
+    resampled to the target (soxr) where that is not a multiple of the input rate.
+
+    >>> upsample_baseline_to(np.zeros(8, "float32"), 7600, 16000).shape
+    (17,)
+    """
+    if float(target_sr_hz / sr_hz).is_integer():  # an integer ratio, the input's rate whole or not (22050 / 4)
+        return upsample_baseline(x_lr, int(target_sr_hz / sr_hz), method)
+    ratio, _ = resolve_ratio(sr_hz, target_sr_hz=target_sr_hz)
+    y = upsample_baseline(x_lr, ratio, method)
+    return y if sr_hz * ratio == target_sr_hz else resample(y, sr_hz * ratio, target_sr_hz)
+
+
+def spline_images(x_lr, low_sr_hz: int, sr_hz: int) -> np.ndarray:
+    """The *images* in the spline interpolation of ``x_lr``: what it holds above the input's Nyquist frequency.
+
+    Interpolating mirrors the input band above ``low_sr_hz / 2`` as aliasing does, each image
+    attenuated by the interpolation kernel's response; sinc interpolation removes them, a spline keeps
+    a quiet copy. A listener-trained measure (DNSMOS) hears them as band: on speech from 8 kHz the
+    spline scores above sinc. :attr:`srlib.models.frame.FrameConfig.image_gain` adds a share of them.
+
+    Returns
+    -------
+    float32 array, shape (about n * sr_hz / low_sr_hz,): the spline (:func:`upsample_baseline_to`, as
+    ``srlib upsample`` runs it) less its band below ``low_sr_hz / 2`` (:func:`srlib.spectral.band_above`).
+
+    >>> x = np.sin(2 * np.pi * 500 * np.arange(4000) / 4000).astype("float32")
+    >>> y = spline_images(x, 4000, 16000)
+    >>> spectrum = np.abs(np.fft.rfft(y[2000:-2000]))
+    >>> bool(spectrum.argmax() * 16000 / len(y[2000:-2000]) > 2000)  # the 500 Hz tone's images, not the tone
+    True
+    """
+    return band_above(upsample_baseline_to(x_lr, low_sr_hz, sr_hz, "spline"), sr_hz, low_sr_hz / 2)
 
 
 def spline_knots(y) -> np.ndarray:

@@ -29,10 +29,10 @@ from functools import cached_property
 
 import numpy as np
 
-from .audio import resample, resolve_ratio
+from .audio import resample
 from .errors import AudioError
 from .inference import load_model, upsample_with_model
-from .interpolate import METHODS, upsample_baseline
+from .interpolate import METHODS, upsample_baseline_to
 from .models.card import ModelCard, model_folder
 
 __all__ = ["Method", "Lowres", "Baseline", "TrainedModel", "Loaded", "Function", "get_method", "LOWRES"]
@@ -97,11 +97,7 @@ class Baseline(Method):
         refusal = self.refusal(sr_hz, target_sr_hz)
         if refusal:
             raise AudioError(refusal)
-        if float(target_sr_hz / sr_hz).is_integer():  # an integer ratio, the input's rate whole or not (22050 / 4)
-            return upsample_baseline(x, int(target_sr_hz / sr_hz), self.name)
-        ratio, _ = resolve_ratio(sr_hz, target_sr_hz=target_sr_hz)
-        y = upsample_baseline(x, ratio, self.name)
-        return y if sr_hz * ratio == target_sr_hz else resample(y, sr_hz * ratio, target_sr_hz)
+        return upsample_baseline_to(x, sr_hz, target_sr_hz, self.name)
 
 
 @dataclass(frozen=True)

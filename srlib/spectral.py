@@ -35,6 +35,7 @@ __all__ = [
     "detect_cutoff_hz",
     "file_cutoff_hz",
     "keep_recorded_band",
+    "band_above",
     "CUTOFF_MIN_DROP_DB",
 ]
 
@@ -382,6 +383,24 @@ def keep_recorded_band(recorded, extended, sr_hz: int, cutoff_hz: float) -> np.n
     recorded, extended = np.asarray(recorded, np.float32), np.asarray(extended, np.float32)
     if recorded.shape != extended.shape:
         raise AudioError(f"recorded and extended: got shapes {recorded.shape} and {extended.shape}; expected one")
+    return (extended + _crossover_low(recorded - extended, sr_hz, cutoff_hz)).astype(np.float32)
+
+
+def band_above(x, sr_hz: int, cutoff_hz: float) -> np.ndarray:
+    """What ``x`` holds above ``cutoff_hz``: ``x - h * x``, with :func:`keep_recorded_band`'s crossover ``h``
+    (zero phase; float32, ``x``'s shape).
+
+    >>> t = np.arange(16000) / 16000
+    >>> y = band_above(np.sin(2 * np.pi * 1000 * t) + np.sin(2 * np.pi * 6000 * t), 16000, 4000)
+    >>> bool(np.abs(y - np.sin(2 * np.pi * 6000 * t))[2000:-2000].max() < 1e-3)
+    True
+    """
+    x = np.asarray(x, np.float32)
+    return (x - _crossover_low(x, sr_hz, cutoff_hz)).astype(np.float32)
+
+
+def _crossover_low(x: np.ndarray, sr_hz: int, cutoff_hz: float) -> np.ndarray:
+    """``h * x`` along the last axis: the linear-phase Kaiser low-pass of :func:`keep_recorded_band`."""
     nyquist = sr_hz / 2
     if not 0 < cutoff_hz < nyquist:
         raise AudioError(f"cutoff_hz: got {cutoff_hz}; expected between 0 and the Nyquist frequency {nyquist} Hz")
@@ -389,6 +408,4 @@ def keep_recorded_band(recorded, extended, sr_hz: int, cutoff_hz: float) -> np.n
     width = min(0.03 * cutoff_hz, 2 * (nyquist - centre))
     numtaps, beta = signal.kaiserord(80.0, width / nyquist)
     taps = signal.firwin(numtaps | 1, centre, window=("kaiser", beta), fs=sr_hz).astype(np.float32)
-    low = signal.oaconvolve(recorded - extended, taps.reshape((1,) * (extended.ndim - 1) + (-1,)), mode="same",
-                            axes=-1)
-    return (extended + low).astype(np.float32)
+    return signal.oaconvolve(x, taps.reshape((1,) * (x.ndim - 1) + (-1,)), mode="same", axes=-1)

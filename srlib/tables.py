@@ -438,7 +438,8 @@ def chosen_gains(calibration: dict) -> str:
     >>> chosen_gains({"band_gain": 0.3}), chosen_gains({"band_gain": 0.25, "edge_gain": 0.25})
     ('0.3', '0.25 (edge 0.25)')
     """
-    return gains_text(calibration["band_gain"], calibration.get("edge_gain", 1.0), calibration.get("upper_gain", 1.0))
+    return gains_text(calibration["band_gain"], calibration.get("edge_gain", 1.0), calibration.get("upper_gain", 1.0),
+                      calibration.get("image_gain", 0.0))
 
 
 def _upper_tables(calibration: dict) -> dict:

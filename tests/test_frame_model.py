@@ -434,6 +434,33 @@ def test_upper_gain_scales_the_band_from_twice_the_cutoff_alone_in_keras_and_num
     assert set(RULE_NAMES) == set(RULES)  # the book names every rule
 
 
+def test_an_image_gain_adds_that_share_of_the_splines_images_beside_the_band(tmp_path):
+    """FrameConfig.image_gain: the network's output as before, plus the spline's images of the input at that gain,
+    per span of input rate; written and read back with the other gains."""
+    import json
+
+    from srlib.inference import SRModel
+    from srlib.interpolate import spline_images
+
+    d = _untrained_music_model(tmp_path, input_rates_hz=(11025, 22050))
+    imaged = replace(SRModel(d).arch, band_gains=((11025, 1.0, 1.0, 1.0, 0.5), (16538, 1.0)))
+    assert imaged.calibrated and imaged.images and not imaged.uncalibrated().images
+    assert (imaged.image_gain_for(12000), imaged.image_gain_for(20000)) == (0.5, 0.0)
+    assert imaged.to_dict()["band_gains"] == [[11025, 1.0, 1.0, 1.0, 0.5], [16538, 1.0, 1.0]]
+    assert FrameConfig.from_dict(imaged.to_dict()) == imaged
+    x = _speechlike(12000 * 2, seed=3)[::2].copy()  # 1 s at 12 kHz
+    plain, with_images = (SRModel(d, arch=a).upsample_lr(x, 12000) for a in (imaged.uncalibrated(), imaged))
+    images = spline_images(x, 12000, 44100)[: len(plain)]
+    np.testing.assert_allclose(with_images - plain, 0.5 * images, atol=1e-5)
+    assert np.sqrt(np.mean(images ** 2)) > 1e-3  # there are images to add
+    y = SRModel(d, arch=imaged).upsample_lr(x, 20000)  # the same samples read as 20 kHz: that span adds none
+    np.testing.assert_array_equal(y, SRModel(d, arch=imaged.uncalibrated()).upsample_lr(x, 20000))
+    config = json.loads((d / "config.json").read_text())
+    config["frame"] = imaged.to_dict()
+    (d / "config.json").write_text(json.dumps(config))
+    assert "images 0.5" in gains_text(*imaged.band_gains[0][1:]) and SRModel(d).arch == imaged
+
+
 def test_calibration_keeps_the_most_band_that_does_no_harm_on_validation_clips(tmp_path, synthetic_pairs):
     import json
 
@@ -532,7 +559,7 @@ def test_calibrating_a_versatile_model_chooses_a_gain_per_span_of_input_rates(tm
     assert [(s["band_gain"], s["edge_gain"]) for s in spans] == chosen
     assert result["band_gains"] == [[11025, *chosen[0]], [16538, *chosen[1]]]
     arch = SRModel(d).arch
-    assert arch.band_gains == ((11025, *chosen[0], 1.0), (16538, *chosen[1], 1.0))
+    assert arch.band_gains == ((11025, *chosen[0], 1.0, 0.0), (16538, *chosen[1], 1.0, 0.0))
     assert arch.gain_for_bin(arch.cutoff_bin_for(20000)) == (*chosen[1], 1.0)
     saved = json.loads((d / "config.json").read_text())["calibration"]  # as config.json holds it: keys as strings
     pooled = _rule(result, ("snr_db",))
@@ -555,6 +582,17 @@ def test_calibrating_a_versatile_model_chooses_a_gain_per_span_of_input_rates(tm
     assert both["by_upper"][0.5]["by_gain"] == quieter["by_gain"]  # the same clips, seeded: the same scores
     assert [step[3:] for step in both["band_gains"]] == [[s["upper_gain"]] if s["upper_gain"] != 1.0 else []
                                                          for s in both["by_span"]]
+    imaged = calibrate_band_gain(d, gains=(0.1, 0.5, 1.0), max_clips_per_source=2, spans=2, image_gains=(0.5, 1.0),
+                                 write=False)
+    for entry in (imaged, *imaged["by_span"]):  # then the images, on top of the gains chosen without them
+        assert set(entry["by_image"]) == {0.0, 0.5, 1.0}
+        gains = (entry["band_gain"], entry["edge_gain"])
+        assert entry["by_image"][0.0] == (entry["by_gain"] if gains[1] == 1.0 else entry["by_gain_edge"])[gains[0]]
+        floor = max(v["snr_db"] for v in entry["baselines"].values())
+        allowed = [a for a, v in entry["by_image"].items() if v["snr_db"] >= floor]
+        assert entry.get("image_gain", 0.0) == max(allowed, default=0.0)  # no harm: the most images that do none
+    assert [step[4:] for step in imaged["band_gains"]] == [[s["image_gain"]] if s["image_gain"] else []
+                                                           for s in imaged["by_span"]]
 
 
 def test_gains_by_rate_scale_each_examples_band_alike_in_keras_and_numpy(tmp_path):
@@ -563,8 +601,8 @@ def test_gains_by_rate_scale_each_examples_band_alike_in_keras_and_numpy(tmp_pat
     model = _perturbed(VCFG)
     export_frame(model, tmp_path / "model.npz")
     stepped = replace(VCFG, band_gain=0.5, band_gains=((4000, 0.5, 1.0), (8000, 0.25, 0.25)))
-    assert stepped.gain_steps == ((0, 0.5, 1.0, 1.0), (64, 0.5, 1.0, 1.0), (128, 0.25, 0.25, 1.0))
-    assert replace(VCFG, band_gains=[[4000, 0.5]]).band_gains == ((4000, 0.5, 1.0, 1.0),)  # as written before edges
+    assert stepped.gain_steps == ((0, 0.5, 1.0, 1.0, 0.0), (64, 0.5, 1.0, 1.0, 0.0), (128, 0.25, 0.25, 1.0, 0.0))
+    assert replace(VCFG, band_gains=[[4000, 0.5]]).band_gains == ((4000, 0.5, 1.0, 1.0, 0.0),)  # as written before edges
     keras_stepped = build_frame_model(stepped)
     keras_stepped.set_weights(model.get_weights())
     x = _speechlike(16384)

@@ -244,7 +244,7 @@ def test_the_kinds_sit_below_training():
 def test_calibration_asks_the_kind_what_it_can_tune():
     """Only kinds with tunables are calibrated, and each says how to read its calibration (the card prints it)."""
     tunable = [name for name in kind_names() if get_kind(name).tunables]
-    assert tunable and all(f.name in {"band_gain", "edge_gain", "upper_gain", "band_gains"}
+    assert tunable and all(f.name in {"band_gain", "edge_gain", "upper_gain", "image_gain", "band_gains"}
                            for name in tunable for f in fields(get_kind(name).arch_class)
                            if f.name in get_kind(name).tunables)
     text = get_kind(tunable[0]).calibration_text({"band_gain": 0.25, "edge_gain": 1.0, "n_clips": 9, "split": "val"})

@@ -1,4 +1,4 @@
-"""An experiment for issue #33, not a method: the default's band plus the spline's images above the input's band.
+"""What an image gain would do to the default: its band plus a share of the spline's images above the input's band.
 
 DNSMOS P.808 scores the spline above the default on speech from 8 kHz input, though the spline adds
 no band of its own: what it has above the input's Nyquist frequency are *images*, the input band
@@ -6,13 +6,14 @@ mirrored (conjugated, as aliasing mirrors it) and attenuated by its interpolatio
 prints what adding ``alpha`` times those images to the calibrated default's output does, beside
 spline, sinc and the default, per input rate:
 
-    y = default(x) + alpha * HP_c(spline(x)),   HP_c = 1 - h (:func:`srlib.spectral.keep_recorded_band`)
+    y = default(x) + alpha * HP_c(spline(x))   (:func:`srlib.interpolate.spline_images`)
 
-at the input's Nyquist frequency ``c``. Each clip is made low-rate with a random filter, as
-``srlib calibrate`` makes them. "gap" is DNSMOS' sinc-to-original gap closed, (m - sinc) / (ref - sinc),
+with ``HP_c`` the crossover's high-pass at the input's Nyquist frequency ``c``: the default with
+``FrameConfig.image_gain`` alpha at every input rate, its calibrated gains kept. Each clip is made
+low-rate with a random filter, as ``srlib calibrate`` makes them. "gap" is DNSMOS' sinc-to-original gap closed, (m - sinc) / (ref - sinc),
 pooled over the clips. ``--split val`` (the default) uses the validation clips of the default's training
-sources, where a gain may be chosen (``srlib calibrate``'s listener rule would choose ``alpha``
-there, per span of input rate); ``--split test --source ktuberling`` reports a held-out package, where
+sources, where a gain may be chosen (``srlib calibrate --image-gains`` chooses ``alpha`` there, per
+span of input rate, by its rule); ``--split test --source ktuberling`` reports a held-out package, where
 nothing may be chosen.
 
 Run: ``python tools/image_band.py --rates 4000 8000 --alphas 0.25 0.5 1 --max-clips 8`` (a few minutes on
@@ -22,38 +23,25 @@ two cores; needs ``srlib[perceptual]`` and the recorded corpora).
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
 import numpy as np
 
 from srlib.data import open_corpus
 from srlib.degrade import make_lowres_at
 from srlib.evaluate import Case, score_cases, source_clips, summarize
-from srlib.inference import load_model
-from srlib.methods import Loaded, Method, get_method
-from srlib.spectral import keep_recorded_band
+from srlib.inference import SRModel, load_model
+from srlib.methods import Loaded, get_method
 
 DEFAULT = "frame-speech-16k-4to12k"
 
 
-class WithImages(Method):
-    """``model``'s output plus ``alpha`` times the spline's images above the input's Nyquist frequency."""
-
-    learned = True
-
-    def __init__(self, model: Loaded, alpha: float):
-        self.model, self.alpha, self.name = model, alpha, f"default + {alpha:g} x images"
-
-    @property
-    def lineage(self):
-        return self.model.lineage
-
-    def refusal(self, sr_hz: int, target_sr_hz: int):
-        return self.model.refusal(sr_hz, target_sr_hz)
-
-    def upsample(self, x, sr_hz: int, target_sr_hz: int, *, progress: bool = False) -> np.ndarray:
-        y = self.model.upsample(x, sr_hz, target_sr_hz)
-        s = get_method("spline").upsample(x, sr_hz, target_sr_hz)
-        return y + self.alpha * keep_recorded_band(np.zeros_like(s), s, target_sr_hz, sr_hz / 2)
+def with_images(model, alpha: float) -> Loaded:
+    """``model`` (an :class:`SRModel`) with image gain ``alpha`` at every input rate, its other gains kept."""
+    arch = model.arch
+    steps = tuple((*step[:4], alpha) for step in arch.band_gains or ())
+    arch = replace(arch, image_gain=alpha, band_gains=steps or None)
+    return Loaded(f"+{alpha:g} images", SRModel(model.path, arch=arch))
 
 
 def main() -> None:
@@ -71,7 +59,7 @@ def main() -> None:
     cases = [Case(clip, x, rate, make_lowres_at(x, 16000, rate, "random", seed=i), "random", i)
              for i, (clip, x) in enumerate(clips) for rate in args.rates]
     methods = {"spline": get_method("spline"), "sinc": get_method("sinc"), "default": default,
-               **{f"+{a:g} images": WithImages(default, a) for a in args.alphas}}
+               **{f"+{a:g} images": with_images(default.network, a) for a in args.alphas}}
     rows = score_cases(cases, methods, 16000, perceptual=True, listener=True, allow_overlap=True, progress=True)
     print("| input | method | PESQ-WB | SNR dB | LSD | DNSMOS P.808 | gap closed |")
     print("|---|---|---:|---:|---:|---:|---:|")

@@ -106,7 +106,7 @@ class FrameBandwidthExtension(keras.layers.Layer):
                 gain, edge, upper = cfg.gain_for_bin(c)
             else:  # (batch, frames, 1): each example's gains for its own cutoff bin
                 gain, edge, upper = ops.zeros_like(mu), ops.zeros_like(mu), ops.zeros_like(mu)
-                for first, g, e, u in cfg.gain_steps:
+                for first, g, e, u, _ in cfg.gain_steps:  # (the images are added after the network)
                     gain, edge, upper = (ops.where(c >= first, g, gain), ops.where(c >= first, e, edge),
                                          ops.where(c >= first, u, upper))
             k = ops.arange(nb, dtype="int32")[None, None, :]
