@@ -87,9 +87,9 @@ def calibrate_band_gain(path, *, gains=BAND_GAINS, max_clips_per_source: int = 3
     Then the images (:attr:`srlib.models.frame.FrameConfig.image_gain`): on top of the gains chosen
     (pooled, and per span), each of ``image_gains`` (0 to 1; 0: none) adds that share of the spline's
     images of the input, and the same rule chooses among them: the listener's the best DNSMOS within
-    its tolerance, ``no_harm`` the largest share that does no harm (0 where none passes). A second
-    stage, not a fourth dimension of the first: it costs one more scoring per image gain, not one per
-    candidate.
+    its tolerance, ``no_harm`` the largest share that does no harm (0 where none passes; among equal
+    DNSMOS the fewest images). A second stage, not a fourth dimension of the first: each image gain
+    costs two scorings of the clips (pooled, then per span), not one per candidate.
 
     With ``write``, ``config.json`` gets the chosen gains in the model's architecture and
     a ``calibration`` entry (what this returns).
