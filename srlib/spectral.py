@@ -12,6 +12,8 @@ to guess back when only the magnitude is known. Notebook
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import soundfile as sf
 from numpy.lib.stride_tricks import sliding_window_view
@@ -404,8 +406,15 @@ def _crossover_low(x: np.ndarray, sr_hz: int, cutoff_hz: float) -> np.ndarray:
     nyquist = sr_hz / 2
     if not 0 < cutoff_hz < nyquist:
         raise AudioError(f"cutoff_hz: got {cutoff_hz}; expected between 0 and the Nyquist frequency {nyquist} Hz")
+    taps = _crossover_taps(float(sr_hz), float(cutoff_hz))
+    return signal.oaconvolve(x, taps.reshape((1,) * (x.ndim - 1) + (-1,)), mode="same", axes=-1)
+
+
+@lru_cache(maxsize=64)
+def _crossover_taps(sr_hz: float, cutoff_hz: float) -> np.ndarray:
+    """The crossover's taps (designed once per rate and cutoff: a file's blocks share them)."""
+    nyquist = sr_hz / 2
     centre = min(1.02 * cutoff_hz, (cutoff_hz + nyquist) / 2)
     width = min(0.03 * cutoff_hz, 2 * (nyquist - centre))
     numtaps, beta = signal.kaiserord(80.0, width / nyquist)
-    taps = signal.firwin(numtaps | 1, centre, window=("kaiser", beta), fs=sr_hz).astype(np.float32)
-    return signal.oaconvolve(x, taps.reshape((1,) * (x.ndim - 1) + (-1,)), mode="same", axes=-1)
+    return signal.firwin(numtaps | 1, centre, window=("kaiser", beta), fs=sr_hz).astype(np.float32)
