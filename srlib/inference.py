@@ -156,7 +156,8 @@ class SRModel:
             y = self.refine(resample(x_lr, rate, self.sr_hz), low_sr_hz=rate, **kw)
         image_gain = self.arch.image_gain_for(rate) if hasattr(self.arch, "image_gain_for") else 0.0
         if image_gain:  # a calibrated share of the input's images beside the band (FrameConfig.image_gain)
-            y = y + np.float32(image_gain) * fix_length(spline_images(x_lr, rate, self.sr_hz), len(y))
+            exact = rate if self.input_rates_hz else self.sr_hz / self.ratio  # 22050 / 4, not 5512: the same spline
+            y = y + np.float32(image_gain) * fix_length(spline_images(x_lr, exact, self.sr_hz), len(y))
         return y
 
 

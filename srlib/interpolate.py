@@ -100,7 +100,7 @@ def upsample_baseline_to(x_lr, sr_hz: float, target_sr_hz: int, method: str = "s
     return y if sr_hz * ratio == target_sr_hz else resample(y, sr_hz * ratio, target_sr_hz)
 
 
-def spline_images(x_lr, low_sr_hz: int, sr_hz: int) -> np.ndarray:
+def spline_images(x_lr, low_sr_hz: float, sr_hz: int) -> np.ndarray:
     """The *images* in the spline interpolation of ``x_lr``: what it holds above the input's Nyquist frequency.
 
     Interpolating mirrors the input band above ``low_sr_hz / 2`` as aliasing does, each image

@@ -603,7 +603,10 @@ def spectral_vs_time_domain(summary: dict, spectral: str, n_clips: int, time_dom
 
 def calibrated_scores(calibration: dict) -> dict:
     """The validation means {"pesq", "snr_db", "lsd"} of the gains that :func:`calibrate_band_gain` chose, from
-    its result, one of its ``by_span`` entries or either as ``config.json`` holds it (keys as strings)."""
+    its result, one of its ``by_span`` entries or either as ``config.json`` holds it (keys as strings); with an
+    image gain, the scores with those images (``by_image``)."""
+    if calibration.get("image_gain"):
+        return _at_gain(calibration["by_image"], calibration["image_gain"])
     edge = calibration.get("edge_gain", 1.0)
     table = calibration["by_gain"] if edge == 1.0 else calibration["by_gain_edge"]
     return _at_gain(table, calibration["band_gain"])

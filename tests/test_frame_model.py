@@ -591,6 +591,7 @@ def test_calibrating_a_versatile_model_chooses_a_gain_per_span_of_input_rates(tm
         floor = max(v["snr_db"] for v in entry["baselines"].values())
         allowed = [a for a, v in entry["by_image"].items() if v["snr_db"] >= floor]
         assert entry.get("image_gain", 0.0) == max(allowed, default=0.0)  # no harm: the most images that do none
+        assert calibrated_scores(entry) == entry["by_image"][entry.get("image_gain", 0.0)]  # what it chose scored
     assert [step[4:] for step in imaged["band_gains"]] == [[s["image_gain"]] if s["image_gain"] else []
                                                            for s in imaged["by_span"]]
 
