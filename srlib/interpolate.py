@@ -23,7 +23,7 @@ what a learned model adds (notebook ``01_sampling_and_aliasing``).
 from __future__ import annotations
 
 import numpy as np
-from scipy import linalg
+from scipy.linalg import lapack
 
 from .audio import fix_length, resample, resolve_ratio, validate_audio, validate_ratio
 from .errors import AudioError
@@ -153,15 +153,38 @@ def spline_knots(y) -> np.ndarray:
         rhs = 6 * d[..., 1:-1]
         rhs[..., 0] -= m[..., 1]
         rhs[..., -1] -= m[..., n - 2]
-        flat = rhs.reshape(-1, n - 4).T
-        if n == 5:  # one unknown: 4 M[2] = rhs
-            inner = flat / 4
-        else:  # symmetric positive definite: a banded Cholesky solve
-            inner = linalg.solveh_banded(np.array([[1.0], [4.0]]).repeat(n - 4, axis=1), flat, check_finite=False)
-        m[..., 2:n - 2] = inner.T.reshape(rhs.shape)
+        m[..., 2:n - 2] = _solve_141(rhs.reshape(-1, n - 4)).reshape(rhs.shape)
     m[..., 0] = 2 * m[..., 1] - m[..., 2]
     m[..., n - 1] = 2 * m[..., n - 2] - m[..., n - 3]
     return m
+
+
+#: Exact steps of :func:`_solve_141`'s factorisation before its pivots are constant to double precision.
+_SWEEP = 24
+
+
+def _solve_141(rhs) -> np.ndarray:
+    """``M`` with ``M[i-1] + 4 M[i] + M[i+1] = rhs[i]`` (``M`` zero outside), per row of ``rhs`` (rows, K).
+
+    The matrix is ``L D L^T`` with ``d_0 = 4``, ``d_i = 4 - 1 / d_{i-1}`` and ``L``'s subdiagonal
+    ``1 / d_i``. The pivots tend to ``2 + sqrt(3)``, a root of ``d^2 - 4 d + 1``, their error shrinking
+    by ``(2 - sqrt(3))^2`` a step, so after :data:`_SWEEP` steps they are that constant to double
+    precision: the factors cost nothing, and LAPACK's ``dpttrs`` solves with them (the numbers of a banded
+    Cholesky solve, five times as fast on a 20-minute signal, and without scipy.signal's half second of
+    import).
+    """
+    rhs = np.asarray(rhs, np.float64)
+    k = rhs.shape[-1]
+    if k == 1:  # one unknown: 4 M = rhs
+        return rhs / 4
+    d = np.full(k, 2 + np.sqrt(3))
+    d[0] = 4.0
+    for i in range(1, min(_SWEEP, k)):
+        d[i] = 4 - 1 / d[i - 1]
+    m, info = lapack.dpttrs(d, 1 / d[:-1], rhs.T)
+    if info:
+        raise ValueError(f"dpttrs: argument {-info} was illegal")  # a bug here, not a user's error
+    return np.asarray(m, np.float64).T.reshape(rhs.shape)
 
 
 def _spline_at(y, m, ratio: int) -> np.ndarray:

@@ -39,7 +39,7 @@ def test_spline_matches_splrep_like_kuleshov():
     np.testing.assert_allclose(upsample_baseline(x, 4, "spline")[:197], ref[:197], atol=1e-4)
 
 
-@pytest.mark.parametrize("n", [4, 5, 6, 9, 1001])
+@pytest.mark.parametrize("n", [4, 5, 6, 9, 27, 28, 29, 1001])  # 29: the first with a constant pivot
 @pytest.mark.parametrize("ratio", [2, 3, 4, 7])
 def test_spline_equals_scipys_not_a_knot_spline_extrapolation_included(n, ratio):
     from scipy import interpolate

@@ -3,7 +3,9 @@ import pytest
 
 from srlib.errors import AudioError
 from srlib.spectral import (
+    fir_same,
     griffin_lim_curve,
+    kaiser_lowpass,
     keep_recorded_band,
     log_power_spectrogram,
     mel_spectrogram_db,
@@ -39,6 +41,40 @@ def test_griffin_lim_converges(sine):
     assert scs[0] > scs[1] > scs[2] and scs[2] < 0.1
     assert all(len(y) == len(x) for _, _, y in curve)
     assert spectral_convergence(np.abs(stft(x, 512, 128)), x, 512, 128) < 1e-6
+
+
+@pytest.mark.parametrize("n", [1, 7, 1340, 1341, 5000, 70000])
+@pytest.mark.parametrize("length", [1, 3, 1341])
+def test_fir_same_is_scipys_centred_convolution_for_any_length_and_block(n, length):
+    from scipy import signal
+
+    rng = np.random.default_rng(n + length)
+    x, taps = rng.standard_normal((2, n)).astype(np.float32), rng.standard_normal(length).astype(np.float32)
+    want = signal.oaconvolve(x, taps[None], mode="same", axes=-1)
+    for block in (64, 4096, 1 << 15):
+        got = fir_same(x, taps, block=block)
+        assert got.shape == x.shape and got.dtype == np.float32
+        np.testing.assert_allclose(got, want, atol=1e-4 * np.sqrt(length))
+    assert np.allclose(fir_same(x[0], taps), want[0], atol=1e-4 * np.sqrt(length))  # one channel, shape (n,)
+    with pytest.raises(AudioError, match="odd"):
+        fir_same(x, np.ones(4))
+
+
+@pytest.mark.parametrize("sr_hz, cutoff_hz, width_hz", [(16000, 2040, 60), (16000, 3886, 114), (44100, 5623, 165)])
+def test_kaiser_lowpass_has_scipys_taps(sr_hz, cutoff_hz, width_hz):
+    from scipy import signal
+
+    numtaps, beta = signal.kaiserord(80.0, width_hz / (sr_hz / 2))
+    want = signal.firwin(numtaps | 1, cutoff_hz, window=("kaiser", beta), fs=sr_hz)
+    got = kaiser_lowpass(cutoff_hz, width_hz, sr_hz)
+    assert got.shape == want.shape and got.dtype == np.float32
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-7)
+    response = np.abs(np.fft.rfft(got, 1 << 16))  # -80 dB from the band's far edge, 0 dB in the pass band
+    freqs = np.fft.rfftfreq(1 << 16, 1 / sr_hz)
+    assert response[freqs >= cutoff_hz + width_hz / 2].max() < 1.2e-4
+    assert np.abs(response[freqs <= cutoff_hz - width_hz / 2] - 1).max() < 1.2e-4
+    with pytest.raises(AudioError, match="attenuation"):
+        kaiser_lowpass(cutoff_hz, width_hz, sr_hz, attenuation_db=40)
 
 
 def test_keep_recorded_band_is_a_complementary_crossover():
