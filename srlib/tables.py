@@ -525,18 +525,96 @@ def span_table(calibration: dict) -> str:
     Returns
     -------
     str: a Markdown table, one row per span (none for a one-rate model): input rates (Hz), gain, and
-    PESQ-WB and SNR (dB) as "better baseline / model" (validation means).
+    PESQ-WB, SNR (dB) and DNSMOS P.808 (where it was measured) as "better baseline / model" (validation means).
 
     Chapter: 06_frame_level_model
     """
+    heard = all("dnsmos" in v for v in calibration["baselines"].values())
+    keys = (("pesq", ".3f"), ("snr_db", ".2f"), *((("dnsmos", ".3f"),) if heard else ()))
     rows = []
     for span in calibration.get("by_span", []):
-        best = {k: max(v[k] for v in span["baselines"].values()) for k in ("pesq", "snr_db")}
+        best = {k: max(v[k] for v in span["baselines"].values()) for k, _ in keys}
         chosen = calibrated_scores(span)
         rows.append([f"{span['rates_hz'][0]}-{span['rates_hz'][1]} Hz", chosen_gains(span),
-                     f"{best['pesq']:.3f} / {chosen['pesq']:.3f}", f"{best['snr_db']:.2f} / {chosen['snr_db']:.2f}"])
+                     *(f"{best[k]:{spec}} / {chosen[k]:{spec}}" for k, spec in keys)])
     return markdown_table(["input rates", "gain", "PESQ-WB: better baseline / model",
-                           "SNR dB: better baseline / model"], rows, "lrll")
+                           "SNR dB: better baseline / model",
+                           *(["DNSMOS: better baseline / model"] if heard else [])], rows, "lrll" + "l" * heard)
+
+
+def image_table(calibration: dict) -> str:
+    """The image stage of a calibration: each share of the spline's images it tried on top of the gains chosen,
+    over all input rates and per span, against the better baseline.
+
+    Parameters
+    ----------
+    calibration : dict
+        :func:`srlib.calibration.calibrate_band_gain`'s result of a 16 kHz model (or as ``config.json`` holds it),
+        run with ``image_gains``: its ``by_image`` and each span's.
+
+    Returns
+    -------
+    str: a Markdown table, one row per (scope, image gain): input rates ("all", or a span in Hz), the gains
+    (:func:`chosen_gains`, the chosen image gain in bold), PESQ-WB, SNR (dB) and LSD, and DNSMOS P.808 where it
+    was measured, each as "model (better baseline)": validation means. Empty (its header) without an image stage.
+
+    Chapter: 06_frame_level_model
+
+    Examples
+    --------
+    >>> cal = {"band_gain": 0.5, "image_gain": 0.5,
+    ...        "baselines": {"sinc": {"pesq": 3.2, "snr_db": 13.0, "lsd": 4.0, "dnsmos": 2.6}},
+    ...        "by_image": {"0.0": {"pesq": 3.3, "snr_db": 13.0, "lsd": 2.0, "dnsmos": 2.7},
+    ...                     "0.5": {"pesq": 3.2, "snr_db": 13.0, "lsd": 1.9, "dnsmos": 2.8}}}
+    >>> print(image_table(cal))
+    | input rates | gains | PESQ-WB | SNR dB | LSD | DNSMOS |
+    |---|---|---:|---:|---:|---:|
+    | all | 0.5 | 3.300 (3.200) | 13.00 (13.00) | 2.00 (4.00) | 2.700 (2.600) |
+    | all | **0.5 (images 0.5)** | 3.200 (3.200) | 13.00 (13.00) | 1.90 (4.00) | 2.800 (2.600) |
+    """
+    scopes = [("all", calibration)] + [(f"{s['rates_hz'][0]}-{s['rates_hz'][1]} Hz", s)
+                                       for s in calibration.get("by_span", [])]
+    heard = all("dnsmos" in v for v in calibration["baselines"].values())
+    measures = (("pesq", ".3f"), ("snr_db", ".2f"), ("lsd", ".2f"), *((("dnsmos", ".3f"),) if heard else ()))
+    rows = []
+    for scope, cal in scopes:
+        # the better baseline per measure (LSD: lower is better)
+        best = {k: (min if k == "lsd" else max)(v[k] for v in cal["baselines"].values()) for k, _ in measures}
+        chosen = float(cal.get("image_gain", 0.0))
+        for a, v in sorted(((float(a), v) for a, v in cal.get("by_image", {}).items())):
+            gains = chosen_gains({**cal, "image_gain": a})
+            rows.append([scope, f"**{gains}**" if a == chosen else gains,
+                         *(f"{v[k]:{spec}} ({best[k]:{spec}})" for k, spec in measures)])
+    return markdown_table(["input rates", "gains", "PESQ-WB", "SNR dB", "LSD", *(["DNSMOS"] if heard else [])],
+                          rows, "ll" + "rrr" + "r" * heard)
+
+
+def images_text(calibration: dict) -> str:
+    """The image gains a versatile model's calibration chose per span, in words (spans with the same gain joined).
+
+    Parameters
+    ----------
+    calibration : dict
+        :func:`srlib.calibration.calibrate_band_gain`'s result (or as ``config.json`` holds it) with ``by_span``.
+
+    Returns
+    -------
+    str: e.g. "0.5 from 4 and 6 kHz, none from 8 and 10 kHz" (each span named by its lowest input rate).
+
+    Examples
+    --------
+    >>> spans = [{"rates_hz": [r, r + 2000], "image_gain": a} for r, a in ((4000, 0.5), (6000, 0.5), (8000, 0.0))]
+    >>> images_text({"by_span": spans})
+    '0.5 from 4 and 6 kHz, none from 8 kHz'
+    """
+    groups = []  # [(gain, [lowest rates, kHz])], consecutive spans of one gain together
+    for span in calibration["by_span"]:
+        gain = float(span.get("image_gain", 0.0))
+        if groups and groups[-1][0] == gain:
+            groups[-1][1].append(f"{span['rates_hz'][0] / 1000:g}")
+        else:
+            groups.append((gain, [f"{span['rates_hz'][0] / 1000:g}"]))
+    return ", ".join(f"{f'{gain:g}' if gain else 'none'} from {word_list(rates)} kHz" for gain, rates in groups)
 
 
 def calibrated_gains_table(calibrations: dict) -> str:

@@ -165,6 +165,31 @@ def test_calibration_tables_show_every_candidate_and_each_span():
         band_as_trained({**heard, "by_upper": {"0.5": heard["by_upper"]["0.5"]}})
 
 
+def test_image_table_shows_each_share_over_all_rates_and_per_span_with_the_chosen_one_marked():
+    from srlib.tables import image_table, images_text, span_table
+
+    heard = {"sinc": {"pesq": 3.2, "snr_db": 13.0, "lsd": 4.0, "dnsmos": 2.6},
+             "spline": {"pesq": 3.1, "snr_db": 13.1, "lsd": 3.0, "dnsmos": 2.65}}
+    span = {"rates_hz": [4000, 6000], "band_gain": 0.7, "edge_gain": 1.0, "upper_gain": 0.1, "image_gain": 0.0,
+            "baselines": heard, "by_image": {"0.0": {"pesq": 3.2, "snr_db": 13.0, "lsd": 2.0, "dnsmos": 2.7},
+                                             "1.0": {"pesq": 2.9, "snr_db": 12.9, "lsd": 1.8, "dnsmos": 2.9}}}
+    cal = {"band_gain": 0.5, "edge_gain": 1.0, "image_gain": 1.0, "baselines": heard, "by_span": [span],
+           "by_image": span["by_image"]}
+    lines = image_table(cal).splitlines()
+    assert lines[0] == "| input rates | gains | PESQ-WB | SNR dB | LSD | DNSMOS |"
+    # the better baseline per measure: spline's SNR and LSD, sinc's PESQ-WB, spline's DNSMOS
+    assert lines[2] == "| all | 0.5 | 3.200 (3.200) | 13.00 (13.10) | 2.00 (3.00) | 2.700 (2.650) |"
+    assert lines[3].startswith("| all | **0.5 (images 1.0)** | 2.900 (3.200) |")
+    assert lines[4].startswith("| 4000-6000 Hz | **0.7 (upper 0.1)** |")  # the span kept no images
+    assert lines[5].startswith("| 4000-6000 Hz | 0.7 (upper 0.1, images 1.0) |")
+    assert len(image_table({"band_gain": 0.5, "baselines": heard}).splitlines()) == 2  # no image stage: no rows
+    spans = [{**span, "rates_hz": [r, r + 2000], "image_gain": a} for r, a in ((4000, 0.25), (6000, 0.0), (8000, 0.0))]
+    assert images_text({"by_span": spans}) == "0.25 from 4 kHz, none from 6 and 8 kHz"
+    span_heard = {**span, "by_gain": {"0.7": span["by_image"]["0.0"]}, "by_gain_edge": {}}
+    assert span_table({**cal, "by_span": [span_heard]}).splitlines()[2] == (  # with DNSMOS where it was measured
+        "| 4000-6000 Hz | 0.7 (upper 0.1) | 3.200 / 3.200 | 13.10 / 13.00 | 2.650 / 2.700 |")
+
+
 def test_spectral_vs_time_domain_names_the_best_and_leaves_out_missing_models():
     from srlib.tables import spectral_vs_time_domain
 
