@@ -412,8 +412,8 @@ def _crossover_low(x: np.ndarray, sr_hz: int, cutoff_hz: float) -> np.ndarray:
 
 
 def fir_same(x, taps, *, block: int = 1 << 15) -> np.ndarray:
-    """``x`` filtered by the FIR ``taps`` along its last axis, centred (``np.convolve``'s ``mode="same"``), by
-    overlap-save on every core.
+    """``x`` filtered by the FIR ``taps`` along its last axis, centred and of ``x``'s length
+    (:func:`scipy.signal.oaconvolve`'s ``mode="same"``), by overlap-save on every core.
 
     The signal is cut into frames of ``block`` samples that overlap by ``len(taps) - 1``; each is
     multiplied by the taps' spectrum in one batch of real FFTs (``scipy.fft``, ``workers=-1``), and
@@ -430,7 +430,7 @@ def fir_same(x, taps, *, block: int = 1 << 15) -> np.ndarray:
 
     Returns
     -------
-    array of ``x``'s shape, float32 where ``x`` and ``taps`` are.
+    array of ``x``'s shape and float dtype (float32 for float32 ``x``, whatever the taps').
 
     Examples
     --------
@@ -439,11 +439,15 @@ def fir_same(x, taps, *, block: int = 1 << 15) -> np.ndarray:
     True
     """
     x, taps = np.asarray(x), np.asarray(taps)
+    if not np.issubdtype(x.dtype, np.floating):
+        raise AudioError(f"x: got {x.dtype} samples; expected floats")
     lead, n, length = x.shape[:-1], x.shape[-1], len(taps)
     if length % 2 == 0:
         raise AudioError(f"taps: got {length}; expected an odd number (a centred filter)")
+    if n == 0:
+        return x.copy()
     block = max(block, 1 << int(np.ceil(np.log2(2 * length))))  # each frame keeps at least half its samples
-    block = min(block, sfft.next_fast_len(n + length - 1, real=True))  # a short signal: one frame
+    block = min(block, sfft.next_fast_len(n + length - 1 + length // 2, real=True))  # a short signal: one frame
     step = block - length + 1
     frames_n = -(-(n + length // 2) // step)
     rows = x.reshape(-1, n)
@@ -492,6 +496,9 @@ def kaiser_lowpass(cutoff_hz: float, width_hz: float, sr_hz: float, attenuation_
     """
     if attenuation_db <= 50:
         raise AudioError(f"attenuation_db: got {attenuation_db}; expected above 50 dB")
+    if not (0 < cutoff_hz < sr_hz / 2 and 0 < width_hz):
+        raise AudioError(f"cutoff_hz, width_hz: got {cutoff_hz} and {width_hz}; expected a cutoff between 0 and "
+                         f"the Nyquist frequency {sr_hz / 2} Hz and a positive width")
     width = width_hz / (sr_hz / 2)
     numtaps = int(np.ceil((attenuation_db - 7.95) / 2.285 / (np.pi * width) + 1)) | 1
     beta = 0.1102 * (attenuation_db - 8.7)

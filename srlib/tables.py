@@ -599,7 +599,8 @@ def images_text(calibration: dict) -> str:
 
     Returns
     -------
-    str: e.g. "0.5 from 4 and 6 kHz, none from 8 and 10 kHz" (each span named by its lowest input rate).
+    str: e.g. "1.0 from 4 and 6 kHz, none from 8 and 10 kHz" (each span named by its lowest input rate; the
+    shares written as :func:`chosen_gains` writes them).
 
     Examples
     --------
@@ -614,7 +615,7 @@ def images_text(calibration: dict) -> str:
             groups[-1][1].append(f"{span['rates_hz'][0] / 1000:g}")
         else:
             groups.append((gain, [f"{span['rates_hz'][0] / 1000:g}"]))
-    return ", ".join(f"{f'{gain:g}' if gain else 'none'} from {word_list(rates)} kHz" for gain, rates in groups)
+    return ", ".join(f"{gain if gain else 'none'} from {word_list(rates)} kHz" for gain, rates in groups)
 
 
 def calibrated_gains_table(calibrations: dict) -> str:

@@ -58,6 +58,9 @@ def test_fir_same_is_scipys_centred_convolution_for_any_length_and_block(n, leng
     assert np.allclose(fir_same(x[0], taps), want[0], atol=1e-4 * np.sqrt(length))  # one channel, shape (n,)
     with pytest.raises(AudioError, match="odd"):
         fir_same(x, np.ones(4))
+    with pytest.raises(AudioError, match="floats"):  # integer samples would truncate the taps
+        fir_same(np.arange(10, dtype=np.int16), np.ones(3))
+    assert fir_same(np.zeros((2, 0), np.float32), taps).shape == (2, 0)
 
 
 @pytest.mark.parametrize("sr_hz, cutoff_hz, width_hz", [(16000, 2040, 60), (16000, 3886, 114), (44100, 5623, 165)])
@@ -75,6 +78,9 @@ def test_kaiser_lowpass_has_scipys_taps(sr_hz, cutoff_hz, width_hz):
     assert np.abs(response[freqs <= cutoff_hz - width_hz / 2] - 1).max() < 1.2e-4
     with pytest.raises(AudioError, match="attenuation"):
         kaiser_lowpass(cutoff_hz, width_hz, sr_hz, attenuation_db=40)
+    for cutoff, width in ((0, width_hz), (sr_hz / 2, width_hz), (cutoff_hz, 0)):
+        with pytest.raises(AudioError, match="cutoff_hz, width_hz"):
+            kaiser_lowpass(cutoff, width, sr_hz)
 
 
 def test_keep_recorded_band_is_a_complementary_crossover():
