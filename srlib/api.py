@@ -15,6 +15,7 @@ import signal
 import sys
 import warnings
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -277,9 +278,11 @@ def _upsample_readable(in_path, readable, out_path, ratio, *, target_sr_hz, meth
     unit = math.lcm(sr_in // math.gcd(sr_in, rate), sr_in * SEAM_ALIGN // math.gcd(sr_in * SEAM_ALIGN, target))
     block = max(1, round(block_s * sr_in / unit)) * unit
     context = max(1, math.ceil(context_s * sr_in / unit)) * unit
-    peak = 0.0
+    peak, written = 0.0, None
+    # a block is written while the next is made (libsndfile releases the GIL), one block at most in flight
     with atomic_output(out_path, overwrite=overwrite) as tmp, sf.SoundFile(str(readable)) as src, \
-            sf.SoundFile(tmp, "w", samplerate=target, channels=meta.channels, format=fmt, subtype=subtype) as dst:
+            sf.SoundFile(tmp, "w", samplerate=target, channels=meta.channels, format=fmt, subtype=subtype) as dst, \
+            ThreadPoolExecutor(1, thread_name_prefix="srlib-write") as writer:
         for start in tqdm(range(0, meta.frames, block), desc="upsampling", unit="block",
                           disable=not progress or meta.frames <= block):
             lo = max(start - context, 0)
@@ -296,7 +299,12 @@ def _upsample_readable(in_path, readable, out_path, ratio, *, target_sr_hz, meth
             n_keep_in = min(block, meta.frames - start)
             y0 = (start - lo) * target // sr_in
             y1 = y0 + round(n_keep_in * target / sr_in)
-            dst.write(fit_to_subtype(np.atleast_2d(y)[:, y0:y1], subtype).T)
+            block_out = fit_to_subtype(np.atleast_2d(y)[:, y0:y1], subtype).T
+            if written is not None:
+                written.result()  # the previous block's write, and its error if it failed
+            written = writer.submit(dst.write, block_out)
+        if written is not None:
+            written.result()
     if peak == 0.0:
         warnings.warn(f"{in_path}: the input is silent (all zeros); the output is silent too", SilentInputWarning)
     name = get_method(method).name

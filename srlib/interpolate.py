@@ -197,10 +197,19 @@ def _spline_at(y, m, ratio: int) -> np.ndarray:
     y = np.asarray(y, dtype=np.float64)
     n = y.shape[-1]
     out = np.empty(y.shape[:-1] + (n, ratio), np.float32)
-    for j in range(ratio):  # every output sample at offset t = j / ratio within its piece
-        t = j / ratio
-        s = 1 - t
-        out[..., :-1, j] = s * y[..., :-1] + t * y[..., 1:] + (s ** 3 - s) / 6 * m[..., :-1] + (t ** 3 - t) / 6 * m[..., 1:]
-        t, s = 1 + t, -t  # past the last knot: the last piece, continued
-        out[..., -1, j] = s * y[..., -2] + t * y[..., -1] + (s ** 3 - s) / 6 * m[..., -2] + (t ** 3 - t) / 6 * m[..., -1]
+    out[..., 0] = y  # t = 0: the knots themselves
+    for start in range(0, n - 1, _PIECES):  # pieces a block at a time, the temporaries in cache
+        i = slice(start, min(start + _PIECES, n - 1))
+        j = slice(start + 1, min(start + _PIECES, n - 1) + 1)
+        for k in range(1, ratio):  # every output sample at offset t = k / ratio within its piece
+            t = k / ratio
+            s = 1 - t
+            out[..., i, k] = s * y[..., i] + t * y[..., j] + (s ** 3 - s) / 6 * m[..., i] + (t ** 3 - t) / 6 * m[..., j]
+    for k in range(1, ratio):  # past the last knot: the last piece, continued (t in [1, 2))
+        t, s = 1 + k / ratio, -k / ratio
+        out[..., -1, k] = s * y[..., -2] + t * y[..., -1] + (s ** 3 - s) / 6 * m[..., -2] + (t ** 3 - t) / 6 * m[..., -1]
     return out.reshape(y.shape[:-1] + (n * ratio,))
+
+
+#: Pieces of the spline evaluated at once by :func:`_spline_at` (a few hundred kB of float64 temporaries).
+_PIECES = 1 << 14

@@ -152,6 +152,8 @@ def _unit_parts(re, im, size):
     inside NumPy's complex division, where ``re / size`` and ``im / size`` are at most 1.
     """
     zero = size == 0
+    if not zero.any():  # the usual case, without the masks' passes
+        return re / size, im / size
     safe = np.where(zero, 1, size)
     return np.where(zero, 1, re / safe), im / safe
 
@@ -322,8 +324,8 @@ class FrameForward:
         feats = [np.log(floored) - mu, re[..., :c] / floored[..., :c], im[..., :c] / floored[..., :c]]
         m, r, i = self.network(np.concatenate(feats, axis=-1), proj, heads)  # bins from ``lo`` up: below, X is kept
         # the added band: magnitude exp(mu + m), phase = the mirrored input bin's phase turned by (r, i)
-        src = mirror[lo:]
-        ur, ui = _unit_parts(re[..., src], im[..., src], absx[..., src])
+        mirrored = spec[..., mirror[lo:]]
+        ur, ui = _unit_parts(mirrored.real, mirrored.imag, absx[..., mirror[lo:]])
         cr, ci = _unit_parts(r, i, np.hypot(r, i))
         mag = np.exp(mu + m)
         gain, edge, upper = cfg.gain_for_bin(c)
@@ -333,10 +335,19 @@ class FrameForward:
             mag[..., 2 * c - lo:] *= np.float32(upper)
         if edge != 1.0:  # the transition bins below, where the model rebuilds the recorded band's edge
             mag[..., : c - lo] *= np.float32(edge)
-        w = mix[lo:]
-        keep, add = 1.0 - w, w * mag
-        re[..., lo:] = keep * re[..., lo:] + add * (ur * cr - ui * ci)  # in place: spec becomes the output
-        im[..., lo:] = keep * im[..., lo:] + add * (ur * ci + ui * cr)
+        # Y = (1 - w) X + w mag (u c) from lo up, with u, c the unit phasors: in place, spec becomes the output.
+        # w is 1 from the cutoff bin up (the ramp's top), where Y is the added band alone.
+        t = c - lo
+        band_re, band_im = ur * cr, ur * ci
+        band_re -= ui * ci
+        band_im += ui * cr
+        mag[..., :t] *= mix[lo:c]
+        band_re *= mag
+        band_im *= mag
+        keep = 1.0 - mix[lo:c]
+        re[..., c:], im[..., c:] = band_re[..., t:], band_im[..., t:]
+        re[..., lo:c] = keep * re[..., lo:c] + band_re[..., :t]
+        im[..., lo:c] = keep * im[..., lo:c] + band_im[..., :t]
         y_frames = fft.irfft(spec, n=p, axis=-1)
         y_frames *= self.synthesis  # (batch, T, p)
         batch, t = y_frames.shape[:2]
