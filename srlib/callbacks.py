@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import math
+import time
+from pathlib import Path
 
 import keras
 
-__all__ = ["NaNGuard", "CosineSteps"]
+__all__ = ["NaNGuard", "CosineSteps", "EpochClock", "EPOCHS_NAME", "training_seconds"]
+
+#: The file of a run folder where :class:`EpochClock` writes each epoch's time.
+EPOCHS_NAME = "epochs.csv"
 
 
 class NaNGuard(keras.callbacks.Callback):
@@ -62,3 +67,43 @@ class CosineSteps(keras.callbacks.Callback):
             optimizer = getattr(self.model, attribute, None)
             if optimizer is not None:
                 optimizer.learning_rate = base * self.factor(epoch)
+
+
+class EpochClock(keras.callbacks.Callback):
+    """Appends each finished epoch's wall time to ``path`` (a CSV of ``epoch,seconds,finished``; seconds from
+    the epoch's start to its end, validation included; ``finished`` in UTC, ISO 8601).
+
+    The file is appended to, never rewritten, so a run resumed by ``BackupAndRestore`` over several
+    sittings keeps one record, and :func:`training_seconds` adds them up.
+    """
+
+    def __init__(self, path):
+        super().__init__()
+        self.path, self.start = Path(path), None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        seconds = time.perf_counter() - self.start
+        new = not self.path.exists()
+        with self.path.open("a") as f:
+            if new:
+                f.write("epoch,seconds,finished\n")
+            f.write(f"{epoch},{seconds:.1f},{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}\n")
+
+
+def training_seconds(path) -> tuple:
+    """(epochs, seconds) that :class:`EpochClock` recorded at ``path``, every sitting's; (0, 0.0) without a file.
+
+    An epoch recorded twice (a sitting stopped after the epoch ended but before its backup was
+    written runs it again) counts once, at its last time.
+    """
+    path = Path(path)
+    if not path.exists():
+        return 0, 0.0
+    times = {}
+    for line in path.read_text().splitlines()[1:]:
+        epoch, seconds, *_ = line.split(",")
+        times[int(epoch)] = float(seconds)
+    return len(times), sum(times.values())

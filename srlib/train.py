@@ -8,10 +8,11 @@ losses and the data ``fit`` sees; this module does the rest, the same for all:
 
 1. builds the corpus and the cached training pairs (:mod:`srlib.data`);
 2. seeds everything (``keras.utils.set_random_seed``, deterministic TF ops);
-3. fits with: a CSV log and TensorBoard logs (``tensorboard --logdir RUN/tensorboard``),
-   best-checkpoint on the kind's validation measure, ``BackupAndRestore``
-   (a killed run started again with the same ``--out`` resumes from its last
-   finished epoch), a NaN guard that stops with a clear :class:`TrainingError`,
+3. fits with: a CSV log, each epoch's time (``epochs.csv``, :class:`srlib.callbacks.EpochClock`) and
+   TensorBoard logs (``tensorboard --logdir RUN/tensorboard``), best-checkpoint on the kind's
+   validation measure, ``BackupAndRestore`` (a killed run started again with the same ``--out``
+   resumes from its last finished epoch, its best checkpoint replaced only by a better epoch than
+   every earlier sitting's, and ``train_seconds`` counts every sitting's epochs), a NaN guard that stops with a clear :class:`TrainingError`,
    and Keras' progress bar; a kind that starts from a trained model
    (``init``, e.g. the GAN from the shipped U-Net) has it checked and loaded;
 4. keeps the best weights as ``model.weights.h5`` beside ``config.json``,
@@ -24,6 +25,7 @@ inference code loads it by path, and the shipped ones by name.
 
 from __future__ import annotations
 
+import math
 import shlex
 import sys
 import time
@@ -164,6 +166,20 @@ def _pairs(config: TrainConfig, corpus, split: str, progress: bool):
                       input_rates_hz=config.input_rates_hz, augment=augment, progress=progress)
 
 
+def _best_logged(log_path, monitor: str) -> float | None:
+    """The least value of ``monitor`` in a run's ``log.csv`` (None: no file, no such column or no finite value)."""
+    log_path = Path(log_path)
+    if not log_path.exists():
+        return None
+    lines = log_path.read_text().splitlines()
+    if not lines or monitor not in lines[0].split(","):
+        return None
+    column = lines[0].split(",").index(monitor)
+    values = [float(v) for v in (line.split(",")[column] for line in lines[1:] if line.count(",") >= column) if v]
+    finite = [v for v in values if math.isfinite(v)]
+    return min(finite) if finite else None
+
+
 def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = True, command: str | None = None,
           pairs=None, callbacks=(), distribute: bool = False):
     """Train a model of the kind ``config.model``; returns ``(fitted keras model, history dict)``.
@@ -222,12 +238,16 @@ def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = Tr
     out.mkdir(parents=True, exist_ok=True)
     card = ModelCard.create(out, meta, command=command or " ".join(shlex.quote(a) for a in sys.argv))
     guard = keras_callbacks.NaNGuard()
+    # a resumed run's best checkpoint is replaced only by a better epoch than every earlier sitting's
+    best_so_far = _best_logged(out / "log.csv", run.monitor) if (out / "best.weights.h5").exists() else None
     callbacks = [
         keras.callbacks.BackupAndRestore(str(out / "backup")),
         keras.callbacks.CSVLogger(str(out / "log.csv"), append=True),
+        keras_callbacks.EpochClock(out / keras_callbacks.EPOCHS_NAME),
         keras.callbacks.TensorBoard(str(out / "tensorboard"), write_graph=False),
         keras.callbacks.ModelCheckpoint(str(out / "best.weights.h5"), monitor=run.monitor, mode="min",
-                                        save_best_only=True, save_weights_only=True),
+                                        save_best_only=True, save_weights_only=True,
+                                        initial_value_threshold=best_so_far),
         guard,
         *([keras_callbacks.CosineSteps(config.epochs, {  # a GAN's optimizer is its generator's
             "optimizer": config.learning_rate, "d_optimizer": config.d_learning_rate or config.learning_rate})]
@@ -252,9 +272,11 @@ def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = Tr
     clean.save_weights(str(out / "model.weights.h5"))
     run.kind.export(clean, run.arch, out)  # the light runtime's copy, where the kind has one
     (out / "best.weights.h5").unlink(missing_ok=True)
-    meta["train_seconds"] = round(seconds, 1)
-    epochs_run = len(next(iter(history.history.values()), []))
-    meta["train_audio_s_per_s"] = round(train_pairs.duration_s * epochs_run / max(seconds, 1e-9), 1)
+    epochs_run, clocked = keras_callbacks.training_seconds(out / keras_callbacks.EPOCHS_NAME)
+    if not epochs_run:  # no epoch finished: this sitting's time
+        epochs_run, clocked = len(next(iter(history.history.values()), [])), seconds
+    meta["train_seconds"] = round(clocked, 1)  # every sitting's epochs, a resumed run's included
+    meta["train_audio_s_per_s"] = round(train_pairs.duration_s * epochs_run / max(clocked, 1e-9), 1)
     card.update(train_seconds=meta["train_seconds"], train_audio_s_per_s=meta["train_audio_s_per_s"])
     if evaluate:
         evaluate_model_dir(out, quick=config.quick_data, max_clips=config.max_clips)

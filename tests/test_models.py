@@ -131,10 +131,46 @@ def test_resume_after_interrupt(tmp_path, monkeypatch, synthetic_pairs):
         train_mod.train(cfg, tmp_path / "r", verbose=0, evaluate=False, pairs=data)
     assert (tmp_path / "r" / "backup").exists()
     monkeypatch.setattr(callbacks_mod, "NaNGuard", real_guard)
-    _, hist = train_mod.train(cfg, tmp_path / "r", verbose=0, evaluate=False, pairs=data)
+    log = tmp_path / "r" / "log.csv"
+    assert train_mod._best_logged(log, "val_loss") is not None and (tmp_path / "r" / "best.weights.h5").exists()
+    # an earlier sitting that did better than this one will: no epoch of the next may replace its checkpoint
+    header, first, *rest = log.read_text().splitlines()
+    cells = first.split(",")
+    cells[header.split(",").index("val_loss")] = "1e-06"
+    log.write_text("\n".join([header, ",".join(cells), *rest]) + "\n")
+    best = train_mod._best_logged(log, "val_loss")
+    assert best == 1e-06
+    checkpoint = tmp_path / "r" / "best.weights.h5"
+    seen = {"best": best, "stamp": checkpoint.stat().st_mtime_ns, "epochs": []}
+
+    class Saves(keras.callbacks.Callback):  # runs after ModelCheckpoint: did it rewrite, and should it have?
+        def on_epoch_end(self, epoch, logs=None):
+            stamp = checkpoint.stat().st_mtime_ns
+            better = logs["val_loss"] < seen["best"]
+            seen["epochs"].append((better, stamp != seen["stamp"]))
+            seen["stamp"], seen["best"] = stamp, min(seen["best"], logs["val_loss"])
+
+    _, hist = train_mod.train(cfg, tmp_path / "r", verbose=0, evaluate=False, pairs=data, callbacks=[Saves()])
     assert len(hist["loss"]) == 2  # epochs 3 and 4 only: it resumed after the 2 finished ones
     epochs = [int(line.split(",")[0]) for line in (tmp_path / "r" / "log.csv").read_text().splitlines()[1:] if line[0].isdigit()]
     assert epochs[-2:] == [2, 3]
+    assert seen["epochs"] == [(False, False), (False, False)]
+    # every sitting's epochs in one clock, and in the card's training time
+    clocked = (tmp_path / "r" / "epochs.csv").read_text().splitlines()
+    assert clocked[0] == "epoch,seconds,finished" and [int(line.split(",")[0]) for line in clocked[1:]] == [0, 1, 2, 3]
+    n, seconds = callbacks_mod.training_seconds(tmp_path / "r" / "epochs.csv")
+    config = json.loads((tmp_path / "r" / "config.json").read_text())
+    assert n == 4 and config["train_seconds"] == round(seconds, 1)
+
+
+def test_best_logged_reads_the_least_finite_value(tmp_path):
+    from srlib.train import _best_logged
+
+    log = tmp_path / "log.csv"
+    assert _best_logged(log, "val_loss") is None
+    log.write_text("epoch,loss,val_loss\n0,3.0,2.5\n1,2.0,nan\n2,1.5,2.25\n")
+    assert _best_logged(log, "val_loss") == 2.25
+    assert _best_logged(log, "val_mag") is None
 
 
 def test_a_cosine_schedule_steps_down_per_epoch_and_resumes_on_its_curve(tmp_path, synthetic_pairs):
