@@ -61,8 +61,10 @@ def _pairs(n_patches: int, patch_len: int, sr_hz: int, ratio: int, input_rates_h
     return replace(pairs, lr=np.zeros((n_patches, 0), np.float32), low_sr_hz=rates)
 
 
-def train_throughput(kinds=None, patch_len: int = 8192, batch: int = 16, steps: int = 6, sr_hz: int = 16000) -> dict:
-    """Seconds of audio trained per second for each kind at its ``full`` profile's size, in a steady run.
+def train_throughput(kinds=None, patch_len: int = 8192, batch: int = 16, steps: int = 6, sr_hz: int = 16000,
+                     arch: dict | None = None) -> dict:
+    """Seconds of audio trained per second for each kind at its ``full`` profile's size (with the fields of
+    ``arch`` in place of its architecture's, as ``srlib train --arch`` sets them), in a steady run.
 
     The run is made by :func:`srlib.train.prepare`, as ``srlib train`` makes it (a kind that
     starts from a trained model starts from an untrained one here: same cost). A kind that can be
@@ -91,6 +93,8 @@ def train_throughput(kinds=None, patch_len: int = 8192, batch: int = 16, steps: 
         pairs = _pairs(batch * steps, patch_len, sr_hz, 4, rates)
         config = replace(kind.profile("full"), init=None, input_rates_hz=rates, patch_len=patch_len,
                          stride=patch_len, batch_size=batch, sr_hz=sr_hz, ratio=4)
+        if arch:
+            config = replace(config, arch={**(config.arch or {}), **arch})
         run = prepare(config, pairs, pairs)
         fit_args = {k: v for k, v in run.fit_args.items() if k != "validation_data"}
         clock = Clock()

@@ -21,3 +21,18 @@ def test_bench_measures_every_kind_at_both_rates():
         assert all(math.isfinite(v) and v > 0 for v in row.values())
     speeds = train_throughput(patch_len=4096, batch=2, steps=1)
     assert set(speeds) == set(kind_names()) and all(v > 0 for v in speeds.values())
+
+
+def test_train_throughput_times_the_architecture_it_is_given(monkeypatch):
+    import srlib.bench as bench
+
+    seen = []
+
+    def prepare(config, *pairs):  # what the bench would train, then stop: not a timing test
+        seen.append(config.arch)
+        raise StopIteration
+
+    monkeypatch.setattr(bench, "prepare", prepare)
+    with pytest.raises(StopIteration):
+        bench.train_throughput(["frame"], patch_len=4096, batch=2, steps=2, arch={"channels": 96, "blocks": 6})
+    assert seen == [{"channels": 96, "blocks": 6}]

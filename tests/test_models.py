@@ -37,6 +37,22 @@ def test_shapes_and_zero_init_residual(preset):
     np.testing.assert_array_equal(y, x)  # untrained: the output is its spline input
 
 
+def test_a_runs_arch_replaces_the_presets_fields():
+    from dataclasses import replace
+
+    from srlib.models.registry import get_kind
+    from srlib.models.train_config import TrainConfig
+
+    unet = get_kind("unet")
+    assert unet.architecture(TrainConfig(preset="small")) == PRESETS["small"]
+    arch = unet.architecture(TrainConfig(preset="small", arch={"filters": [32, 48, 64, 64], "kernels": [65, 33, 17, 9]}))
+    assert arch.filters == (32, 48, 64, 64) and arch.kernels == (65, 33, 17, 9)
+    assert arch.dropout == PRESETS["small"].dropout
+    assert get_kind("tfilm").architecture(replace(TrainConfig(preset="tiny"), arch={"kernels": [5, 5]})).film == "lstm"
+    with pytest.raises(ConfigError, match="no field channels"):
+        unet.architecture(TrainConfig(preset="small", arch={"channels": 96}))
+
+
 def test_receptive_field_is_finite_and_below_reach():
     from srlib.models.unet import reach
 

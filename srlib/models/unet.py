@@ -220,9 +220,16 @@ class UNetKind(ModelKind):
     litert = True  # convolutions and reshapes: LiteRT's built-in operations (so the GAN's generator too)
 
     def architecture(self, config) -> UNetConfig:
+        """The run's preset, with the fields of ``config.arch`` in place of the preset's (``filters``,
+        ``kernels``, ``dropout``); a field the config does not have is a :class:`ConfigError`."""
         if config.preset not in PRESETS:
             raise ConfigError(f"preset: got {config.preset!r}; expected one of {', '.join(PRESETS)}")
-        return PRESETS[config.preset]
+        if not config.arch:
+            return PRESETS[config.preset]
+        unknown = sorted(set(config.arch) - {"filters", "kernels", "dropout"})
+        if unknown:
+            raise ConfigError(f"arch: a U-Net has no field {', '.join(unknown)}; expected filters, kernels or dropout")
+        return UNetConfig.from_dict({**PRESETS[config.preset].to_dict(), **config.arch})
 
     def arch_from_dict(self, d: dict) -> UNetConfig:
         return UNetConfig.from_dict(d)
