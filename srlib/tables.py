@@ -556,7 +556,8 @@ def image_table(calibration: dict) -> str:
     -------
     str: a Markdown table, one row per (scope, image gain): input rates ("all", or a span in Hz), the gains
     (:func:`chosen_gains`, the chosen image gain in bold), PESQ-WB, SNR (dB) and LSD, and DNSMOS P.808 where it
-    was measured, each as "model (better baseline)": validation means. Empty (its header) without an image stage.
+    was measured, each as "model (better baseline)": validation means ("-" in a scope that did not measure it).
+    Empty (its header) without an image stage.
 
     Chapter: 06_frame_level_model
 
@@ -578,13 +579,15 @@ def image_table(calibration: dict) -> str:
     measures = (("pesq", ".3f"), ("snr_db", ".2f"), ("lsd", ".2f"), *((("dnsmos", ".3f"),) if heard else ()))
     rows = []
     for scope, cal in scopes:
-        # the better baseline per measure (LSD: lower is better)
-        best = {k: (min if k == "lsd" else max)(v[k] for v in cal["baselines"].values()) for k, _ in measures}
+        # the better baseline per measure (LSD: lower is better), where every baseline of the scope has it
+        best = {k: (min if k == "lsd" else max)(v[k] for v in cal["baselines"].values())
+                if all(k in v for v in cal["baselines"].values()) else None for k, _ in measures}
         chosen = float(cal.get("image_gain", 0.0))
         for a, v in sorted(((float(a), v) for a, v in cal.get("by_image", {}).items())):
             gains = chosen_gains({**cal, "image_gain": a})
             rows.append([scope, f"**{gains}**" if a == chosen else gains,
-                         *(f"{v[k]:{spec}} ({best[k]:{spec}})" for k, spec in measures)])
+                         *(f"{v[k]:{spec}} ({best[k]:{spec}})" if k in v and best[k] is not None else "-"
+                           for k, spec in measures)])
     return markdown_table(["input rates", "gains", "PESQ-WB", "SNR dB", "LSD", *(["DNSMOS"] if heard else [])],
                           rows, "ll" + "rrr" + "r" * heard)
 

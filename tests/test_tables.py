@@ -183,6 +183,9 @@ def test_image_table_shows_each_share_over_all_rates_and_per_span_with_the_chose
     assert lines[4].startswith("| 4000-6000 Hz | **0.7 (upper 0.1)** |")  # the span kept no images
     assert lines[5].startswith("| 4000-6000 Hz | 0.7 (upper 0.1, images 1.0) |")
     assert len(image_table({"band_gain": 0.5, "baselines": heard}).splitlines()) == 2  # no image stage: no rows
+    unheard = {k: {m: v for m, v in b.items() if m != "dnsmos"} for k, b in heard.items()}
+    quiet = {**span, "baselines": unheard, "by_image": {"0.0": unheard["sinc"]}}  # a span scored without DNSMOS
+    assert image_table({**cal, "by_span": [quiet]}).splitlines()[-1].endswith("| 4.00 (3.00) | - |")
     spans = [{**span, "rates_hz": [r, r + 2000], "image_gain": a} for r, a in ((4000, 0.25), (6000, 0.0), (8000, 0.0))]
     assert images_text({"by_span": spans}) == "0.25 from 4 kHz, none from 6 and 8 kHz"
     span_heard = {**span, "by_gain": {"0.7": span["by_image"]["0.0"]}, "by_gain_edge": {}}
