@@ -15,7 +15,7 @@ import signal
 import sys
 import warnings
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 import numpy as np
@@ -278,13 +278,13 @@ def _upsample_readable(in_path, readable, out_path, ratio, *, target_sr_hz, meth
     unit = math.lcm(sr_in // math.gcd(sr_in, rate), sr_in * SEAM_ALIGN // math.gcd(sr_in * SEAM_ALIGN, target))
     block = max(1, round(block_s * sr_in / unit)) * unit
     context = max(1, math.ceil(context_s * sr_in / unit)) * unit
-    peak, written = 0.0, None
-    # a block is written while the next is made (libsndfile releases the GIL), one block at most in flight
+    peak = 0.0
     with atomic_output(out_path, overwrite=overwrite) as tmp, sf.SoundFile(str(readable)) as src, \
             sf.SoundFile(tmp, "w", samplerate=target, channels=meta.channels, format=fmt, subtype=subtype) as dst, \
-            ThreadPoolExecutor(1, thread_name_prefix="srlib-write") as writer:
+            _BlockWriter(dst) as writer:
         for start in tqdm(range(0, meta.frames, block), desc="upsampling", unit="block",
                           disable=not progress or meta.frames <= block):
+            writer.check()
             lo = max(start - context, 0)
             src.seek(lo)
             try:
@@ -299,16 +299,52 @@ def _upsample_readable(in_path, readable, out_path, ratio, *, target_sr_hz, meth
             n_keep_in = min(block, meta.frames - start)
             y0 = (start - lo) * target // sr_in
             y1 = y0 + round(n_keep_in * target / sr_in)
-            block_out = fit_to_subtype(np.atleast_2d(y)[:, y0:y1], subtype).T
-            if written is not None:
-                written.result()  # the previous block's write, and its error if it failed
-            written = writer.submit(dst.write, block_out)
-        if written is not None:
-            written.result()
+            writer.write(fit_to_subtype(np.atleast_2d(y)[:, y0:y1], subtype).T)
     if peak == 0.0:
         warnings.warn(f"{in_path}: the input is silent (all zeros); the output is silent too", SilentInputWarning)
     name = get_method(method).name
     return out_path, method_text(method, target).replace(name, name + band_words, 1)
+
+
+class _BlockWriter:
+    """Writes a file's blocks in a thread while the next block is made (libsndfile releases the GIL), one
+    at most in flight: memory grows by one block of output.
+
+    A failed write raises its error at the next :meth:`check` or :meth:`write`, or when the block is left.
+    Leaving waits for the last write, through a second Ctrl-C too: the file is never closed while a
+    write is in it.
+    """
+
+    def __init__(self, dst: sf.SoundFile):
+        self.dst, self.pending = dst, None
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="srlib-write")
+
+    def __enter__(self) -> "_BlockWriter":
+        return self
+
+    def check(self) -> None:
+        """Raise the error of a write that has failed (nothing if it is still running)."""
+        if self.pending is not None and self.pending.done():
+            self.pending.result()
+
+    def write(self, frames: np.ndarray) -> None:
+        """Write ``frames`` (n_frames, n_channels) after the previous block has been written."""
+        if self.pending is not None:
+            self.pending.result()
+        self.pending = self.pool.submit(self.dst.write, frames)
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        try:
+            while self.pending is not None and not self.pending.done():
+                try:
+                    wait([self.pending])
+                except KeyboardInterrupt:  # the write ends first; the interrupt under way then goes on
+                    continue
+            if kind is None and self.pending is not None:
+                self.pending.result()  # the last block's error
+        finally:
+            self.pool.shutdown()
+        return False
 
 
 def _dask_client(address: str):

@@ -33,6 +33,7 @@ import numpy as np
 from .api import auto_method
 from .audio import save
 from .data.pairs import Pairs
+from .errors import ConfigError
 from .inference import SRModel, load_model
 from .interpolate import upsample_baseline
 from .models.card import ModelCard, shipped_models
@@ -64,7 +65,7 @@ def _pairs(n_patches: int, patch_len: int, sr_hz: int, ratio: int, input_rates_h
 def train_throughput(kinds=None, patch_len: int = 8192, batch: int = 16, steps: int = 6, sr_hz: int = 16000,
                      arch: dict | None = None) -> dict:
     """Seconds of audio trained per second for each kind at its ``full`` profile's size (with the fields of
-    ``arch`` in place of its architecture's, as ``srlib train --arch`` sets them), in a steady run.
+    ``arch`` in place of its architecture's, as ``srlib train --arch`` sets them: one kind's), in a steady run.
 
     The run is made by :func:`srlib.train.prepare`, as ``srlib train`` makes it (a kind that
     starts from a trained model starts from an untrained one here: same cost). A kind that can be
@@ -85,9 +86,12 @@ def train_throughput(kinds=None, patch_len: int = 8192, batch: int = 16, steps: 
         def on_train_batch_end(self, batch, logs=None):
             self.ends.append(time.perf_counter())
 
+    kinds = list(kinds or kind_names())
+    if arch and len(kinds) != 1:
+        raise ConfigError(f"arch: one kind's architecture fields; got {len(kinds)} kinds")
     out = {}
     steps = max(int(steps), 2)
-    for name in kinds or kind_names():
+    for name in kinds:
         kind = get_kind(name)
         rates = (sr_hz // 4, 3 * sr_hz // 4) if kind.input_rates else None
         pairs = _pairs(batch * steps, patch_len, sr_hz, 4, rates)

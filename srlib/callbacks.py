@@ -8,6 +8,8 @@ from pathlib import Path
 
 import keras
 
+from .models.card import csv_rows
+
 __all__ = ["NaNGuard", "CosineSteps", "EpochClock", "EPOCHS_NAME", "training_seconds"]
 
 #: The file of a run folder where :class:`EpochClock` writes each epoch's time.
@@ -93,17 +95,16 @@ class EpochClock(keras.callbacks.Callback):
             f.write(f"{epoch},{seconds:.1f},{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}\n")
 
 
-def training_seconds(path) -> tuple:
-    """(epochs, seconds) that :class:`EpochClock` recorded at ``path``, every sitting's; (0, 0.0) without a file.
+def training_seconds(path) -> tuple[int, float]:
+    """How many epochs :class:`EpochClock` recorded at ``path``, every sitting's, and their seconds in all.
 
-    An epoch recorded twice (a sitting stopped after the epoch ended but before its backup was
-    written runs it again) counts once, at its last time.
+    An epoch recorded twice (a sitting stopped after its clock line but before its backup was
+    written runs it again) counts once, at its last time; a line a stopped writer cut short is
+    left out (:func:`srlib.models.card.csv_rows`).
+
+    Returns
+    -------
+    (epochs, seconds): (0, 0.0) without a file.
     """
-    path = Path(path)
-    if not path.exists():
-        return 0, 0.0
-    times = {}
-    for line in path.read_text().splitlines()[1:]:
-        epoch, seconds, *_ = line.split(",")
-        times[int(epoch)] = float(seconds)
-    return len(times), sum(times.values())
+    times = {int(row["epoch"]): row["seconds"] for row in csv_rows(path) if "epoch" in row and "seconds" in row}
+    return len(times), float(sum(times.values()))

@@ -186,6 +186,10 @@ def _solve_141(rhs) -> np.ndarray:
     return np.asarray(m, np.float64).T.reshape(rhs.shape)
 
 
+#: Pieces of the spline :func:`_spline_at` evaluates at once (a few hundred kB of float64 temporaries per row).
+_PIECES = 1 << 14
+
+
 def _spline_at(y, m, ratio: int) -> np.ndarray:
     """The spline of knots ``y`` and second derivatives ``m`` at ``x = k / ratio``, k = 0..n*ratio-1: (..., n*ratio),
     float32.
@@ -197,7 +201,7 @@ def _spline_at(y, m, ratio: int) -> np.ndarray:
     y = np.asarray(y, dtype=np.float64)
     n = y.shape[-1]
     out = np.empty(y.shape[:-1] + (n, ratio), np.float32)
-    out[..., 0] = y  # t = 0: the knots themselves
+    out[..., 0] = y + 0.0  # t = 0: the knots themselves (+ 0.0: a -0.0 knot reads +0.0, as s y + t y' gives it)
     for start in range(0, n - 1, _PIECES):  # pieces a block at a time, the temporaries in cache
         i = slice(start, min(start + _PIECES, n - 1))
         j = slice(start + 1, min(start + _PIECES, n - 1) + 1)
@@ -210,6 +214,3 @@ def _spline_at(y, m, ratio: int) -> np.ndarray:
         out[..., -1, k] = s * y[..., -2] + t * y[..., -1] + (s ** 3 - s) / 6 * m[..., -2] + (t ** 3 - t) / 6 * m[..., -1]
     return out.reshape(y.shape[:-1] + (n * ratio,))
 
-
-#: Pieces of the spline evaluated at once by :func:`_spline_at` (a few hundred kB of float64 temporaries).
-_PIECES = 1 << 14

@@ -12,8 +12,8 @@ losses and the data ``fit`` sees; this module does the rest, the same for all:
    TensorBoard logs (``tensorboard --logdir RUN/tensorboard``), best-checkpoint on the kind's
    validation measure, ``BackupAndRestore`` (a killed run started again with the same ``--out``
    resumes from its last finished epoch, its best checkpoint replaced only by a better epoch than
-   every earlier sitting's, and ``train_seconds`` counts every sitting's epochs), a NaN guard that stops with a clear :class:`TrainingError`,
-   and Keras' progress bar; a kind that starts from a trained model
+   every earlier sitting's, and ``train_seconds`` counts every sitting's epochs), a NaN guard that
+   stops with a clear :class:`TrainingError`, and Keras' progress bar; a kind that starts from a trained model
    (``init``, e.g. the GAN from the shipped U-Net) has it checked and loaded;
 4. keeps the best weights as ``model.weights.h5`` beside ``config.json``,
    ``command.txt``, ``log.csv``, ``metrics.json`` and ``per_clip.json.gz`` (the test-split evaluation
@@ -39,7 +39,7 @@ from .evaluate import evaluate_model_dir
 from .extras import lazy
 from .inference import load_model
 from .lineage import Lineage
-from .models.card import ModelCard, model_folder
+from .models.card import LOG_NAME, ModelCard, csv_rows, model_folder
 from .models.registry import get_kind, kind_names
 from .models.train_config import LR_SCHEDULES, TrainConfig
 
@@ -167,17 +167,9 @@ def _pairs(config: TrainConfig, corpus, split: str, progress: bool):
 
 
 def _best_logged(log_path, monitor: str) -> float | None:
-    """The least value of ``monitor`` in a run's ``log.csv`` (None: no file, no such column or no finite value)."""
-    log_path = Path(log_path)
-    if not log_path.exists():
-        return None
-    lines = log_path.read_text().splitlines()
-    if not lines or monitor not in lines[0].split(","):
-        return None
-    column = lines[0].split(",").index(monitor)
-    values = [float(v) for v in (line.split(",")[column] for line in lines[1:] if line.count(",") >= column) if v]
-    finite = [v for v in values if math.isfinite(v)]
-    return min(finite) if finite else None
+    """The least finite value of ``monitor`` in a run's log (None: no file, no such column or no finite value)."""
+    values = [row[monitor] for row in csv_rows(log_path) if math.isfinite(row.get(monitor, math.nan))]
+    return min(values) if values else None
 
 
 def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = True, command: str | None = None,
@@ -238,16 +230,22 @@ def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = Tr
     out.mkdir(parents=True, exist_ok=True)
     card = ModelCard.create(out, meta, command=command or " ".join(shlex.quote(a) for a in sys.argv))
     guard = keras_callbacks.NaNGuard()
-    # a resumed run's best checkpoint is replaced only by a better epoch than every earlier sitting's
-    best_so_far = _best_logged(out / "log.csv", run.monitor) if (out / "best.weights.h5").exists() else None
+    clock, best = out / keras_callbacks.EPOCHS_NAME, out / "best.weights.h5"
+    best_so_far = None
+    if (out / "backup").exists():  # resumed: the best checkpoint is replaced only by a better epoch than any before
+        best_so_far = _best_logged(out / LOG_NAME, run.monitor) if best.exists() else None
+    else:  # a fresh start (a run stopped by the NaN guard has no backup): an earlier attempt's clock and best go
+        clock.unlink(missing_ok=True)
+        best.unlink(missing_ok=True)
+    # at an epoch's end, in this order: its time, its checkpoint, its log line, the backup; a sitting stopped
+    # before the backup runs the epoch again, so nothing a later callback writes lacks what an earlier one does
     callbacks = [
+        keras_callbacks.EpochClock(clock),
+        keras.callbacks.ModelCheckpoint(str(best), monitor=run.monitor, mode="min", save_best_only=True,
+                                        save_weights_only=True, initial_value_threshold=best_so_far),
+        keras.callbacks.CSVLogger(str(out / LOG_NAME), append=True),
         keras.callbacks.BackupAndRestore(str(out / "backup")),
-        keras.callbacks.CSVLogger(str(out / "log.csv"), append=True),
-        keras_callbacks.EpochClock(out / keras_callbacks.EPOCHS_NAME),
         keras.callbacks.TensorBoard(str(out / "tensorboard"), write_graph=False),
-        keras.callbacks.ModelCheckpoint(str(out / "best.weights.h5"), monitor=run.monitor, mode="min",
-                                        save_best_only=True, save_weights_only=True,
-                                        initial_value_threshold=best_so_far),
         guard,
         *([keras_callbacks.CosineSteps(config.epochs, {  # a GAN's optimizer is its generator's
             "optimizer": config.learning_rate, "d_optimizer": config.d_learning_rate or config.learning_rate})]
@@ -261,8 +259,8 @@ def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = Tr
         epoch, batch, loss = guard.where
         raise TrainingError(
             f"training stopped: the loss became {loss} at epoch {epoch}, batch {batch}. Lower the learning rate "
-            f"(now {config.learning_rate}), check the data for NaN/inf or clipping, or resume from {out}/backup "
-            "with a smaller step"
+            f"(now {config.learning_rate}), or check the data for NaN/inf or clipping; run again into {out} "
+            "to start afresh (its log keeps this attempt's epochs)"
         )
     if (out / "best.weights.h5").exists():
         model.load_weights(str(out / "best.weights.h5"))

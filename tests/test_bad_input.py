@@ -133,6 +133,27 @@ def test_a_full_disk_fails_cleanly(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.wav"]
 
 
+def test_a_write_failing_mid_file_stops_the_file_and_leaves_nothing(tmp_path, monkeypatch):
+    """Blocks are written in a thread while the next is made: a failed write still fails the file, at once."""
+    from srlib import AudioError
+    from srlib.api import upsample_file_used
+
+    wav(tmp_path / "in.wav", tone(20 * SR))
+    calls, real = [], sf.SoundFile.write
+
+    def write(self, data):
+        calls.append(len(data))
+        if len(calls) == 2:
+            raise RuntimeError("System error.")  # what libsndfile says of a full disk
+        return real(self, data)
+
+    monkeypatch.setattr(sf.SoundFile, "write", write)
+    with pytest.raises(AudioError, match="is the disk full"):
+        upsample_file_used(tmp_path / "in.wav", tmp_path / "out.wav", ratio=2, block_s=4)
+    assert len(calls) == 2  # no block after the failed one was written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.wav"]
+
+
 def test_kill_9_during_a_write_leaves_no_output_and_a_rerun_works(tmp_path):
     sf.write(tmp_path / "in.wav", tone(600 * 4000)[:, 0], 4000)  # 10 minutes at 4 kHz
     proc = subprocess.Popen([sys.executable, "-m", "srlib", "upsample", str(tmp_path / "in.wav"),

@@ -26,13 +26,20 @@ def test_bench_measures_every_kind_at_both_rates():
 def test_train_throughput_times_the_architecture_it_is_given(monkeypatch):
     import srlib.bench as bench
 
+    from srlib import ConfigError
+
+    class Stop(Exception):
+        pass
+
     seen = []
 
     def prepare(config, *pairs):  # what the bench would train, then stop: not a timing test
         seen.append(config.arch)
-        raise StopIteration
+        raise Stop
 
     monkeypatch.setattr(bench, "prepare", prepare)
-    with pytest.raises(StopIteration):
+    with pytest.raises(Stop):
         bench.train_throughput(["frame"], patch_len=4096, batch=2, steps=2, arch={"channels": 96, "blocks": 6})
     assert seen == [{"channels": 96, "blocks": 6}]
+    with pytest.raises(ConfigError, match="one kind"):  # the fields of one kind's architecture
+        bench.train_throughput(["frame", "unet"], arch={"channels": 96})

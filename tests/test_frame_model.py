@@ -105,7 +105,8 @@ def _rel_rms(a, b):
     return float(np.sqrt(np.mean((a - b) ** 2) / np.mean(b**2)))
 
 
-@pytest.mark.parametrize("cfg", [CFG, FrameConfig(sr_hz=44100, n_fft=1024, hop=256, channels=8, blocks=1, kernel=3)])
+@pytest.mark.parametrize("cfg", [CFG, FrameConfig(sr_hz=44100, n_fft=1024, hop=256, channels=8, blocks=1, kernel=3),
+                                 FrameConfig(channels=8, blocks=1, transition_bins=0, band_gain=0.5, edge_gain=0.5)])
 def test_the_numpy_forward_pass_equals_keras(tmp_path, cfg):
     from srlib.models.frame_numpy import FrameForward, export_frame, export_frame_blocks
 

@@ -39,8 +39,8 @@ def test_spline_matches_splrep_like_kuleshov():
     np.testing.assert_allclose(upsample_baseline(x, 4, "spline")[:197], ref[:197], atol=1e-4)
 
 
-@pytest.mark.parametrize("n", [4, 5, 6, 9, 27, 28, 29, 1001, 2 * _PIECES + 3])  # 29: the first with a constant
-# pivot; the last is evaluated in three blocks of pieces
+# 29: the first with a constant pivot; the last, evaluated in three blocks of pieces
+@pytest.mark.parametrize("n", [4, 5, 6, 9, 27, 28, 29, 1001, 2 * _PIECES + 3])
 @pytest.mark.parametrize("ratio", [2, 3, 4, 7])
 def test_spline_equals_scipys_not_a_knot_spline_extrapolation_included(n, ratio):
     from scipy import interpolate

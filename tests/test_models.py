@@ -49,8 +49,13 @@ def test_a_runs_arch_replaces_the_presets_fields():
     assert arch.filters == (32, 48, 64, 64) and arch.kernels == (65, 33, 17, 9)
     assert arch.dropout == PRESETS["small"].dropout
     assert get_kind("tfilm").architecture(replace(TrainConfig(preset="tiny"), arch={"kernels": [5, 5]})).film == "lstm"
+    assert get_kind("tfilm").architecture(TrainConfig(preset="tiny", arch={"film_block": 512})).film_block == 512
     with pytest.raises(ConfigError, match="no field channels"):
         unet.architecture(TrainConfig(preset="small", arch={"channels": 96}))
+    with pytest.raises(ConfigError, match="one kernel for each"):  # four blocks' filters, the preset's five kernels
+        unet.architecture(TrainConfig(preset="small", arch={"filters": [32, 48, 64, 64]}))
+    with pytest.raises(ConfigError, match="arch"):
+        unet.architecture(TrainConfig(preset="small", arch={"filters": 32}))
 
 
 def test_receptive_field_is_finite_and_below_reach():
@@ -177,6 +182,31 @@ def test_resume_after_interrupt(tmp_path, monkeypatch, synthetic_pairs):
     n, seconds = callbacks_mod.training_seconds(tmp_path / "r" / "epochs.csv")
     config = json.loads((tmp_path / "r" / "config.json").read_text())
     assert n == 4 and config["train_seconds"] == round(seconds, 1)
+
+
+def test_a_run_started_again_after_the_nan_guard_keeps_nothing_of_the_failed_attempt(tmp_path, synthetic_pairs):
+    from srlib.callbacks import training_seconds
+    from srlib.train import train
+
+    out, good = tmp_path / "n", (synthetic_pairs(48), synthetic_pairs(16, seed=1))
+    with pytest.raises(TrainingError):
+        train(_config(), out, verbose=0, evaluate=False, pairs=(synthetic_pairs(48, poison=True), good[1]))
+    assert not (out / "backup").exists()  # Keras removed it when the guard stopped the run
+    # what an attempt that went further would leave: a better logged loss, its checkpoint and its epochs' times
+    (out / "log.csv").write_text("epoch,loss,val_loss\n0,1.0,1e-06\n")
+    (out / "best.weights.h5").write_bytes(b"not the weights of this run")
+    (out / "epochs.csv").write_text("epoch,seconds,finished\n0,100.0,x\n1,100.0,x\n2,100.0,x\n")
+    train(_config(), out, verbose=0, evaluate=False, pairs=good)  # its own best, loaded at the end
+    assert training_seconds(out / "epochs.csv")[0] == 2  # this attempt's two epochs only
+
+
+def test_training_seconds_counts_an_epoch_once_and_skips_what_is_not_a_time(tmp_path):
+    from srlib.callbacks import training_seconds
+
+    clock = tmp_path / "epochs.csv"
+    assert training_seconds(clock) == (0, 0.0)
+    clock.write_text("epoch,seconds,finished\n0,10.0,a\n1,12.0,b\n\n1,11.5,c\n2,\n")  # epoch 1 ran twice
+    assert training_seconds(clock) == (2, 21.5)
 
 
 def test_best_logged_reads_the_least_finite_value(tmp_path):

@@ -35,13 +35,16 @@ from ..errors import AudioError
 from ..lineage import Lineage, derive_lineage
 from .registry import get_kind, kind_names, shipped_aliases
 
-__all__ = ["WEIGHTS_DIR", "PER_CLIP_NAME", "ModelCard", "shipped_models", "model_folder", "write_text_atomic"]
+__all__ = ["WEIGHTS_DIR", "PER_CLIP_NAME", "LOG_NAME", "ModelCard", "shipped_models", "model_folder", "write_text_atomic",
+           "csv_rows"]
 
 #: Where the shipped model folders live, inside the package.
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 
 #: An evaluation's clip-by-clip rows in a model folder: gzip of a JSON list (``metrics.json`` holds the rest).
 PER_CLIP_NAME = "per_clip.json.gz"
+#: A run's training log, one row per epoch (Keras' ``CSVLogger``).
+LOG_NAME = "log.csv"
 
 
 def write_text_atomic(path, text: str) -> None:
@@ -169,10 +172,8 @@ class ModelCard:
 
     @cached_property
     def log(self) -> list:
-        if not (self.path / "log.csv").exists():
-            return []
-        with open(self.path / "log.csv", newline="") as f:
-            return [{k: float(v) for k, v in row.items() if v not in ("", None)} for row in csv.DictReader(f)]
+        """:data:`LOG_NAME`'s rows (:func:`csv_rows`)."""
+        return csv_rows(self.path / LOG_NAME)
 
     @cached_property
     def command(self) -> str | None:
@@ -315,3 +316,32 @@ class ModelCard:
         if self.command:
             lines.append("  command: " + self.command)
         return "\n".join(lines)
+
+
+def csv_rows(path) -> list:
+    r"""The rows of a run's CSV file (:data:`LOG_NAME`, :data:`srlib.callbacks.EPOCHS_NAME`) as dicts of floats.
+
+    A cell that is not a number (empty, text, cut short by a stopped writer) is left out of its row,
+    blank lines are skipped, and cells past the header's columns dropped; [] without a file.
+
+    >>> import tempfile; path = Path(tempfile.mkdtemp()) / "log.csv"
+    >>> _ = path.write_text("epoch,loss,when\n0,2.5,today\n\n1,2.0e-,x,y\n")
+    >>> csv_rows(path)
+    [{'epoch': 0.0, 'loss': 2.5}, {'epoch': 1.0}]
+    """
+    path = Path(path)
+    if not path.exists():
+        return []
+    rows = []
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            cells = {}
+            for key, value in row.items():
+                if key is None or value is None:  # a line longer or shorter than the header
+                    continue
+                try:
+                    cells[key] = float(value)
+                except ValueError:
+                    continue
+            rows.append(cells)
+    return rows

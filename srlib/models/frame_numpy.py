@@ -336,18 +336,20 @@ class FrameForward:
         if edge != 1.0:  # the transition bins below, where the model rebuilds the recorded band's edge
             mag[..., : c - lo] *= np.float32(edge)
         # Y = (1 - w) X + w mag (u c) from lo up, with u, c the unit phasors: in place, spec becomes the output.
-        # w is 1 from the cutoff bin up (the ramp's top), where Y is the added band alone.
-        t = c - lo
+        # The ramp w rises from lo to 1 (at the cutoff bin, or the next one without transition bins) and stays 1,
+        # where Y is the added band alone.
+        t = int(np.count_nonzero(mix[lo:] < 1))
+        top = lo + t
         band_re, band_im = ur * cr, ur * ci
         band_re -= ui * ci
         band_im += ui * cr
-        mag[..., :t] *= mix[lo:c]
+        mag[..., :t] *= mix[lo:top]
         band_re *= mag
         band_im *= mag
-        keep = 1.0 - mix[lo:c]
-        re[..., c:], im[..., c:] = band_re[..., t:], band_im[..., t:]
-        re[..., lo:c] = keep * re[..., lo:c] + band_re[..., :t]
-        im[..., lo:c] = keep * im[..., lo:c] + band_im[..., :t]
+        keep = 1.0 - mix[lo:top]
+        re[..., top:], im[..., top:] = band_re[..., t:], band_im[..., t:]
+        re[..., lo:top] = keep * re[..., lo:top] + band_re[..., :t]
+        im[..., lo:top] = keep * im[..., lo:top] + band_im[..., :t]
         y_frames = fft.irfft(spec, n=p, axis=-1)
         y_frames *= self.synthesis  # (batch, T, p)
         batch, t = y_frames.shape[:2]

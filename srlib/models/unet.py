@@ -23,7 +23,7 @@ and explains each block.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
 
@@ -67,6 +67,9 @@ class UNetConfig:
     film_block: int = 256
 
     def __post_init__(self):
+        if len(self.filters) != len(self.kernels) or not self.filters:
+            raise ConfigError(f"filters and kernels: got {len(self.filters)} and {len(self.kernels)}; expected one "
+                              "kernel for each down block's filters, at least one block")
         if self.film not in (None, "lstm", "attention"):
             raise ConfigError(f"film: got {self.film!r}; expected None, lstm or attention")
         if self.film and (self.film_block & (self.film_block - 1) or self.film_block < 2 ** self.depth):
@@ -221,15 +224,19 @@ class UNetKind(ModelKind):
 
     def architecture(self, config) -> UNetConfig:
         """The run's preset, with the fields of ``config.arch`` in place of the preset's (``filters``,
-        ``kernels``, ``dropout``); a field the config does not have is a :class:`ConfigError`."""
+        ``kernels``, ``dropout``, ``film_block``); a field the config does not have is a :class:`ConfigError`."""
         if config.preset not in PRESETS:
             raise ConfigError(f"preset: got {config.preset!r}; expected one of {', '.join(PRESETS)}")
         if not config.arch:
             return PRESETS[config.preset]
-        unknown = sorted(set(config.arch) - {"filters", "kernels", "dropout"})
+        settable = [f.name for f in fields(UNetConfig) if f.name != "film"]  # the kind sets film
+        unknown = sorted(set(config.arch) - set(settable))
         if unknown:
-            raise ConfigError(f"arch: a U-Net has no field {', '.join(unknown)}; expected filters, kernels or dropout")
-        return UNetConfig.from_dict({**PRESETS[config.preset].to_dict(), **config.arch})
+            raise ConfigError(f"arch: a U-Net has no field {', '.join(unknown)}; expected {', '.join(settable)}")
+        try:
+            return UNetConfig.from_dict({**asdict(PRESETS[config.preset]), **config.arch})
+        except (TypeError, ValueError) as e:  # a number where a list belongs, ...
+            raise ConfigError(f"arch: {e}") from None
 
     def arch_from_dict(self, d: dict) -> UNetConfig:
         return UNetConfig.from_dict(d)
