@@ -213,4 +213,3 @@ def _spline_at(y, m, ratio: int) -> np.ndarray:
         t, s = 1 + k / ratio, -k / ratio
         out[..., -1, k] = s * y[..., -2] + t * y[..., -1] + (s ** 3 - s) / 6 * m[..., -2] + (t ** 3 - t) / 6 * m[..., -1]
     return out.reshape(y.shape[:-1] + (n * ratio,))
-

@@ -324,8 +324,9 @@ class FrameForward:
         feats = [np.log(floored) - mu, re[..., :c] / floored[..., :c], im[..., :c] / floored[..., :c]]
         m, r, i = self.network(np.concatenate(feats, axis=-1), proj, heads)  # bins from ``lo`` up: below, X is kept
         # the added band: magnitude exp(mu + m), phase = the mirrored input bin's phase turned by (r, i)
-        mirrored = spec[..., mirror[lo:]]
-        ur, ui = _unit_parts(mirrored.real, mirrored.imag, absx[..., mirror[lo:]])
+        source = mirror[lo:]
+        mirrored = spec[..., source]
+        ur, ui = _unit_parts(mirrored.real, mirrored.imag, absx[..., source])
         cr, ci = _unit_parts(r, i, np.hypot(r, i))
         mag = np.exp(mu + m)
         gain, edge, upper = cfg.gain_for_bin(c)
@@ -338,24 +339,24 @@ class FrameForward:
         # Y = (1 - w) X + w mag (u c) from lo up, with u, c the unit phasors: in place, spec becomes the output.
         # The ramp w rises from lo to 1 (at the cutoff bin, or the next one without transition bins) and stays 1,
         # where Y is the added band alone.
-        t = int(np.count_nonzero(mix[lo:] < 1))
-        top = lo + t
+        ramp = int(np.count_nonzero(mix[lo:] < 1))  # bins on the ramp, lo up
+        top = lo + ramp
         band_re, band_im = ur * cr, ur * ci
         band_re -= ui * ci
         band_im += ui * cr
-        mag[..., :t] *= mix[lo:top]
+        mag[..., :ramp] *= mix[lo:top]
         band_re *= mag
         band_im *= mag
         keep = 1.0 - mix[lo:top]
-        re[..., top:], im[..., top:] = band_re[..., t:], band_im[..., t:]
-        re[..., lo:top] = keep * re[..., lo:top] + band_re[..., :t]
-        im[..., lo:top] = keep * im[..., lo:top] + band_im[..., :t]
+        re[..., top:], im[..., top:] = band_re[..., ramp:], band_im[..., ramp:]
+        re[..., lo:top] = keep * re[..., lo:top] + band_re[..., :ramp]
+        im[..., lo:top] = keep * im[..., lo:top] + band_im[..., :ramp]
         y_frames = fft.irfft(spec, n=p, axis=-1)
         y_frames *= self.synthesis  # (batch, T, p)
-        batch, t = y_frames.shape[:2]
-        y = np.zeros((batch, (t - 1) * hop + p), dtype=np.float32)
+        batch, frames = y_frames.shape[:2]
+        y = np.zeros((batch, (frames - 1) * hop + p), dtype=np.float32)
         for k in range(p // hop):  # overlap-add, one hop-long slice of every frame at a time
-            y[:, k * hop: k * hop + t * hop] += y_frames[:, :, k * hop: (k + 1) * hop].reshape(batch, t * hop)
+            y[:, k * hop: k * hop + frames * hop] += y_frames[:, :, k * hop: (k + 1) * hop].reshape(batch, frames * hop)
         return y[:, p: p + n]
 
 
