@@ -313,6 +313,7 @@ def test_train_options_arch_and_augment_become_config_fields():
     assert config.augment == {"voice": 0.05, "chains": ["mulaw", "gsm"]}
     assert train_config(build_parser().parse_args(["train", "--out", "x", "--augment"])).augment == {}
     assert train_config(build_parser().parse_args(["train", "--out", "x"])).augment is None
+    assert train_config(build_parser().parse_args(["train", "--out", "x", "--loss-resolutions", "1"])).loss_resolutions == 1
     with pytest.raises(ConfigError, match="KEY=VALUE"):
         train_config(build_parser().parse_args(["train", "--out", "x", "--arch", "channels"]))
 

@@ -101,6 +101,22 @@ def test_a_runs_wave_weight_sets_the_losss_mse_term_and_none_keeps_the_old_weigh
     assert float(run_loss(TrainConfig(), CFG)(y, y_hat)) > float(run_loss(TrainConfig(wave_weight=0.0), CFG)(y, y_hat))
 
 
+def test_a_runs_loss_resolutions_picks_the_first_stft_sizes():
+    from srlib.losses import STFT_SIZES
+    from srlib.models.frame import run_loss
+    from srlib.models.train_config import TrainConfig
+
+    y = _speechlike(8192)[None, :, None]
+    y_hat = _speechlike(8192, seed=3)[None, :, None]
+    values = []
+    for count in (1, 2, 3):
+        got = float(run_loss(TrainConfig(loss_resolutions=count), CFG)(y, y_hat))
+        assert got == pytest.approx(float(frame_loss(CFG, stft_sizes=STFT_SIZES[:count])(y, y_hat)), rel=1e-5)
+        values.append(got)
+    assert values[2] == pytest.approx(float(run_loss(TrainConfig(), CFG)(y, y_hat)), rel=1e-6)  # default: all
+    assert len(set(values)) == 3  # each size changes the loss
+
+
 def _rel_rms(a, b):
     return float(np.sqrt(np.mean((a - b) ** 2) / np.mean(b**2)))
 

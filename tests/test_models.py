@@ -240,6 +240,9 @@ def test_a_cosine_schedule_steps_down_per_epoch_and_resumes_on_its_curve(tmp_pat
     assert steps.factor(0) == 1.0 and abs(CosineSteps(54, {}).factor(53) - 0.1) < 1e-3
     with pytest.raises(ConfigError, match="lr_schedule"):
         train(replace(cfg, lr_schedule="step"), tmp_path / "d", verbose=0, evaluate=False, pairs=data)
+    for count in (0, 4):
+        with pytest.raises(ConfigError, match="loss_resolutions"):
+            train(replace(cfg, loss_resolutions=count), tmp_path / "e", verbose=0, evaluate=False, pairs=data)
 
 
 def test_model_on_stereo_and_odd_rates(tmp_path):

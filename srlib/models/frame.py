@@ -47,7 +47,7 @@ import numpy as np
 from ..data import make_dataset
 from ..errors import ConfigError
 from ..extras import lazy
-from ..losses import magnitude, stft_loss
+from ..losses import STFT_SIZES, magnitude, stft_loss
 from .frame_numpy import BLOCKS_NAME, NPZ_NAME, FrameForward, export_frame, export_frame_blocks
 from .gan import compile_gan
 from .kind import STFTKind
@@ -304,14 +304,15 @@ WAVE_WEIGHT = 100.0
 
 
 def frame_loss(config: FrameConfig, mag_weight: float = 1.0, stft_weight: float = 1.0, phase_weight: float = 0.3,
-               wave_weight: float = WAVE_WEIGHT):
+               wave_weight: float = WAVE_WEIGHT, stft_sizes=STFT_SIZES):
     """The frame model's training loss on waveforms (batch, n, 1): a Keras loss function.
 
     ``mag_weight L1(log|Y| - log|Y_hat|) + stft_weight STFT(y, y_hat) + phase_weight (IP + GD + IAF)
     + wave_weight MSE(y, y_hat)``,
     the L1 and the phase terms over the bins from the cutoff up (the band below is the
     input's), with the STFT of the model (``n_fft``, ``hop``, Hann, centred) and
-    :func:`srlib.losses.stft_loss` for the multi-resolution term. Both signals are first divided
+    :func:`srlib.losses.stft_loss` over ``stft_sizes`` ((n_fft, hop) pairs in samples) for the
+    multi-resolution term. Both signals are first divided
     by the target's RMS (per example), so the loss is invariant to a common gain on ``y`` and
     ``y_hat``: a clip at -40 dBFS counts as much as one at 0 dBFS.
 
@@ -346,7 +347,7 @@ def frame_loss(config: FrameConfig, mag_weight: float = 1.0, stft_weight: float 
         ip = ops.mean(anti_wrapping(phi_p - phi_t))
         gd = ops.mean(anti_wrapping((phi_p[..., 1:] - phi_p[..., :-1]) - (phi_t[..., 1:] - phi_t[..., :-1])))
         iaf = ops.mean(anti_wrapping((phi_p[:, 1:] - phi_p[:, :-1]) - (phi_t[:, 1:] - phi_t[:, :-1])))
-        multi = stft_loss(y_true, y_pred, known={own: (m_t, m_p)})
+        multi = stft_loss(y_true, y_pred, stft_sizes, known={own: (m_t, m_p)})
         total = mag_weight * mag + stft_weight * multi + phase_weight * (ip + gd + iaf)
         if wave_weight:  # the waveform error relative to the target's power: pulls towards what SNR rewards
             total = total + wave_weight * ops.mean(ops.square(y_true - y_pred))
@@ -358,7 +359,7 @@ def frame_loss(config: FrameConfig, mag_weight: float = 1.0, stft_weight: float 
 def run_loss(config, arch: FrameConfig):
     """:func:`frame_loss` with a run's weights (``config`` a :class:`~srlib.models.train_config.TrainConfig`)."""
     wave = WAVE_WEIGHT if config.wave_weight is None else config.wave_weight
-    return frame_loss(arch, wave_weight=wave)
+    return frame_loss(arch, wave_weight=wave, stft_sizes=STFT_SIZES[: config.loss_resolutions])
 
 
 class FrameKind(STFTKind):
