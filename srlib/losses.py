@@ -52,6 +52,8 @@ def stft_loss(y_true, y_pred, sizes=STFT_SIZES, *, known: dict | None = None):
     """
     if len(y_true.shape) == 3:
         y_true, y_pred = y_true[..., 0], y_pred[..., 0]
+    if not sizes:
+        raise ValueError("stft_loss: no sizes")
     known = known or {}
     total = 0.0
     for n_fft, hop in sizes:

@@ -39,7 +39,6 @@ from .evaluate import evaluate_model_dir
 from .extras import lazy
 from .inference import load_model
 from .lineage import Lineage
-from .losses import STFT_SIZES
 from .models.card import LOG_NAME, ModelCard, csv_rows, model_folder
 from .models.registry import get_kind, kind_names
 from .models.train_config import LR_SCHEDULES, TrainConfig
@@ -207,8 +206,7 @@ def train(config: TrainConfig, out_dir, *, verbose: int = 1, evaluate: bool = Tr
     Augment.from_dict(config.augment)  # a wrong field fails before the corpus is read
     if config.lr_schedule not in LR_SCHEDULES:
         raise ConfigError(f"lr_schedule: got {config.lr_schedule!r}; expected one of {', '.join(LR_SCHEDULES)}")
-    if not 1 <= config.loss_resolutions <= len(STFT_SIZES):
-        raise ConfigError(f"loss_resolutions: got {config.loss_resolutions}; expected 1 to {len(STFT_SIZES)}")
+    config.stft_sizes()  # a wrong loss_resolutions fails before the corpus is read too
     out = Path(out_dir)
     if (out / "model.weights.h5").exists():
         raise ConfigError(f"{out}: already holds a trained model; choose another --out")

@@ -115,6 +115,9 @@ def test_a_runs_loss_resolutions_picks_the_first_stft_sizes():
         values.append(got)
     assert values[2] == pytest.approx(float(run_loss(TrainConfig(), CFG)(y, y_hat)), rel=1e-6)  # default: all
     assert len(set(values)) == 3  # each size changes the loss
+    for wrong in (0, 4, -1, True, 1.5):
+        with pytest.raises(ConfigError, match="loss_resolutions"):
+            run_loss(TrainConfig(loss_resolutions=wrong), CFG)
 
 
 def _rel_rms(a, b):

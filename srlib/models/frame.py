@@ -359,7 +359,7 @@ def frame_loss(config: FrameConfig, mag_weight: float = 1.0, stft_weight: float 
 def run_loss(config, arch: FrameConfig):
     """:func:`frame_loss` with a run's weights (``config`` a :class:`~srlib.models.train_config.TrainConfig`)."""
     wave = WAVE_WEIGHT if config.wave_weight is None else config.wave_weight
-    return frame_loss(arch, wave_weight=wave, stft_sizes=STFT_SIZES[: config.loss_resolutions])
+    return frame_loss(arch, wave_weight=wave, stft_sizes=config.stft_sizes())
 
 
 class FrameKind(STFTKind):

@@ -353,10 +353,10 @@ class FrameForward:
         im[..., lo:top] = keep * im[..., lo:top] + band_im[..., :ramp]
         y_frames = fft.irfft(spec, n=p, axis=-1)
         y_frames *= self.synthesis  # (batch, T, p)
-        batch, frames = y_frames.shape[:2]
-        y = np.zeros((batch, (frames - 1) * hop + p), dtype=np.float32)
+        batch, n_frames = y_frames.shape[:2]
+        y = np.zeros((batch, (n_frames - 1) * hop + p), dtype=np.float32)
         for k in range(p // hop):  # overlap-add, one hop-long slice of every frame at a time
-            y[:, k * hop: k * hop + frames * hop] += y_frames[:, :, k * hop: (k + 1) * hop].reshape(batch, frames * hop)
+            y[:, k * hop: k * hop + n_frames * hop] += y_frames[:, :, k * hop: (k + 1) * hop].reshape(batch, n_frames * hop)
         return y[:, p: p + n]
 
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import ConfigError
+from ..losses import STFT_SIZES
+
 __all__ = ["TrainConfig", "LR_SCHEDULES"]
 
 #: What :attr:`TrainConfig.lr_schedule` may name.
@@ -53,11 +56,13 @@ class TrainConfig:
         None: 100, what the frame models shipped before it trained with. A band whose phase is not the
         original's has the least MSE when it is silent, so a large weight teaches a model to add little.
     loss_resolutions : int
-        How many of the multi-resolution STFT loss's sizes the frame kinds' loss uses, the first of
-        :data:`srlib.losses.STFT_SIZES` (512/128, 1024/256, 256/64 samples) first: 3, all of them, as the
-        shipped frame models trained; 1, the 512/128 term alone, which at 16 kHz is the model's own STFT and
-        costs nothing more. Each size beyond the model's own is two STFTs a step: on two cores, the 64-channel
-        model trained 1.2-1.4 times as many seconds of audio a second with 1 as with 3.
+        How many sizes the frame kinds' multi-resolution STFT loss uses: the first ``loss_resolutions`` of
+        :data:`srlib.losses.STFT_SIZES` (512/128, 1024/256, 256/64 samples; :meth:`stft_sizes`). 3, all of
+        them, as every shipped frame model trained. 1, the 512/128 term alone: up to 24 kHz that is the
+        model's own STFT, which the loss computes anyway, so the term costs no STFT of its own (a 44.1 kHz
+        model's own is 1024/256: there 1 keeps 512/128 and drops its own size from the term). On two
+        cores the 64-channel model trained about 1.25 times as many seconds of audio a second with 1 as
+        with 3. The other kinds' ``stft_weight`` term always uses all three.
     seed : int
         Seeds the network's initial weights, the patches' order and the random filters.
     quick_data : bool
@@ -112,3 +117,14 @@ class TrainConfig:
     arch: dict | None = None
     input_rates_hz: list | None = None
     augment: dict | None = None
+
+    def stft_sizes(self) -> tuple:
+        """The (n_fft, hop) pairs, in samples, of the frame kinds' multi-resolution STFT term (:attr:`loss_resolutions`).
+
+        >>> TrainConfig(loss_resolutions=1).stft_sizes()
+        ((512, 128),)
+        """
+        count = self.loss_resolutions
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= len(STFT_SIZES):
+            raise ConfigError(f"loss_resolutions: got {count!r}; expected a whole number from 1 to {len(STFT_SIZES)}")
+        return STFT_SIZES[:count]
