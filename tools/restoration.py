@@ -44,8 +44,8 @@ def restored_row(label: str, original, src: Path, sr_hz: int, folder: Path) -> l
             f"{after['snr_db'] - before['snr_db']:+.2f}", heard]
 
 
-def main() -> None:
-    folder = Path(tempfile.mkdtemp(prefix="srlib-restoration-"))
+def table_rows(folder: Path) -> list:
+    """The table's rows, each file written into ``folder`` on the way."""
     mp3 = dict(format="MP3", subtype="MPEG_LAYER_III", bitrate_mode="CONSTANT")
     rows = []
     speech = open_corpus("recorded-speech")
@@ -63,6 +63,12 @@ def main() -> None:
             sf.write(folder / "song.mp3", x, 44100, compression_level=level, **mp3)
             rows.append(restored_row(f"{clip.source} {i}: MP3 at 44.1 kHz, {kbps} kbit/s", x, folder / "song.mp3",
                                      44100, folder))
+    return rows
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="srlib-restoration-") as folder:
+        rows = table_rows(Path(folder))
     print("| recording | cutoff (kHz) | method | LSD above cutoff / untouched's | SNR vs untouched (dB) "
           "| DNSMOS original / untouched / restored |")
     print("|---|---:|---|---:|---:|---|")
