@@ -159,10 +159,10 @@ def model_for(kind_name: str, sr_hz: int, ratio: int):
             return load_model(card.path)
     kind = get_kind(kind_name)
     arch = kind.architecture(replace(kind.profile("full"), sr_hz=sr_hz, ratio=ratio, input_rates_hz=None))
-    d = tempfile.mkdtemp()
-    kind.build(arch).save_weights(os.path.join(d, "model.weights.h5"))
-    ModelCard.create(d, {"kind": kind.name, "sr_hz": sr_hz, "ratio": ratio, kind.arch_key: arch.to_dict()})
-    return SRModel(d)
+    with tempfile.TemporaryDirectory(prefix="srlib-bench-") as d:
+        kind.build(arch).save_weights(os.path.join(d, "model.weights.h5"))
+        ModelCard.create(d, {"kind": kind.name, "sr_hz": sr_hz, "ratio": ratio, kind.arch_key: arch.to_dict()})
+        return SRModel(d, runtime="keras")  # Keras loads the weights now, so the folder may go
 
 
 def cli_run(minutes: float, method: str | None = None) -> dict:
