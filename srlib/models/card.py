@@ -324,10 +324,11 @@ def csv_rows(path) -> list:
     A cell that is not a number (empty, text, cut short by a stopped writer) is left out of its row,
     blank lines are skipped, and cells past the header's columns dropped; [] without a file.
 
-    >>> import tempfile; path = Path(tempfile.mkdtemp()) / "log.csv"
+    >>> import tempfile; folder = tempfile.TemporaryDirectory(); path = Path(folder.name) / "log.csv"
     >>> _ = path.write_text("epoch,loss,when\n0,2.5,today\n\n1,2.0e-,x,y\n")
     >>> csv_rows(path)
     [{'epoch': 0.0, 'loss': 2.5}, {'epoch': 1.0}]
+    >>> folder.cleanup()
     """
     path = Path(path)
     if not path.exists():
