@@ -19,6 +19,10 @@ output is its input there.
 - ``envelope, own phase``: ``|X|`` averaged over 9 bins (281 Hz at 16 kHz; reflected at the
   spectrum's ends), so the harmonic peaks are smoothed out and the envelope stays, with ``X``'s
   phase (which brings some of the peaks back in the inverse STFT);
+- ``envelope, random phase`` and the same ``over 17 bins`` and ``over 33 bins`` (531 and 1031 Hz at
+  16 kHz): the envelope alone, ever coarser, each with the random phase above, so nothing of the
+  peaks comes back: how fine an envelope a measure asks of a model's band (formants are a few
+  hundred hertz wide);
 - ``mirrored input band at its level``: ``|S|`` reflected about the cutoff with the mirrored
   phase, scaled frame by frame to the energy of ``X``'s band: the band's loudness over time
   right, its spectrum a copy of the input's.
@@ -42,8 +46,12 @@ from .spectral import stft
 __all__ = ["ORACLES", "oracle_bands", "score_oracles"]
 
 ORACLES = ("sinc", "original", "original at -6 dB", "original at -12 dB", "magnitude, random phase",
-           "magnitude, mirrored phase", "envelope, own phase", "mirrored input band at its level")
-N_FFT, HOP, ENVELOPE_BINS = 512, 128, 9
+           "magnitude, mirrored phase", "envelope, own phase", "envelope, random phase",
+           "envelope over 17 bins, random phase", "envelope over 33 bins, random phase",
+           "mirrored input band at its level")
+N_FFT, HOP = 512, 128
+#: Widths (bins of the 512-point STFT) of the envelopes, finest first: 9 bins is 281 Hz at 16 kHz.
+ENVELOPE_BINS = (9, 17, 33)
 
 
 def oracle_bands(x, x_lr, ratio: int, *, seed: int = 0) -> dict:
@@ -74,13 +82,16 @@ def oracle_bands(x, x_lr, ratio: int, *, seed: int = 0) -> dict:
     mirror = mirror_index(X.shape[0], c)
     mirrored_phase = np.exp(1j * np.angle(S)[mirror])
     random_phase = np.exp(2j * np.pi * np.random.default_rng(seed).random(X.shape))
-    envelope = uniform_filter1d(np.abs(X), ENVELOPE_BINS, axis=0, mode="reflect")
+    envelope, *coarse = (uniform_filter1d(np.abs(X), bins, axis=0, mode="reflect") for bins in ENVELOPE_BINS)
     mirrored = np.abs(S)[mirror]
     level = np.sqrt(np.sum(np.abs(X[c:]) ** 2, axis=0) / np.maximum(np.sum(mirrored[c:] ** 2, axis=0), 1e-20))
     bands = {"original": X, "original at -6 dB": X / 2, "original at -12 dB": X / 4,
              "magnitude, random phase": np.abs(X) * random_phase,
              "magnitude, mirrored phase": np.abs(X) * mirrored_phase,
              "envelope, own phase": envelope * np.exp(1j * np.angle(X)),
+             "envelope, random phase": envelope * random_phase,
+             **{f"envelope over {bins} bins, random phase": e * random_phase
+                for bins, e in zip(ENVELOPE_BINS[1:], coarse)},
              "mirrored input band at its level": mirrored * level * mirrored_phase}
 
     def rebuilt(band):
