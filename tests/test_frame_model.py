@@ -344,6 +344,10 @@ def test_the_frame_gan_fine_tunes_a_calibrated_frame_models_generator(tmp_path, 
     for w, w0 in zip(run.network.get_weights(), init.model.get_weights()):
         np.testing.assert_array_equal(w, w0)
     assert run.monitor == "val_stft" and run.meta["reconstruction"] == "frame_loss" and run.meta["init"] == "v"
+    again = prepare(replace(frame, init=str(tmp_path / "v"), wave_weight=0.0), *data)  # a frame fine-tune from it too
+    for w, w0 in zip(again.network.get_weights(), init.model.get_weights()):
+        np.testing.assert_array_equal(w, w0)
+    assert again.arch == again.arch.uncalibrated()  # the run trains the band as it is, its gains left behind
     _, history = train(config, tmp_path / "g", verbose=0, evaluate=False, pairs=data)
     assert {"recon", "adv", "fm", "val_recon", "val_stft"} <= set(history)
     assert np.isfinite(history["recon"]).all()

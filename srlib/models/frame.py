@@ -393,6 +393,11 @@ class FrameKind(STFTKind):
     def build(self, arch: FrameConfig):
         return build_frame_model(arch)
 
+    def init_fits(self, init, arch) -> bool:
+        """A frame model of the same architecture; a calibrated one's gains (inference-only) are left behind."""
+        own = init.arch
+        return isinstance(own, FrameConfig) and own.uncalibrated() == arch.uncalibrated()
+
     def runner(self, network, arch: FrameConfig):
         """``run(windows, low_sr_hz=None)``: a versatile network is told the input rate's cutoff bin."""
         def run(windows, low_sr_hz=None):
@@ -457,11 +462,6 @@ class FrameGANKind(FrameKind):
     """
 
     gain_db = None
-
-    def init_fits(self, init, arch) -> bool:
-        """A frame model of the same architecture; a calibrated one's gains (inference-only) are left behind."""
-        own = init.arch
-        return isinstance(own, FrameConfig) and own.uncalibrated() == arch.uncalibrated()
 
     def compile(self, network, config, arch):
         gan, monitor, meta = compile_gan(network, config, reconstruction=run_loss(config, arch))
