@@ -51,8 +51,9 @@ def test_oracles_keep_the_input_band_and_change_the_added_band_as_named():
     envelopes = ("envelope, random phase", "envelope over 17 bins, random phase", "envelope over 33 bins, random phase")
     for name in ("envelope, own phase", "mirrored input band at its level", "magnitude, mirrored phase"):
         assert -8 < band_level_db(x, out[name], 16000, 2100) < 2, name  # a band near the original's level
+    own = band_level_db(x, out["envelope, own phase"], 16000, 2100)
     for name in ("magnitude, random phase", *envelopes):  # overlapping frames of random phase partly cancel
-        assert -12 < band_level_db(x, out[name], 16000, 2100) < -1, name
+        assert -12 < band_level_db(x, out[name], 16000, 2100) < own - 3, name
     # the coarser the envelope, the less the band's spectrum varies from bin to bin (its formants smoothed out)
     above = slice(64 + 8, 256)
     detail = [np.abs(np.diff(np.log(np.abs(stft(out[name], 512, 128)[above, inner]).mean(axis=1)))).mean()

@@ -3,14 +3,16 @@
 Chapter 7's oracles (:mod:`srlib.oracles`) say what a listener's measure asks of the band: about the
 original's level and an envelope about as fine as a formant (a few hundred hertz). This prints how far
 a model's band, *as trained* (its calibrated gains and images off: :meth:`FrameConfig.uncalibrated`), is
-from both, on the validation clips of its own training sources (the clips calibration may look at;
+from both, on the validation clips of its own training corpus (the clips calibration may look at; models of
+one corpus are scored on the same clips;
 ``--split test`` reads the held-out packages, where nothing may be chosen), each made low-rate at
 ``--rate`` with a random filter as ``srlib calibrate`` makes them. In the 512-point STFT (hop 128)
 of the model's output ``Y`` and of the original ``X``, over the bins from the cutoff ``c`` up:
 
 - **level** per octave above the cutoff (``c..2c``, ``2c..``): ``10 log10(sum |Y|^2 / sum |X|^2)`` over
-  every frame (energy-weighted, what ``band_level_db`` measures), the median of the same per frame,
-  and its median over the loudest tenth of the original's frames (where the band is loud: fricatives);
+  every frame of every clip (energy-weighted, what ``band_level_db`` measures), the median of the same
+  per frame (frames within 60 dB of the loudest), and its median over the loudest tenth of the
+  original's frames, pooled over the clips (where the band is loud);
 - **shape** in the first octave: per frame with band energy (within 30 dB of the clip's loudest
   band frame), the correlation over bins of the two log-envelopes (``|.|`` averaged over 9 bins, the
   frame's mean removed), its median over frames; beside it the same for the clip's own mean
@@ -54,6 +56,8 @@ def diagnose(model: str, rate_hz: int, *, split: str = "val", max_clips_per_sour
     above the cutoff (dB re the original's) and the first octave's frame shape correlation (module docstring).
     ``model`` :data:`ORACLE` scores chapter 7's oracle band instead (the clips of the default's sources)."""
     oracle = model == ORACLE
+    if oracle and SR_HZ % rate_hz:
+        raise SystemExit(f"the oracle band needs an integer ratio: {SR_HZ} Hz / {rate_hz} Hz is not one")
     path = model_folder(DEFAULT if oracle else model)
     shipped = SRModel(path)
     m = SRModel(path, arch=shipped.arch.uncalibrated())
